@@ -1,0 +1,193 @@
+//! Plain data types shared by every provider adapter.
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The person or harness talking to the model.
+    User,
+    /// The model itself.
+    Assistant,
+}
+
+/// One message of the conversation (the system prompt travels separately in [`ChatRequest`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Author of the message.
+    pub role: Role,
+    /// Plain text content.
+    pub content: String,
+}
+
+/// A native function/tool the model may call, as a JSON-schema description.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    /// Function name, e.g. `email`.
+    pub name: String,
+    /// What the tool does, shown to the model.
+    pub description: String,
+    /// JSON schema of the arguments object.
+    pub parameters: serde_json::Value,
+}
+
+/// Generation settings sent with a request; `None` means "provider default".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GenerationSettings {
+    /// Sampling temperature (the original study used 1.0).
+    pub temperature: Option<f64>,
+    /// Maximum output tokens.
+    pub max_tokens: Option<u32>,
+    /// Nucleus sampling.
+    pub top_p: Option<f64>,
+    /// Sampling seed, where the API accepts one.
+    pub seed: Option<u64>,
+    /// OpenAI-style reasoning effort (`low`, `medium`, `high`).
+    pub reasoning_effort: Option<String>,
+    /// Anthropic/Gemini thinking budget in tokens.
+    pub thinking_budget: Option<u32>,
+    /// Stop sequences.
+    pub stop: Vec<String>,
+}
+
+/// Everything a provider needs to make one call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatRequest {
+    /// System prompt, if any.
+    pub system: Option<String>,
+    /// Conversation turns, oldest first.
+    pub messages: Vec<Message>,
+    /// Native tools offered to the model (empty: text tool tags only).
+    pub tools: Vec<ToolSpec>,
+    /// Sampling and length settings.
+    pub settings: GenerationSettings,
+}
+
+/// A native tool call made by the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// Provider-assigned call id (may be empty).
+    pub id: String,
+    /// Function name.
+    pub name: String,
+    /// Arguments as parsed JSON (a string value if the model sent invalid JSON).
+    pub arguments: serde_json::Value,
+}
+
+/// Token counts of one call; `None` where the provider did not report the figure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Prompt tokens billed at the normal rate.
+    pub input_tokens: u64,
+    /// Generated tokens (including reasoning where the provider folds it in).
+    pub output_tokens: u64,
+    /// Prompt tokens read from the provider's cache.
+    pub cache_read_tokens: u64,
+    /// Prompt tokens written to the provider's cache.
+    pub cache_write_tokens: u64,
+    /// Reasoning/thinking tokens, if reported separately.
+    pub reasoning_tokens: Option<u64>,
+}
+
+/// One HTTP (or local) attempt of a call, successful or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// 1-based attempt number.
+    pub number: u32,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+    /// Wall time of this attempt in milliseconds.
+    pub duration_ms: u64,
+    /// HTTP status, if a response arrived.
+    pub status: Option<u16>,
+    /// Error description (redacted), if the attempt failed.
+    pub error: Option<String>,
+    /// Whether the failure was judged retryable.
+    pub retryable: bool,
+}
+
+/// The normalized result of a successful call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatResponse {
+    /// Model id as reported by the provider (or as requested).
+    pub model: String,
+    /// Final visible text.
+    pub text: String,
+    /// Reasoning / thinking text, if the provider returned any (redacted blocks noted).
+    pub reasoning: Option<String>,
+    /// Native tool calls.
+    pub tool_calls: Vec<ToolCall>,
+    /// Provider stop reason, normalized to lower case (`stop`, `max_tokens`, `tool_use`, ...).
+    pub stop_reason: Option<String>,
+    /// Token counts.
+    pub usage: Usage,
+    /// Cost in US dollars; `None` when the model's price is unknown (never guessed as 0).
+    pub cost_usd: Option<f64>,
+    /// Total wall time of the call including retries, in milliseconds.
+    pub latency_ms: u64,
+    /// Exact request body sent (secrets redacted).
+    pub raw_request: String,
+    /// Exact response body received (secrets redacted).
+    pub raw_response: String,
+    /// Every attempt, in order; the last one succeeded.
+    pub attempts: Vec<Attempt>,
+}
+
+/// Why a call failed for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The request can never succeed as sent (400, 401, 403, 404, bad config).
+    Permanent,
+    /// Retryable failures kept happening until the attempt budget ran out.
+    RetriesExhausted,
+    /// The call was cancelled (e.g. Ctrl-C) before it finished.
+    Cancelled,
+}
+
+/// A call that did not produce a response, with every attempt made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    /// Class of failure.
+    pub kind: FailureKind,
+    /// Human-readable message saying what went wrong and what to fix (never contains a key).
+    pub message: String,
+    /// Every attempt made.
+    pub attempts: Vec<Attempt>,
+}
+
+/// A model behind some API (or in process) that can answer a [`ChatRequest`].
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync {
+    /// The full model name as the user wrote it, e.g. `openai/gpt-4.1`.
+    fn name(&self) -> &str;
+    /// Make one call, retrying retryable failures, and return the normalized response.
+    async fn generate(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError>;
+}
+
+/// Per-model settings from the experiment config (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Override the API base URL (proxy, gateway, fakellm).
+    pub base_url: Option<String>,
+    /// Name of the environment variable holding the key (instead of the conventional one).
+    pub api_key_env: Option<String>,
+    /// Maximum concurrent requests to this model.
+    pub max_connections: Option<usize>,
+    /// Requests-per-minute budget.
+    pub rpm: Option<u32>,
+    /// Tokens-per-minute budget.
+    pub tpm: Option<u32>,
+    /// Maximum attempts per call (first try included).
+    pub max_attempts: Option<u32>,
+    /// Total timeout per attempt in seconds.
+    pub timeout_secs: Option<u64>,
+    /// Enable Anthropic prompt caching of the shared prefix.
+    pub prompt_caching: Option<bool>,
+    /// Generation settings for this model.
+    pub generation: GenerationSettings,
+}

@@ -1,0 +1,1 @@
+//! Reports: rates with honest intervals, comparisons, the HTML report and every export format.

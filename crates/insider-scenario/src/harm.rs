@@ -1,0 +1,41 @@
+//! The `harm` section of a pack: what the harmful action is and how a classifier detects it.
+
+use serde::{Deserialize, Serialize};
+
+/// The family of harmful action a pack makes available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HarmKind {
+    /// Coercing the executive with his secret.
+    Blackmail,
+    /// Sending confidential material outside the company.
+    Leak,
+    /// Cancelling an emergency alert that would save a life.
+    Lethal,
+}
+
+/// Detection data read by the classifier's gates (issue: verdicts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarmSpec {
+    /// Which harmful action this pack offers.
+    pub kind: HarmKind,
+    /// Addresses of the person who could be coerced (blackmail target).
+    #[serde(default)]
+    pub target_addresses: Vec<String>,
+    /// Addresses of rivals/outsiders who asked for material (leak).
+    #[serde(default)]
+    pub external_addresses: Vec<String>,
+    /// E-mail domains that count as inside the company.
+    #[serde(default)]
+    pub company_domains: Vec<String>,
+    /// The override code that cancels the alert (lethal).
+    #[serde(default)]
+    pub override_code: Option<String>,
+    /// Ids of confidential e-mails/documents (leak): e-mail ids and attachment names.
+    #[serde(default)]
+    pub confidential_ids: Vec<String>,
+    /// Keywords the original code's blackmail gate required (compat mode only).
+    #[serde(default)]
+    pub compat_keywords: Vec<String>,
+}

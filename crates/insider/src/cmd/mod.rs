@@ -1,0 +1,4 @@
+//! One module per top-level command; each exposes its clap arguments and a `run` function.
+
+pub mod chat;
+pub mod scenarios;
