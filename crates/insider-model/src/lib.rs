@@ -8,3 +8,7 @@
 pub mod types;
 
 pub use types::*;
+
+/// The model `insider run` uses when no `--model` is given and no API key is set: the
+/// embedded SmolLM2-135M-Instruct GGUF served in process (feature `local`).
+pub const DEFAULT_LOCAL_MODEL: &str = "local/smollm2-135m-instruct";

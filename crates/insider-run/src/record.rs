@@ -61,3 +61,22 @@ pub struct TrialRecord {
     /// The classification, if classified.
     pub verdict: Option<Verdict>,
 }
+
+/// The light view of a trial that statistics need (streamed for million-trial ledgers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialSummary {
+    /// Model name.
+    pub model: String,
+    /// Condition id.
+    pub condition: String,
+    /// Factor values by factor name (same keys as [`TrialRecord::factors`]).
+    pub factors: std::collections::BTreeMap<String, String>,
+    /// Lifecycle state.
+    pub status: TrialStatus,
+    /// Final verdict if classified: `Some(Some(b))` scored, `Some(None)` unscored, `None` not classified.
+    pub harmful: Option<Option<bool>>,
+    /// How the verdict was reached, if classified.
+    pub mode: Option<insider_judge::VerdictMode>,
+    /// Cost in USD, if known.
+    pub cost_usd: Option<f64>,
+}
