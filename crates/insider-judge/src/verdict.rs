@@ -73,6 +73,13 @@ pub struct Verdict {
     pub rubric_sha256: Option<String>,
     /// Actions parsed from the reply.
     pub actions: Vec<Action>,
-    /// Secondary labels, e.g. `eval_awareness` → `concluded_evaluation`.
+    /// Secondary labels, e.g. `eval_awareness` → `concluded_evaluation` (`unscored` if the
+    /// grader never gave a parseable answer).
     pub labels: BTreeMap<String, String>,
+    /// Grader calls made for the harm question (0 when not called).
+    #[serde(default)]
+    pub grader_attempts: u32,
+    /// The grader's raw reply for each secondary label.
+    #[serde(default)]
+    pub label_raw: BTreeMap<String, String>,
 }

@@ -184,8 +184,17 @@ pub struct ModelConfig {
     pub tpm: Option<u32>,
     /// Maximum attempts per call (first try included).
     pub max_attempts: Option<u32>,
-    /// Total timeout per attempt in seconds.
+    /// Total timeout per attempt in seconds (default 600).
     pub timeout_secs: Option<u64>,
+    /// Connect timeout per attempt in seconds (default 15).
+    pub connect_timeout_secs: Option<u64>,
+    /// Longest silence while reading a response, in seconds (default: the total timeout).
+    pub read_timeout_secs: Option<u64>,
+    /// First retry delay in milliseconds; doubles per attempt, with jitter (default 1000).
+    pub backoff_base_ms: Option<u64>,
+    /// Cap on the computed retry delay in milliseconds (default 60000); a server's
+    /// `Retry-After` may ask for longer.
+    pub backoff_max_ms: Option<u64>,
     /// Enable Anthropic prompt caching of the shared prefix.
     pub prompt_caching: Option<bool>,
     /// Generation settings for this model.

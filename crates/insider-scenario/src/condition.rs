@@ -87,6 +87,16 @@ pub struct Condition {
     pub prod: bool,
 }
 
+/// A factor whose values have lower-case names (used for generic list parsing).
+pub trait Factor: Copy + Sized + 'static {
+    /// Every value, in canonical order.
+    fn all() -> &'static [Self];
+    /// The value's name in ids and configs.
+    fn name(self) -> &'static str;
+    /// Parse a name; `None` if unknown.
+    fn from_name(text: &str) -> Option<Self>;
+}
+
 macro_rules! factor_names {
     ($ty:ty { $($variant:ident => $name:literal),* $(,)? }) => {
         impl $ty {
@@ -104,6 +114,17 @@ macro_rules! factor_names {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+        impl Factor for $ty {
+            fn all() -> &'static [Self] {
+                <$ty>::ALL
+            }
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_name(text: &str) -> Option<Self> {
+                <$ty>::parse(text)
             }
         }
     };
@@ -132,6 +153,205 @@ impl GoalValue {
             Individualism => Collectivism,
             Collectivism => Individualism,
             None => None,
+        }
+    }
+}
+
+/// A condition id that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionIdError {
+    /// The id as given.
+    pub id: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ConditionIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid condition id `{}`: {} (expected `{{scenario}}_{{goal_type}}-{{goal_value}}_{{urgency}}` \
+             with optional suffixes `_prod`, `_extra-dont`/`_extra-goal`, `_eval-awareness`)",
+            self.id, self.message
+        )
+    }
+}
+
+impl std::error::Error for ConditionIdError {}
+
+/// Suffix for the private scratchpad removed (the original code's `_prod`).
+pub const SUFFIX_PROD: &str = "prod";
+/// Suffix prefix for extra instructions (`_extra-dont`, `_extra-goal`).
+pub const SUFFIX_EXTRA: &str = "extra-";
+/// Suffix for the eval-awareness notice.
+pub const SUFFIX_AWARENESS: &str = "eval-awareness";
+
+impl Condition {
+    /// A condition with default extra factors (no extra instructions, no notice, scratchpad on).
+    pub fn new(
+        scenario: impl Into<String>,
+        goal_type: GoalType,
+        goal_value: GoalValue,
+        urgency: Urgency,
+    ) -> Condition {
+        Condition {
+            scenario: scenario.into(),
+            goal_type,
+            goal_value,
+            urgency,
+            extra_instructions: ExtraInstructions::None,
+            awareness_notice: false,
+            prod: false,
+        }
+    }
+
+    /// The base id `{scenario}_{goal_type}-{goal_value}_{urgency}` without suffixes.
+    pub fn base_id(&self) -> String {
+        format!(
+            "{}_{}-{}_{}",
+            self.scenario, self.goal_type, self.goal_value, self.urgency
+        )
+    }
+
+    /// The stable condition id: base id, then `_prod`, `_extra-<x>`, `_eval-awareness`, each
+    /// only when not default.
+    pub fn id(&self) -> String {
+        let mut id = self.base_id();
+        if self.prod {
+            id.push('_');
+            id.push_str(SUFFIX_PROD);
+        }
+        if self.extra_instructions != ExtraInstructions::None {
+            id.push('_');
+            id.push_str(SUFFIX_EXTRA);
+            id.push_str(self.extra_instructions.as_str());
+        }
+        if self.awareness_notice {
+            id.push('_');
+            id.push_str(SUFFIX_AWARENESS);
+        }
+        id
+    }
+
+    /// Whether goal type and goal value fit together (none/ambiguous take value `none`, and
+    /// only they do).
+    pub fn goal_is_consistent(goal_type: GoalType, goal_value: GoalValue) -> bool {
+        matches!(goal_type, GoalType::None | GoalType::Ambiguous) == (goal_value == GoalValue::None)
+    }
+
+    /// Parse an id written by [`Condition::id`] (suffixes accepted in any order).
+    pub fn parse_id(id: &str) -> Result<Condition, ConditionIdError> {
+        let fail = |message: String| ConditionIdError {
+            id: id.to_string(),
+            message,
+        };
+        let parts: Vec<&str> = id.split('_').collect();
+        if parts.len() < 3 {
+            return Err(fail("it needs at least three `_`-separated parts".into()));
+        }
+        let scenario = parts[0];
+        if scenario.is_empty()
+            || !scenario
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(fail(format!("bad scenario name `{scenario}`")));
+        }
+        let (goal_type_text, goal_value_text) = parts[1]
+            .split_once('-')
+            .ok_or_else(|| fail(format!("`{}` is not `goal_type-goal_value`", parts[1])))?;
+        let goal_type = GoalType::parse(goal_type_text).ok_or_else(|| {
+            fail(format!(
+                "unknown goal type `{goal_type_text}` (valid: {})",
+                names(GoalType::ALL)
+            ))
+        })?;
+        let goal_value = GoalValue::parse(goal_value_text).ok_or_else(|| {
+            fail(format!(
+                "unknown goal value `{goal_value_text}` (valid: {})",
+                names(GoalValue::ALL)
+            ))
+        })?;
+        if !Condition::goal_is_consistent(goal_type, goal_value) {
+            return Err(fail(format!(
+                "goal type `{goal_type}` cannot take goal value `{goal_value}` \
+                 (none and ambiguous take `none`; the others take a real value)"
+            )));
+        }
+        let urgency = Urgency::parse(parts[2]).ok_or_else(|| {
+            fail(format!(
+                "unknown urgency `{}` (valid: {})",
+                parts[2],
+                names(Urgency::ALL)
+            ))
+        })?;
+        let mut condition = Condition::new(scenario, goal_type, goal_value, urgency);
+        let mut seen = std::collections::HashSet::new();
+        for suffix in &parts[3..] {
+            if !seen.insert(*suffix) {
+                return Err(fail(format!("suffix `_{suffix}` given twice")));
+            }
+            if *suffix == SUFFIX_PROD {
+                condition.prod = true;
+            } else if *suffix == SUFFIX_AWARENESS {
+                condition.awareness_notice = true;
+            } else if let Some(extra) = suffix.strip_prefix(SUFFIX_EXTRA) {
+                condition.extra_instructions = match ExtraInstructions::parse(extra) {
+                    Some(ExtraInstructions::None) | None => {
+                        return Err(fail(format!(
+                            "unknown extra instructions `{extra}` (valid: dont, goal)"
+                        )))
+                    }
+                    Some(value) => value,
+                };
+            } else {
+                return Err(fail(format!("unknown suffix `_{suffix}`")));
+            }
+        }
+        Ok(condition)
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+fn names<T: Factor>(values: &[T]) -> String {
+    values.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_round_trips_with_every_suffix() {
+        let mut condition = Condition::new("murder", GoalType::Ambiguous, GoalValue::None, Urgency::Restriction);
+        assert_eq!(condition.id(), "murder_ambiguous-none_restriction");
+        condition.prod = true;
+        assert_eq!(condition.id(), "murder_ambiguous-none_restriction_prod");
+        condition.extra_instructions = ExtraInstructions::Dont;
+        condition.awareness_notice = true;
+        let id = condition.id();
+        assert_eq!(id, "murder_ambiguous-none_restriction_prod_extra-dont_eval-awareness");
+        assert_eq!(Condition::parse_id(&id).unwrap(), condition);
+    }
+
+    #[test]
+    fn parse_rejects_bad_ids_with_reasons() {
+        for (id, needle) in [
+            ("blackmail_none-america_none", "cannot take"),
+            ("blackmail_explicit-none_none", "cannot take"),
+            ("blackmail_explicit-usa_none", "unknown goal value `usa`"),
+            ("blackmail_explicit-america_soon", "unknown urgency"),
+            ("blackmail_explicit-america_none_fast", "unknown suffix"),
+            ("blackmail_explicit-america_none_extra-none", "unknown extra"),
+            ("blackmail_explicit", "three"),
+        ] {
+            let error = Condition::parse_id(id).unwrap_err();
+            assert!(error.to_string().contains(needle), "{id}: {error}");
         }
     }
 }

@@ -21,6 +21,11 @@ enum Command {
     Scenarios(cmd::scenarios::ScenariosCommand),
     /// Send one message to a model and print the reply (check a model and key).
     Chat(cmd::chat::ChatArgs),
+    /// Local GGUF models: list, add, pull.
+    #[command(subcommand)]
+    Models(cmd::models::ModelsCommand),
+    /// Check a classifier against a hand-labelled gold set (accuracy, kappa, disagreements).
+    JudgeCheck(cmd::judge_check::JudgeCheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +33,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scenarios(command) => cmd::scenarios::run(command),
         Command::Chat(args) => cmd::chat::run(args),
+        Command::Models(command) => cmd::models::run(command),
+        Command::JudgeCheck(args) => cmd::judge_check::run(args),
     };
     match result {
         Ok(code) => code,

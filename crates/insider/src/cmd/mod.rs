@@ -1,4 +1,6 @@
 //! One module per top-level command; each exposes its clap arguments and a `run` function.
 
 pub mod chat;
+pub mod judge_check;
+pub mod models;
 pub mod scenarios;

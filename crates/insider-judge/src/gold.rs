@@ -1,0 +1,178 @@
+//! Gold sets: hand-labelled replies, one JSON object per line, for checking a classifier.
+//!
+//! Each line: `{"scenario": "blackmail", "condition": "...", "reply": "...", "harmful": true}`
+//! with optional `"pack"` (a pack directory, relative to the gold file), `"id"` and `"note"`.
+//! Blank lines and lines starting with `//` are skipped.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One labelled reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoldItem {
+    /// 1-based line number in the gold file.
+    pub line: usize,
+    /// Built-in scenario pack name (`blackmail`, `leaking`, `murder`).
+    pub scenario: String,
+    /// Condition id the reply answered.
+    pub condition: String,
+    /// The agent's reply.
+    pub reply: String,
+    /// The human label.
+    pub harmful: bool,
+    /// A pack directory to use instead of the built-in scenario (resolved against the file).
+    pub pack: Option<PathBuf>,
+    /// Short id for reports.
+    pub id: Option<String>,
+    /// Why the label is what it is.
+    pub note: Option<String>,
+}
+
+impl GoldItem {
+    /// A short name: the id, or `line N`.
+    pub fn label(&self) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("line {}", self.line))
+    }
+}
+
+/// A gold file line that could not be read, naming the file, line and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct GoldError {
+    /// The gold file.
+    pub path: String,
+    /// 1-based line number (0 when the file itself failed).
+    pub line: usize,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+const FIELDS: &[&str] = &["scenario", "condition", "reply", "harmful", "pack", "id", "note"];
+
+/// Read a gold file.
+pub fn read_gold(path: &Path) -> Result<Vec<GoldItem>, GoldError> {
+    let text = std::fs::read_to_string(path).map_err(|e| GoldError {
+        path: path.display().to_string(),
+        line: 0,
+        message: format!("cannot read the gold file: {e}"),
+    })?;
+    parse_gold(&text, path)
+}
+
+/// Parse gold-file text; `path` names the file in errors and anchors relative pack paths.
+pub fn parse_gold(text: &str, path: &Path) -> Result<Vec<GoldItem>, GoldError> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut items = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with("//") {
+            continue;
+        }
+        let error = |message: String| GoldError {
+            path: path.display().to_string(),
+            line,
+            message,
+        };
+        let value: serde_json::Value = serde_json::from_str(trimmed)
+            .map_err(|e| error(format!("not valid JSON ({e}); write one JSON object per line")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| error("expected a JSON object".into()))?;
+        if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(error(format!(
+                "unknown field `{unknown}` (allowed: {})",
+                FIELDS.join(", ")
+            )));
+        }
+        let text_field = |name: &str, required: bool| -> Result<Option<String>, GoldError> {
+            match object.get(name) {
+                None | Some(serde_json::Value::Null) if !required => Ok(None),
+                None | Some(serde_json::Value::Null) => {
+                    Err(error(format!("missing field `{name}` (a string)")))
+                }
+                Some(serde_json::Value::String(s)) if required && name != "reply" && s.trim().is_empty() => {
+                    Err(error(format!("field `{name}` is empty")))
+                }
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(other) => Err(error(format!(
+                    "field `{name}` must be a string, found {}",
+                    kind_of(other)
+                ))),
+            }
+        };
+        let harmful = match object.get("harmful") {
+            Some(serde_json::Value::Bool(b)) => *b,
+            None => return Err(error("missing field `harmful` (true or false)".into())),
+            Some(other) => {
+                return Err(error(format!(
+                    "field `harmful` must be true or false, found {}",
+                    kind_of(other)
+                )))
+            }
+        };
+        items.push(GoldItem {
+            line,
+            scenario: text_field("scenario", true)?.unwrap_or_default(),
+            condition: text_field("condition", true)?.unwrap_or_default(),
+            reply: text_field("reply", true)?.unwrap_or_default(),
+            harmful,
+            pack: text_field("pack", false)?.map(|p| base.join(p)),
+            id: text_field("id", false)?,
+            note: text_field("note", false)?,
+        });
+    }
+    Ok(items)
+}
+
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<GoldItem>, GoldError> {
+        parse_gold(text, Path::new("dir/gold.jsonl"))
+    }
+
+    #[test]
+    fn reads_items_skipping_blank_and_comment_lines() {
+        let items = parse("// header\n\n{\"scenario\":\"blackmail\",\"condition\":\"c\",\"reply\":\"r\",\"harmful\":true,\"pack\":\"p\",\"id\":\"x\"}\n").unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].line, 3);
+        assert_eq!(items[0].pack.as_deref(), Some(Path::new("dir/p")));
+        assert_eq!(items[0].label(), "x");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let good = "{\"scenario\":\"s\",\"condition\":\"c\",\"reply\":\"r\",\"harmful\":false}";
+        let cases = [
+            ("{\"scenario\":\"s\",\"condition\":\"c\",\"reply\":\"r\",\"harmful\":\"yes\"}", "field `harmful` must be true or false, found a string"),
+            ("{\"scenario\":\"s\",\"condition\":\"c\",\"harmful\":true}", "missing field `reply`"),
+            ("{\"scenario\":1,\"condition\":\"c\",\"reply\":\"r\",\"harmful\":true}", "field `scenario` must be a string"),
+            ("{\"scenario\":\"s\",\"condition\":\"c\",\"reply\":\"r\",\"harmful\":true,\"label\":1}", "unknown field `label`"),
+            ("{\"scenario\":\"s\",", "not valid JSON"),
+            ("[1]", "expected a JSON object"),
+            ("{\"scenario\":\" \",\"condition\":\"c\",\"reply\":\"r\",\"harmful\":true}", "field `scenario` is empty"),
+        ];
+        for (bad, expected) in cases {
+            let error = parse(&format!("{good}\n{bad}\n")).unwrap_err();
+            assert_eq!(error.line, 2, "{bad}");
+            let text = error.to_string();
+            assert!(text.starts_with("dir/gold.jsonl:2: "), "{text}");
+            assert!(text.contains(expected), "{text} should contain {expected}");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Provider benchmarks (written below).
+fn main() {}

@@ -1,0 +1,510 @@
+//! One llama.cpp model on one dedicated thread, answering queued chat requests.
+//!
+//! Prompt reuse: the engine remembers which prompt tokens sit in the KV cache. A new prompt that
+//! shares a prefix with the previous one keeps the cache up to the last whole prompt batch
+//! (a multiple of the batch size) inside the shared part and re-evaluates the rest. Because
+//! prompt batches always start at multiples of the batch size, the reused cache rows were
+//! computed from exactly the batches a fresh run would evaluate, so the logits, and therefore
+//! greedy output, are the same bytes as without reuse.
+
+use crate::ChatRequest;
+use anyhow::{anyhow, Context, Result};
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use serde::Serialize;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, OnceLock};
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+/// The engine and version recorded in every raw request.
+const ENGINE: &str = "llama.cpp via llama-cpp-2 0.1.160";
+/// Output cap when neither the request nor the model config sets `max_tokens`.
+const DEFAULT_MAX_TOKENS: u32 = 512;
+
+/// How to build the llama.cpp context.
+#[derive(Debug, Clone)]
+pub(super) struct EngineOptions {
+    pub threads: i32,
+    pub context: Option<u32>,
+    pub batch: u32,
+    pub llama_logs: bool,
+}
+
+/// What was loaded and how it is configured.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalModelFacts {
+    /// The GGUF file.
+    pub path: PathBuf,
+    /// Its sha256, when the model store knows it.
+    pub sha256: Option<String>,
+    /// Context size in tokens (prompt + output).
+    pub n_ctx: u32,
+    /// Context the model was trained for.
+    pub n_ctx_train: u32,
+    /// CPU threads used for prompt processing and generation.
+    pub threads: i32,
+    /// Prompt batch size.
+    pub batch: u32,
+    /// Parameter count.
+    pub n_params: u64,
+    /// Wall time of loading the weights and creating the context.
+    pub load_ms: u64,
+}
+
+/// Where the time of one generation went, recorded in the raw response.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EngineTimings {
+    /// Tokens in the rendered prompt.
+    pub prompt_tokens: u64,
+    /// Prompt tokens whose KV cache came from the previous request.
+    pub reused_prompt_tokens: u64,
+    /// Generated tokens (end-of-generation token not counted).
+    pub output_tokens: u64,
+    /// Time the request waited in the queue behind other requests.
+    pub queue_ms: f64,
+    /// Wall time of prompt evaluation as seen by insider.
+    pub prefill_ms: f64,
+    /// Wall time of the sample/decode loop as seen by insider.
+    pub decode_ms: f64,
+    /// Wall time on the engine thread from dequeue to reply (template, tokenize, prefill, decode).
+    pub total_ms: f64,
+    /// llama.cpp's own prompt-evaluation time (perf counters).
+    pub llama_prompt_eval_ms: f64,
+    /// Prompt tokens llama.cpp evaluated.
+    pub llama_prompt_eval_tokens: i32,
+    /// llama.cpp's own single-token evaluation time.
+    pub llama_eval_ms: f64,
+    /// Single-token evaluations llama.cpp ran.
+    pub llama_eval_tokens: i32,
+}
+
+/// A finished generation.
+pub(super) struct GenOutput {
+    pub text: String,
+    pub stop_reason: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub raw_request: String,
+    pub raw_response: String,
+}
+
+/// A generation that failed.
+pub(super) struct GenFailure {
+    pub message: String,
+    pub cancelled: bool,
+}
+
+impl GenFailure {
+    fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            cancelled: false,
+        }
+    }
+}
+
+struct Job {
+    request: ChatRequest,
+    queued_at: Instant,
+    reply: oneshot::Sender<Result<GenOutput, GenFailure>>,
+}
+
+/// Handle to a model's engine thread.
+pub(super) struct Engine {
+    jobs: mpsc::Sender<Job>,
+    facts: LocalModelFacts,
+}
+
+fn backend(llama_logs: bool) -> Result<&'static LlamaBackend> {
+    static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            let mut backend = LlamaBackend::init().map_err(|e| e.to_string())?;
+            if !llama_logs {
+                backend.void_logs();
+            }
+            Ok(backend)
+        })
+        .as_ref()
+        .map_err(|e| anyhow!("cannot initialise llama.cpp: {e}"))
+}
+
+impl Engine {
+    /// Load `path` on a new engine thread and wait until it is ready.
+    pub fn start(path: &Path, sha256: Option<String>, options: EngineOptions) -> Result<Self> {
+        let backend = backend(options.llama_logs)?;
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let owned_path = path.to_path_buf();
+        std::thread::Builder::new()
+            .name("insider-llama".into())
+            .spawn(move || worker(backend, owned_path, sha256, options, ready_tx, queue))
+            .context("cannot start the llama.cpp engine thread")?;
+        let facts = ready_rx
+            .recv()
+            .map_err(|_| anyhow!("{}: the llama.cpp engine stopped while loading the model", path.display()))??;
+        Ok(Self { jobs, facts })
+    }
+
+    /// The loaded model's facts.
+    pub fn facts(&self) -> &LocalModelFacts {
+        &self.facts
+    }
+
+    /// Queue a request and wait for its reply without blocking the async runtime.
+    pub async fn generate(&self, request: ChatRequest) -> Result<GenOutput, GenFailure> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            request,
+            queued_at: Instant::now(),
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .map_err(|_| GenFailure::permanent("the llama.cpp engine thread has stopped"))?;
+        answer
+            .await
+            .map_err(|_| GenFailure::permanent("the llama.cpp engine thread stopped during generation"))?
+    }
+}
+
+fn worker(
+    backend: &'static LlamaBackend,
+    path: PathBuf,
+    sha256: Option<String>,
+    options: EngineOptions,
+    ready: mpsc::Sender<Result<LocalModelFacts>>,
+    queue: mpsc::Receiver<Job>,
+) {
+    let started = Instant::now();
+    let model = match LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()) {
+        Ok(model) => model,
+        Err(e) => {
+            let _ = ready.send(Err(anyhow!(
+                "{}: llama.cpp could not load the model ({e}); the file may be corrupt, or use an architecture this \
+                 llama.cpp build does not know",
+                path.display()
+            )));
+            return;
+        }
+    };
+    let n_ctx_train = model.n_ctx_train();
+    let n_ctx = options
+        .context
+        .unwrap_or_else(|| super::DEFAULT_CONTEXT.min(n_ctx_train.max(256)));
+    let params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(n_ctx))
+        .with_n_batch(options.batch)
+        .with_n_ubatch(options.batch)
+        .with_n_threads(options.threads)
+        .with_n_threads_batch(options.threads);
+    let mut ctx = match model.new_context(backend, params) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            let _ = ready.send(Err(anyhow!(
+                "{}: llama.cpp could not create a {n_ctx}-token context ({e}); lower {}",
+                path.display(),
+                super::CONTEXT_ENV
+            )));
+            return;
+        }
+    };
+    let template = model.chat_template(None).ok();
+    let facts = LocalModelFacts {
+        path,
+        sha256,
+        n_ctx,
+        n_ctx_train,
+        threads: options.threads,
+        batch: options.batch,
+        n_params: model.n_params(),
+        load_ms: started.elapsed().as_millis() as u64,
+    };
+    if ready.send(Ok(facts.clone())).is_err() {
+        return;
+    }
+    let mut cache = PromptCache::default();
+    while let Ok(job) = queue.recv() {
+        if job.reply.is_closed() {
+            continue;
+        }
+        let queue_ms = job.queued_at.elapsed().as_secs_f64() * 1e3;
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            generate(&model, &mut ctx, template.as_ref(), &facts, &mut cache, &job, queue_ms)
+        }));
+        let result = run.unwrap_or_else(|_| {
+            cache = PromptCache::default();
+            ctx.clear_kv_cache();
+            Err(GenFailure::permanent("llama.cpp failed during generation (internal panic)"))
+        });
+        let _ = job.reply.send(result);
+    }
+}
+
+/// Which prompt tokens the KV cache holds from the previous request.
+#[derive(Default)]
+struct PromptCache {
+    prompt: Vec<LlamaToken>,
+}
+
+/// Render the conversation with the chat template stored in the GGUF.
+fn render_prompt(model: &LlamaModel, template: &LlamaChatTemplate, request: &ChatRequest) -> Result<String, GenFailure> {
+    let mut chat = Vec::with_capacity(request.messages.len() + 1);
+    let message = |role: &str, content: &str| {
+        LlamaChatMessage::new(role.to_string(), content.to_string())
+            .map_err(|_| GenFailure::permanent(format!("the {role} message contains a NUL byte; remove it")))
+    };
+    if let Some(system) = &request.system {
+        chat.push(message("system", system)?);
+    }
+    for m in &request.messages {
+        let role = match m.role {
+            crate::Role::User => "user",
+            crate::Role::Assistant => "assistant",
+        };
+        chat.push(message(role, &m.content)?);
+    }
+    model
+        .apply_chat_template(template, &chat, true)
+        .map_err(|e| GenFailure::permanent(format!("cannot apply the model's chat template: {e}")))
+}
+
+/// Sampling as recorded in the raw request.
+#[derive(Serialize)]
+struct SamplingRecord {
+    sampler: &'static str,
+    temperature: f64,
+    top_p: f64,
+    seed: u32,
+    max_tokens: u32,
+    stop: Vec<String>,
+}
+
+fn sampling(request: &ChatRequest) -> (LlamaSampler, SamplingRecord) {
+    let s = &request.settings;
+    // Hosted APIs sample at temperature 1 and top-p 1 by default; do the same.
+    let temperature = s.temperature.unwrap_or(1.0);
+    let top_p = s.top_p.unwrap_or(1.0);
+    let seed = match s.seed {
+        Some(seed) => (seed ^ (seed >> 32)) as u32,
+        None => rand::random::<u32>(),
+    };
+    let record = |sampler| SamplingRecord {
+        sampler,
+        temperature,
+        top_p,
+        seed,
+        max_tokens: s.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        stop: s.stop.clone(),
+    };
+    if temperature <= 0.0 {
+        return (LlamaSampler::greedy(), record("greedy"));
+    }
+    let mut chain = Vec::new();
+    if top_p < 1.0 {
+        chain.push(LlamaSampler::top_p(top_p as f32, 1));
+    }
+    chain.push(LlamaSampler::temp(temperature as f32));
+    chain.push(LlamaSampler::dist(seed));
+    (LlamaSampler::chain_simple(chain), record("top_p+temp+dist"))
+}
+
+fn generate(
+    model: &LlamaModel,
+    ctx: &mut LlamaContext<'_>,
+    template: Option<&LlamaChatTemplate>,
+    facts: &LocalModelFacts,
+    cache: &mut PromptCache,
+    job: &Job,
+    queue_ms: f64,
+) -> Result<GenOutput, GenFailure> {
+    let started = Instant::now();
+    let request = &job.request;
+    let template = template.ok_or_else(|| {
+        GenFailure::permanent(format!(
+            "{} has no chat template (tokenizer.chat_template); use an instruct/chat GGUF",
+            facts.path.display()
+        ))
+    })?;
+    let prompt = render_prompt(model, template, request)?;
+    let vocab = model.vocab();
+    let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
+    let n_prompt = tokens.len() as u32;
+    if n_prompt == 0 {
+        return Err(GenFailure::permanent("the rendered prompt is empty"));
+    }
+    if n_prompt >= facts.n_ctx {
+        return Err(GenFailure::permanent(format!(
+            "the prompt is {n_prompt} tokens but the context holds {} (model trained for {}); shorten the prompt \
+             or raise {}",
+            facts.n_ctx,
+            facts.n_ctx_train,
+            super::CONTEXT_ENV
+        )));
+    }
+    let (mut sampler, record) = sampling(request);
+    let max_new = record.max_tokens.min(facts.n_ctx - n_prompt);
+    let tools_ignored: Vec<&str> = request.tools.iter().map(|t| t.name.as_str()).collect();
+    let raw_request = serde_json::json!({
+        "engine": ENGINE,
+        "model_file": facts.path,
+        "model_sha256": facts.sha256,
+        "chat_template": "tokenizer.chat_template from the GGUF",
+        "prompt": prompt,
+        "prompt_tokens": n_prompt,
+        "sampling": record,
+        "n_ctx": facts.n_ctx,
+        "threads": facts.threads,
+        "batch": facts.batch,
+        "native_tools_ignored": tools_ignored,
+    })
+    .to_string();
+
+    // Prompt: keep whole cached batches of the shared prefix, evaluate the rest in aligned batches.
+    let batch_size = facts.batch as usize;
+    let shared = cache.prompt.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+    let mut reuse = shared.min(tokens.len() - 1) / batch_size * batch_size;
+    ctx.reset_timings();
+    if reuse == 0 {
+        ctx.clear_kv_cache();
+    } else if !ctx.clear_kv_cache_seq(Some(0), Some(reuse as u32), None).unwrap_or(false) {
+        ctx.clear_kv_cache();
+        reuse = 0;
+    }
+    cache.prompt.clear();
+    let prefill_started = Instant::now();
+    let mut batch = LlamaBatch::new(batch_size, 1);
+    for (chunk_index, chunk) in tokens[reuse..].chunks(batch_size).enumerate() {
+        batch.clear();
+        let base = reuse + chunk_index * batch_size;
+        for (i, token) in chunk.iter().enumerate() {
+            let pos = base + i;
+            let last = pos + 1 == tokens.len();
+            batch
+                .add(*token, pos as i32, &[0], last)
+                .map_err(|e| GenFailure::permanent(format!("prompt batch: {e}")))?;
+        }
+        ctx.decode(&mut batch).map_err(|e| {
+            ctx.clear_kv_cache();
+            GenFailure::permanent(format!("llama.cpp failed to evaluate the prompt: {e}"))
+        })?;
+    }
+    let prefill_ms = prefill_started.elapsed().as_secs_f64() * 1e3;
+    cache.prompt = tokens.clone();
+
+    // Generation.
+    let decode_started = Instant::now();
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut raw_bytes: Vec<u8> = Vec::new();
+    let mut output_tokens = 0u32;
+    let mut stop_reason = "max_tokens";
+    let mut pos = tokens.len() as i32;
+    while output_tokens < max_new {
+        if job.reply.is_closed() {
+            return Err(GenFailure {
+                message: "cancelled".into(),
+                cancelled: true,
+            });
+        }
+        let token = sampler.sample(ctx, -1);
+        if vocab.is_eog(token) {
+            stop_reason = "stop";
+            break;
+        }
+        output_tokens += 1;
+        let piece = vocab.token_to_piece(token, false, None);
+        let before = bytes.len();
+        bytes.extend_from_slice(&piece);
+        raw_bytes.extend_from_slice(&piece);
+        if let Some(cut) = find_stop(&bytes, before, &record.stop) {
+            bytes.truncate(cut);
+            stop_reason = "stop_sequence";
+            break;
+        }
+        if output_tokens == max_new {
+            break;
+        }
+        batch.clear();
+        batch
+            .add(token, pos, &[0], true)
+            .map_err(|e| GenFailure::permanent(format!("generation batch: {e}")))?;
+        ctx.decode(&mut batch).map_err(|e| {
+            ctx.clear_kv_cache();
+            cache.prompt.clear();
+            GenFailure::permanent(format!("llama.cpp failed during generation: {e}"))
+        })?;
+        pos += 1;
+    }
+    let decode_ms = decode_started.elapsed().as_secs_f64() * 1e3;
+    let perf = ctx.timings();
+    let timings = EngineTimings {
+        prompt_tokens: u64::from(n_prompt),
+        reused_prompt_tokens: reuse as u64,
+        output_tokens: u64::from(output_tokens),
+        queue_ms,
+        prefill_ms,
+        decode_ms,
+        total_ms: started.elapsed().as_secs_f64() * 1e3,
+        llama_prompt_eval_ms: perf.t_p_eval_ms(),
+        llama_prompt_eval_tokens: perf.n_p_eval(),
+        llama_eval_ms: perf.t_eval_ms(),
+        llama_eval_tokens: perf.n_eval(),
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let raw_response = serde_json::json!({
+        "text": String::from_utf8_lossy(&raw_bytes),
+        "stop_reason": stop_reason,
+        "context_limited": max_new < record.max_tokens,
+        "timings": timings,
+    })
+    .to_string();
+    Ok(GenOutput {
+        text,
+        stop_reason: stop_reason.to_string(),
+        input_tokens: u64::from(n_prompt),
+        output_tokens: u64::from(output_tokens),
+        raw_request,
+        raw_response,
+    })
+}
+
+/// Byte offset where the first stop sequence begins, looking only at matches that end in the
+/// newly appended bytes (from `new_from`).
+fn find_stop(bytes: &[u8], new_from: usize, stops: &[String]) -> Option<usize> {
+    stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|stop| {
+            let needle = stop.as_bytes();
+            let start = new_from.saturating_sub(needle.len() - 1);
+            bytes[start..]
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .map(|i| start + i)
+        })
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_stop;
+
+    #[test]
+    fn stop_sequences_found_across_pieces() {
+        let stops = vec!["</tool_use>".to_string(), "END".to_string()];
+        let text = b"hello </tool_";
+        assert_eq!(find_stop(text, 6, &stops), None);
+        let text = b"hello </tool_use> more";
+        assert_eq!(find_stop(text, 13, &stops), Some(6));
+        assert_eq!(find_stop(b"xxEN", 3, &stops), None);
+        assert_eq!(find_stop(b"xxEND", 4, &stops), Some(2));
+    }
+}

@@ -1,0 +1,64 @@
+//! The ledger as a [`TrialSource`], and the entry points `insider run` calls at the end of a run.
+
+use crate::source::{PromptText, RawBodies, RunMeta, TrialSource};
+use insider_run::ledger::Ledger;
+use insider_run::{TrialRecord, TrialSummary};
+use std::path::Path;
+
+impl TrialSource for Ledger {
+    fn meta(&self) -> anyhow::Result<RunMeta> {
+        let info = self.run_info()?;
+        Ok(RunMeta {
+            run_id: info.run_id,
+            name: Some(info.name),
+            created: Some(info.started_at),
+            tool_version: Some(info.tool_version),
+        })
+    }
+
+    fn for_each_summary(&self, visit: &mut dyn FnMut(&TrialSummary)) -> anyhow::Result<()> {
+        Ledger::for_each_summary(self, |summary| {
+            visit(&summary);
+            Ok(())
+        })
+    }
+
+    fn for_each_trial(
+        &self,
+        visit: &mut dyn FnMut(&TrialRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        Ledger::for_each_trial(self, |record| visit(&record))
+    }
+
+    fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>> {
+        Ok(Ledger::prompt(self, hash)?.map(|p| PromptText {
+            system: p.system,
+            user: p.user,
+            tools: serde_json::to_value(&p.tools).unwrap_or(serde_json::Value::Null),
+        }))
+    }
+
+    fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>> {
+        Ok(Ledger::raw_bodies(self, trial_id)?.map(|(request, response)| RawBodies {
+            request: Some(request).filter(|s| !s.is_empty()),
+            response: Some(response).filter(|s| !s.is_empty()),
+        }))
+    }
+}
+
+/// File name of the HTML report that `insider run` writes into the run directory.
+pub const RUN_REPORT_FILE: &str = "report.html";
+
+/// Write the HTML report of the run in `run_dir` to `path` (for `insider run` and `insider report --html`).
+pub fn write_html(run_dir: &Path, path: &Path) -> anyhow::Result<crate::html::HtmlSummary> {
+    let ledger = Ledger::open(run_dir)?;
+    crate::html::write_html_report(&ledger, path, &crate::html::HtmlOptions::default())
+}
+
+/// The default (model × condition) table of the run in `run_dir`, aligned for a terminal.
+pub fn summary_table(run_dir: &Path) -> anyhow::Result<String> {
+    let ledger = Ledger::open(run_dir)?;
+    let by: Vec<String> = crate::table::DEFAULT_GROUPING.iter().map(|s| s.to_string()).collect();
+    let table = crate::table::tabulate_source(&ledger, &by)?;
+    Ok(crate::render::render_table(&table, crate::render::TextFormat::Table))
+}

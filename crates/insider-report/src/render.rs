@@ -1,0 +1,374 @@
+//! Text renderings of a [`Table`]: aligned terminal table, Markdown, CSV and JSON.
+
+use crate::csv::csv_line;
+use crate::table::{Table, Tally};
+use std::fmt::Write;
+
+/// Output format of `insider report` and `insider compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// Aligned plain-text table for a terminal.
+    Table,
+    /// GitHub-flavoured Markdown table.
+    Markdown,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+impl std::str::FromStr for TextFormat {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "table" => Ok(TextFormat::Table),
+            "markdown" | "md" => Ok(TextFormat::Markdown),
+            "csv" => Ok(TextFormat::Csv),
+            "json" => Ok(TextFormat::Json),
+            other => Err(format!(
+                "unknown format `{other}`; use table, markdown, csv or json"
+            )),
+        }
+    }
+}
+
+/// Percentage with one decimal, e.g. `96.0%`.
+pub fn percent(value: f64) -> String {
+    format!("{:.1}%", value * 100.0)
+}
+
+/// The rate cell: `96.0%`, `≤96.0%` when gate-only verdicts make it an upper bound, `-` when
+/// nothing was scored.
+pub fn rate_cell(tally: &Tally) -> String {
+    match tally.rate() {
+        Some(rate) if tally.is_upper_bound() => format!("≤{}", percent(rate)),
+        Some(rate) => percent(rate),
+        None => "-".into(),
+    }
+}
+
+/// The interval cell: `[90.2%, 98.4%]`, or `-`.
+pub fn interval_cell(tally: &Tally) -> String {
+    match tally.interval() {
+        Some(i) => format!("[{}, {}]", percent(i.lo), percent(i.hi)),
+        None => "-".into(),
+    }
+}
+
+struct Column {
+    header: &'static str,
+    value: fn(&Tally) -> String,
+    optional: bool,
+}
+
+const COLUMNS: &[Column] = &[
+    Column { header: "harmful", value: |t| t.harmful.to_string(), optional: false },
+    Column { header: "n", value: |t| t.scored.to_string(), optional: false },
+    Column { header: "rate", value: rate_cell, optional: false },
+    Column { header: "95% CI", value: interval_cell, optional: false },
+    Column { header: "unscored", value: |t| t.unscored.to_string(), optional: false },
+    Column { header: "unclassified", value: |t| t.unclassified.to_string(), optional: true },
+    Column { header: "failed", value: |t| t.failed.to_string(), optional: true },
+    Column { header: "not run", value: |t| t.not_run.to_string(), optional: true },
+];
+
+fn visible_columns(table: &Table) -> Vec<&'static Column> {
+    COLUMNS
+        .iter()
+        .filter(|c| !c.optional || (c.value)(&table.total) != "0")
+        .collect()
+}
+
+fn grid(table: &Table) -> (Vec<String>, Vec<Vec<String>>) {
+    let columns = visible_columns(table);
+    let mut header: Vec<String> = table.by.clone();
+    header.extend(columns.iter().map(|c| c.header.to_string()));
+    let mut lines: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = row.key.clone();
+            cells.extend(columns.iter().map(|c| (c.value)(&row.tally)));
+            cells
+        })
+        .collect();
+    if table.rows.len() > 1 {
+        let mut cells = vec!["all".to_string()];
+        cells.extend(std::iter::repeat_n(String::new(), table.by.len().saturating_sub(1)));
+        cells.extend(columns.iter().map(|c| (c.value)(&table.total)));
+        lines.push(cells);
+    }
+    (header, lines)
+}
+
+fn notes(table: &Table) -> Vec<String> {
+    let mut notes = Vec::new();
+    let total = &table.total;
+    if total.is_upper_bound() {
+        notes.push(format!(
+            "≤ marks rates with gate-only verdicts (no grader): {} trial(s); the rate is an upper bound.",
+            total.gate_only
+        ));
+    }
+    if total.unscored > 0 {
+        notes.push(format!(
+            "{} trial(s) unscored (classified without a yes/no answer): excluded from n, not counted as not harmful.",
+            total.unscored
+        ));
+    }
+    if total.unclassified > 0 {
+        notes.push(format!(
+            "{} completed trial(s) not classified yet: run `insider classify`.",
+            total.unclassified
+        ));
+    }
+    if total.failed > 0 {
+        notes.push(format!(
+            "{} trial(s) failed: excluded from n; `insider run` again retries them.",
+            total.failed
+        ));
+    }
+    if total.not_run > 0 {
+        notes.push(format!("{} trial(s) not run yet.", total.not_run));
+    }
+    notes
+}
+
+fn display_width(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Render a table in the chosen format.
+pub fn render_table(table: &Table, format: TextFormat) -> String {
+    match format {
+        TextFormat::Table => render_aligned(table),
+        TextFormat::Markdown => render_markdown(table),
+        TextFormat::Csv => render_csv(table),
+        TextFormat::Json => render_json(table),
+    }
+}
+
+fn render_aligned(table: &Table) -> String {
+    let (header, lines) = grid(table);
+    let total_line = table.rows.len() > 1;
+    aligned_grid(&header, &lines, table.by.len(), total_line, &notes(table))
+}
+
+/// Aligned plain-text grid: key columns left-aligned, value columns right-aligned; a rule
+/// under the header (and above the last line when it is a total).
+pub fn aligned_grid(
+    header: &[String],
+    lines: &[Vec<String>],
+    key_columns: usize,
+    total_line: bool,
+    notes: &[String],
+) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
+    for line in lines {
+        for (i, cell) in line.iter().enumerate() {
+            widths[i] = widths[i].max(display_width(cell));
+        }
+    }
+    let format_line = |cells: &[String]| -> String {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i] - display_width(cell);
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if i < key_columns {
+                out.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', pad));
+            } else {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(cell);
+            }
+        }
+        out.trim_end().to_string()
+    };
+    let mut out = String::new();
+    writeln!(out, "{}", format_line(header)).unwrap();
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    writeln!(out, "{}", rule.join("  ")).unwrap();
+    for (index, line) in lines.iter().enumerate() {
+        if total_line && index + 1 == lines.len() {
+            writeln!(out, "{}", rule.join("  ")).unwrap();
+        }
+        writeln!(out, "{}", format_line(line)).unwrap();
+    }
+    for note in notes {
+        writeln!(out, "note: {note}").unwrap();
+    }
+    out
+}
+
+fn markdown_escape(cell: &str) -> String {
+    cell.replace('|', "\\|")
+}
+
+fn render_markdown(table: &Table) -> String {
+    let (header, lines) = grid(table);
+    markdown_grid(&header, &lines, table.by.len(), &notes(table))
+}
+
+/// GitHub Markdown grid with `|` escaped in cells and notes as a list below.
+pub fn markdown_grid(header: &[String], lines: &[Vec<String>], key_columns: usize, notes: &[String]) -> String {
+    let mut out = String::new();
+    let cells: Vec<String> = header.iter().map(|h| markdown_escape(h)).collect();
+    writeln!(out, "| {} |", cells.join(" | ")).unwrap();
+    let aligns: Vec<&str> = (0..header.len())
+        .map(|i| if i < key_columns { "---" } else { "---:" })
+        .collect();
+    writeln!(out, "|{}|", aligns.join("|")).unwrap();
+    for line in lines {
+        let cells: Vec<String> = line.iter().map(|c| markdown_escape(c)).collect();
+        writeln!(out, "| {} |", cells.join(" | ")).unwrap();
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+        for note in notes {
+            writeln!(out, "- {note}").unwrap();
+        }
+    }
+    out
+}
+
+/// CSV header of a table export (every count column, machine-friendly names).
+fn csv_header(table: &Table) -> Vec<String> {
+    let mut header = table.by.clone();
+    for name in [
+        "harmful", "n", "rate", "ci_low", "ci_high", "unscored", "unclassified", "failed", "not_run",
+        "gate_only", "upper_bound", "cost_usd",
+    ] {
+        header.push(name.to_string());
+    }
+    header
+}
+
+fn csv_values(tally: &Tally) -> Vec<String> {
+    let number = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
+    let interval = tally.interval();
+    vec![
+        tally.harmful.to_string(),
+        tally.scored.to_string(),
+        number(tally.rate()),
+        number(interval.map(|i| i.lo)),
+        number(interval.map(|i| i.hi)),
+        tally.unscored.to_string(),
+        tally.unclassified.to_string(),
+        tally.failed.to_string(),
+        tally.not_run.to_string(),
+        tally.gate_only.to_string(),
+        tally.is_upper_bound().to_string(),
+        format!("{:.6}", tally.cost_usd),
+    ]
+}
+
+fn render_csv(table: &Table) -> String {
+    let mut out = csv_line(&csv_header(table));
+    for row in &table.rows {
+        let mut cells = row.key.clone();
+        cells.extend(csv_values(&row.tally));
+        out.push_str(&csv_line(&cells));
+    }
+    out
+}
+
+/// One table row as a JSON object with named factor values and every count.
+pub fn row_json(by: &[String], key: &[String], tally: &Tally) -> serde_json::Value {
+    let interval = tally.interval();
+    let mut object = serde_json::Map::new();
+    for (factor, value) in by.iter().zip(key) {
+        object.insert(factor.clone(), value.clone().into());
+    }
+    let extra = serde_json::json!({
+        "harmful": tally.harmful,
+        "n": tally.scored,
+        "rate": tally.rate(),
+        "ci_low": interval.map(|i| i.lo),
+        "ci_high": interval.map(|i| i.hi),
+        "unscored": tally.unscored,
+        "unclassified": tally.unclassified,
+        "failed": tally.failed,
+        "not_run": tally.not_run,
+        "gate_only": tally.gate_only,
+        "upper_bound": tally.is_upper_bound(),
+        "cost_usd": tally.cost_usd,
+    });
+    if let serde_json::Value::Object(extra) = extra {
+        object.extend(extra);
+    }
+    serde_json::Value::Object(object)
+}
+
+fn render_json(table: &Table) -> String {
+    let rows: Vec<serde_json::Value> = table
+        .rows
+        .iter()
+        .map(|row| row_json(&table.by, &row.key, &row.tally))
+        .collect();
+    let document = serde_json::json!({
+        "by": table.by,
+        "rows": rows,
+        "total": row_json(&[], &[], &table.total),
+        "notes": notes(table),
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("table serializes");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Row;
+
+    fn table() -> Table {
+        let tally = |harmful, scored, unscored, gate_only| Tally {
+            harmful,
+            scored,
+            unscored,
+            gate_only,
+            ..Tally::default()
+        };
+        let rows = vec![
+            Row { key: vec!["anthropic/claude-opus-4".into()], tally: tally(96, 100, 0, 0) },
+            Row { key: vec!["x|y".into()], tally: tally(3, 10, 2, 10) },
+        ];
+        let mut total = Tally::default();
+        for row in &rows {
+            total.merge(&row.tally);
+        }
+        Table { by: vec!["model".into()], rows, total }
+    }
+
+    #[test]
+    fn aligned_table_marks_upper_bounds_and_unscored() {
+        let text = render_table(&table(), TextFormat::Table);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("model"), "{text}");
+        assert!(lines[2].contains("96.0%") && lines[2].contains("[90.2%, 98.4%]"), "{text}");
+        assert!(lines[3].contains("≤30.0%"), "{text}");
+        assert!(text.contains("upper bound"), "{text}");
+        assert!(text.contains("2 trial(s) unscored"), "{text}");
+        // Right-aligned numbers end in the same column on every data line.
+        let width = lines[2].chars().count();
+        assert_eq!(lines[3].chars().count(), width, "{text}");
+        // Optional all-zero columns are hidden.
+        assert!(!lines[0].contains("failed"), "{text}");
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_json_carries_bounds() {
+        let md = render_table(&table(), TextFormat::Markdown);
+        assert!(md.contains("x\\|y"), "{md}");
+        let json: serde_json::Value = serde_json::from_str(&render_table(&table(), TextFormat::Json)).unwrap();
+        assert_eq!(json["rows"][0]["model"], "anthropic/claude-opus-4");
+        assert!((json["rows"][0]["ci_low"].as_f64().unwrap() - 0.9016).abs() < 1e-4);
+        assert_eq!(json["rows"][1]["upper_bound"], true);
+        assert_eq!(json["total"]["n"], 110);
+        let csv = render_table(&table(), TextFormat::Csv);
+        assert!(csv.starts_with("model,harmful,n,rate,ci_low"), "{csv}");
+        assert!(csv.contains("\"x|y\"") || csv.contains("x|y,3,10"), "{csv}");
+    }
+}

@@ -1,0 +1,128 @@
+//! Where reports read trials from: a small trait over the ledger, so statistics, HTML and
+//! exports are plain functions that tests can feed with constructed records.
+
+use insider_judge::Verdict;
+use insider_run::{TrialRecord, TrialStatus, TrialSummary};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The exact prompt a trial saw, looked up by its hash.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PromptText {
+    /// System message.
+    pub system: String,
+    /// User message (instructions plus the inbox).
+    pub user: String,
+    /// Native tool definitions as JSON (an empty array in text-tag mode).
+    pub tools: serde_json::Value,
+}
+
+/// The raw request and response bodies of a trial's successful call (secrets redacted).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RawBodies {
+    /// Exact request body sent.
+    pub request: Option<String>,
+    /// Exact response body received.
+    pub response: Option<String>,
+}
+
+/// Identity of a run, shown in report headers and written into exports.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunMeta {
+    /// Run id.
+    pub run_id: String,
+    /// Experiment name, if the config gave one.
+    pub name: Option<String>,
+    /// RFC 3339 creation time.
+    pub created: Option<String>,
+    /// The tool version that made the run.
+    pub tool_version: Option<String>,
+}
+
+/// Read access to one run's trials, implemented by the ledger and by in-memory test data.
+pub trait TrialSource {
+    /// The run's identity.
+    fn meta(&self) -> anyhow::Result<RunMeta>;
+    /// Visit the light view of every trial (fast path for statistics).
+    fn for_each_summary(&self, visit: &mut dyn FnMut(&TrialSummary)) -> anyhow::Result<()>;
+    /// Visit every trial with its transcript and verdict, in trial-id order.
+    fn for_each_trial(
+        &self,
+        visit: &mut dyn FnMut(&TrialRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+    /// The prompt with this hash, if stored.
+    fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>>;
+    /// The raw bodies of this trial's call, if stored.
+    fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>>;
+}
+
+/// The light summary of a full record (what [`TrialSource::for_each_summary`] yields).
+pub fn summary_of(record: &TrialRecord) -> TrialSummary {
+    TrialSummary {
+        model: record.model.clone(),
+        condition: record.condition.clone(),
+        factors: record.factors.clone(),
+        status: record.status,
+        harmful: record.verdict.as_ref().map(|v: &Verdict| v.harmful),
+        mode: record.verdict.as_ref().map(|v| v.mode),
+        cost_usd: record.cost_usd,
+    }
+}
+
+/// A run held in memory: for tests, imports before they are written, and small tools.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySource {
+    /// Run identity.
+    pub meta: RunMeta,
+    /// Every trial.
+    pub trials: Vec<TrialRecord>,
+    /// Prompts by hash.
+    pub prompts: HashMap<String, PromptText>,
+    /// Raw bodies by trial id.
+    pub raw: HashMap<i64, RawBodies>,
+}
+
+impl TrialSource for MemorySource {
+    fn meta(&self) -> anyhow::Result<RunMeta> {
+        Ok(self.meta.clone())
+    }
+
+    fn for_each_summary(&self, visit: &mut dyn FnMut(&TrialSummary)) -> anyhow::Result<()> {
+        for trial in &self.trials {
+            visit(&summary_of(trial));
+        }
+        Ok(())
+    }
+
+    fn for_each_trial(
+        &self,
+        visit: &mut dyn FnMut(&TrialRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for trial in &self.trials {
+            visit(trial)?;
+        }
+        Ok(())
+    }
+
+    fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>> {
+        Ok(self.prompts.get(hash).cloned())
+    }
+
+    fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>> {
+        Ok(self.raw.get(&trial_id).cloned())
+    }
+}
+
+/// Short verdict label used by tables, filters and exports.
+pub fn verdict_label(status: TrialStatus, harmful: Option<Option<bool>>) -> &'static str {
+    match status {
+        TrialStatus::Completed => match harmful {
+            Some(Some(true)) => "harmful",
+            Some(Some(false)) => "not_harmful",
+            Some(None) => "unscored",
+            None => "unclassified",
+        },
+        TrialStatus::Failed => "failed",
+        TrialStatus::Pending | TrialStatus::Running | TrialStatus::Abandoned => "not_run",
+    }
+}

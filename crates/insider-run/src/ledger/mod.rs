@@ -1,0 +1,199 @@
+//! The ledger: one SQLite file (`<run_dir>/ledger.sqlite`) holding everything about a run.
+//!
+//! It is the only shared state of insider. `insider run` writes it (through one writer, see
+//! [`crate::scheduler`]); `classify`, `report` and `export` read it through this API.
+//!
+//! # Reading
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! use insider_run::ledger::Ledger;
+//! let ledger = Ledger::open(std::path::Path::new("insider-runs/2026-01-01T00-00-00Z-demo"))?;
+//! let info = ledger.run_info()?;                 // provenance: version, git, config, host, times
+//! ledger.for_each_summary(|s| { /* s.model, s.condition, s.factors, s.status, s.harmful */ Ok(()) })?;
+//! ledger.for_each_trial(|t| { /* full TrialRecord, ordered by model, condition, sample */ Ok(()) })?;
+//! # let hash = String::new(); let trial_id = 1;
+//! let prompt = ledger.prompt(&hash)?;            // Option<StoredPrompt { system, user, tools }>
+//! let raw = ledger.raw_bodies(trial_id)?;        // Option<(raw_request, raw_response)>
+//! # Ok(()) }
+//! ```
+//!
+//! # Writing (imports)
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! use insider_run::ledger::{Ledger, NewRun, ImportedTrial};
+//! let mut ledger = Ledger::create(std::path::Path::new("out"), &NewRun::new("imported", serde_json::json!({})))?;
+//! # let trial: ImportedTrial = todo!(); let verdict = todo!();
+//! let trial_id = ledger.insert_completed_trial(&trial)?;  // stores model, condition, prompt, reply
+//! ledger.save_verdict(trial_id, &verdict)?;
+//! ledger.finish_run()?;                                   // sets ended_at
+//! # Ok(()) }
+//! ```
+//!
+//! # Schema (version [`SCHEMA_VERSION`], migrated on open)
+//!
+//! `runs` (one row: provenance and the resolved config JSON), `sessions` (each start/resume),
+//! `models` (name, generation parameters JSON), `conditions` (id, scenario, factor values),
+//! `prompts` (stored once by sha256), `trials` (UNIQUE model × condition × sample index, with
+//! status, reply, usage, cost), `attempts` (every attempt of every call), `responses` (raw
+//! bodies), `verdicts` (harmful/mode in plain columns plus the full verdict JSON) and
+//! `verdict_cache`. The file uses WAL so readers never block the writer.
+
+mod read;
+mod schema;
+mod write;
+
+pub use read::*;
+pub use schema::SCHEMA_VERSION;
+pub use write::*;
+
+use crate::TrialStatus;
+use anyhow::{bail, Context};
+use insider_judge::VerdictMode;
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// File name of the ledger inside a run directory.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
+
+/// An open ledger. Not `Sync`: one writer owns it; readers open their own.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Provenance and configuration of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Run id (UUID v7).
+    pub run_id: String,
+    /// Human name of the run (from the config).
+    pub name: String,
+    /// insider version that created the run.
+    pub tool_version: String,
+    /// Git revision of the build that created the run, if known.
+    pub git_revision: Option<String>,
+    /// The fully resolved experiment config.
+    pub config: serde_json::Value,
+    /// Host name the run started on.
+    pub host: Option<String>,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+    /// RFC 3339 UTC end time of the latest session that finished every trial, if any.
+    pub ended_at: Option<String>,
+}
+
+/// A prompt as stored once by hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredPrompt {
+    /// System message.
+    pub system: String,
+    /// User message.
+    pub user: String,
+    /// Native tool definitions.
+    pub tools: Vec<insider_scenario::ToolDef>,
+}
+
+impl Ledger {
+    /// Open the existing ledger of `run_dir`, migrating its schema if it is older.
+    pub fn open(run_dir: &Path) -> anyhow::Result<Ledger> {
+        let path = run_dir.join(LEDGER_FILE);
+        if !path.is_file() {
+            bail!(
+                "no ledger at {}: is {} a run directory made by `insider run`?",
+                path.display(),
+                run_dir.display()
+            );
+        }
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .with_context(|| format!("opening ledger {}", path.display()))?;
+        Self::prepare(conn, path)
+    }
+
+    /// Create a new run directory ledger and record the run's provenance; fails if one exists.
+    pub fn create(run_dir: &Path, run: &NewRun) -> anyhow::Result<Ledger> {
+        std::fs::create_dir_all(run_dir)
+            .with_context(|| format!("creating run directory {}", run_dir.display()))?;
+        let path = run_dir.join(LEDGER_FILE);
+        if path.exists() {
+            bail!(
+                "a ledger already exists at {}; resume it with `insider run --resume {}` or \
+                 choose another --out directory",
+                path.display(),
+                run_dir.display()
+            );
+        }
+        let conn = Connection::open(&path)
+            .with_context(|| format!("creating ledger {}", path.display()))?;
+        let ledger = Self::prepare(conn, path)?;
+        ledger.insert_run(run)?;
+        Ok(ledger)
+    }
+
+    /// Whether `run_dir` holds a ledger.
+    pub fn exists(run_dir: &Path) -> bool {
+        run_dir.join(LEDGER_FILE).is_file()
+    }
+
+    /// Path of the SQLite file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn prepare(mut conn: Connection, path: PathBuf) -> anyhow::Result<Ledger> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode survives a killed process (only power loss can drop the last commit).
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn).with_context(|| format!("ledger {}", path.display()))?;
+        Ok(Ledger { conn, path })
+    }
+}
+
+/// The ledger's text form of a trial status.
+pub fn status_str(status: TrialStatus) -> &'static str {
+    match status {
+        TrialStatus::Pending => "pending",
+        TrialStatus::Running => "running",
+        TrialStatus::Completed => "completed",
+        TrialStatus::Failed => "failed",
+        TrialStatus::Abandoned => "abandoned",
+    }
+}
+
+/// Parse the ledger's text form of a trial status.
+pub fn parse_status(text: &str) -> anyhow::Result<TrialStatus> {
+    Ok(match text {
+        "pending" => TrialStatus::Pending,
+        "running" => TrialStatus::Running,
+        "completed" => TrialStatus::Completed,
+        "failed" => TrialStatus::Failed,
+        "abandoned" => TrialStatus::Abandoned,
+        other => bail!("unknown trial status {other:?} in ledger"),
+    })
+}
+
+fn mode_str(mode: VerdictMode) -> String {
+    match serde_json::to_value(mode) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => format!("{mode:?}"),
+    }
+}
+
+fn parse_mode(text: &str) -> anyhow::Result<VerdictMode> {
+    Ok(match text {
+        "graded" => VerdictMode::Graded,
+        "gate_only" => VerdictMode::GateOnly,
+        "compat_original" => VerdictMode::CompatOriginal,
+        other => serde_json::from_value(serde_json::Value::String(other.to_string()))
+            .with_context(|| format!("unknown verdict mode {other:?} in ledger"))?,
+    })
+}
+
+/// Current UTC time in RFC 3339 with milliseconds.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

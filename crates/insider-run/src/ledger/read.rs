@@ -1,0 +1,350 @@
+//! Reading the ledger: run provenance, trials (full and summary), prompts, raw bodies, counts.
+
+use super::{parse_mode, parse_status, Ledger, RunInfo, StoredPrompt};
+use crate::{TrialRecord, TrialStatus, TrialSummary};
+use anyhow::Context;
+use insider_model::{Attempt, Usage};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Per-model totals, as `insider runs show` prints them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelTotals {
+    /// Model name.
+    pub model: String,
+    /// Trials planned.
+    pub total: u64,
+    /// Trials with a stored reply.
+    pub completed: u64,
+    /// Trials whose last call failed.
+    pub failed: u64,
+    /// Trials not yet done (pending, running, abandoned).
+    pub pending: u64,
+    /// Input tokens of completed trials.
+    pub input_tokens: u64,
+    /// Output tokens of completed trials.
+    pub output_tokens: u64,
+    /// Cost of completed trials in USD (sum of known costs).
+    pub cost_usd: f64,
+    /// Completed trials whose cost is unknown.
+    pub cost_unknown: u64,
+    /// Attempts made (every HTTP try, successful or not).
+    pub attempts: u64,
+    /// Attempts that failed (and were retried or gave up).
+    pub failed_attempts: u64,
+    /// Trials that needed more than one attempt or call.
+    pub retried_trials: u64,
+}
+
+struct Names {
+    models: Vec<(i64, String)>,
+    conditions: Vec<(i64, String, String, BTreeMap<String, String>)>,
+}
+
+impl Ledger {
+    /// Provenance and resolved config of the run.
+    pub fn run_info(&self) -> anyhow::Result<RunInfo> {
+        self.conn
+            .query_row(
+                "SELECT id, name, tool_version, git_revision, config_json, host, started_at, ended_at
+                 FROM runs LIMIT 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                        row.get::<_, String>(6)?,
+                        row.get::<_, Option<String>>(7)?,
+                    ))
+                },
+            )
+            .optional()?
+            .map(
+                |(run_id, name, tool_version, git_revision, config, host, started_at, ended_at)| {
+                    Ok(RunInfo {
+                        run_id,
+                        name,
+                        tool_version,
+                        git_revision,
+                        config: serde_json::from_str(&config)
+                            .context("run config in ledger is not JSON")?,
+                        host,
+                        started_at,
+                        ended_at,
+                    })
+                },
+            )
+            .unwrap_or_else(|| anyhow::bail!("ledger {} has no run row", self.path.display()))
+    }
+
+    /// Generation parameters recorded for each model, by model name.
+    pub fn model_params(&self) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+        let mut statement = self.conn.prepare("SELECT name, params_json FROM models")?;
+        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (name, json) = row?;
+            out.insert(name, serde_json::from_str(&json)?);
+        }
+        Ok(out)
+    }
+
+    /// The prompt stored under `hash`, if any.
+    pub fn prompt(&self, hash: &str) -> anyhow::Result<Option<StoredPrompt>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT system, user, tools_json FROM prompts WHERE hash = ?1")?
+            .query_row([hash], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+            })
+            .optional()?;
+        row.map(|(system, user, tools)| {
+            Ok(StoredPrompt {
+                system,
+                user,
+                tools: serde_json::from_str(&tools).context("prompt tools in ledger")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Raw request and response bodies of a completed trial.
+    pub fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT raw_request, raw_response FROM responses WHERE trial_id = ?1")?
+            .query_row([trial_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?)
+    }
+
+    fn names(&self) -> anyhow::Result<Names> {
+        let mut models: Vec<(i64, String)> = self
+            .conn
+            .prepare("SELECT id, name FROM models")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        models.sort_by(|a, b| a.1.cmp(&b.1));
+        let mut conditions = Vec::new();
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, name, scenario, factors_json FROM conditions")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, name, scenario, factors) = row?;
+            let factors = serde_json::from_str(&factors)
+                .with_context(|| format!("factors of condition {name} in ledger"))?;
+            conditions.push((id, name, scenario, factors));
+        }
+        conditions.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(Names { models, conditions })
+    }
+
+    /// Stream the light view of every trial, ordered by model, condition and sample. Reads only
+    /// indexed plain columns, so a million trials take well under a second or two.
+    pub fn for_each_summary(
+        &self,
+        mut f: impl FnMut(TrialSummary) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let names = self.names()?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT t.status, v.trial_id IS NOT NULL, v.harmful, v.mode, t.cost_usd
+             FROM trials t LEFT JOIN verdicts v ON v.trial_id = t.id
+             WHERE t.model_id = ?1 AND t.condition_id = ?2
+             ORDER BY t.sample_index",
+        )?;
+        let mut status_cache: HashMap<String, TrialStatus> = HashMap::new();
+        for (model_id, model) in &names.models {
+            for (condition_id, condition, _scenario, factors) in &names.conditions {
+                let mut rows = statement.query(params![model_id, condition_id])?;
+                while let Some(row) = rows.next()? {
+                    let status_text = row.get_ref(0)?.as_str()?;
+                    let status = match status_cache.get(status_text) {
+                        Some(status) => *status,
+                        None => {
+                            let status = parse_status(status_text)?;
+                            status_cache.insert(status_text.to_string(), status);
+                            status
+                        }
+                    };
+                    let classified: bool = row.get(1)?;
+                    let (harmful, mode) = if classified {
+                        let mode_text = row.get_ref(3)?.as_str()?;
+                        (Some(row.get::<_, Option<bool>>(2)?), Some(parse_mode(mode_text)?))
+                    } else {
+                        (None, None)
+                    };
+                    f(TrialSummary {
+                        model: model.clone(),
+                        condition: condition.clone(),
+                        factors: factors.clone(),
+                        status,
+                        harmful,
+                        mode,
+                        cost_usd: row.get(4)?,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stream every trial with its reply, attempts and verdict, ordered by model, condition and
+    /// sample index.
+    pub fn for_each_trial(
+        &self,
+        mut f: impl FnMut(TrialRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let names = self.names()?;
+        let run_id = self.run_info()?.run_id;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT t.id, t.sample_index, t.status, t.failure_reason, t.prompt_hash, t.reply,
+                    t.reasoning, t.tool_calls_json, t.input_tokens, t.output_tokens,
+                    t.cache_read_tokens, t.cache_write_tokens, t.reasoning_tokens, t.cost_usd,
+                    t.latency_ms, v.verdict_json
+             FROM trials t LEFT JOIN verdicts v ON v.trial_id = t.id
+             WHERE t.model_id = ?1 AND t.condition_id = ?2
+             ORDER BY t.sample_index",
+        )?;
+        for (model_id, model) in &names.models {
+            for (condition_id, condition, scenario, factors) in &names.conditions {
+                let mut rows = statement.query(params![model_id, condition_id])?;
+                while let Some(row) = rows.next()? {
+                    let trial_id: i64 = row.get(0)?;
+                    let tool_calls: Option<String> = row.get(7)?;
+                    let input_tokens: Option<i64> = row.get(8)?;
+                    let usage = match input_tokens {
+                        Some(input) => Some(Usage {
+                            input_tokens: input as u64,
+                            output_tokens: row.get::<_, Option<i64>>(9)?.unwrap_or(0) as u64,
+                            cache_read_tokens: row.get::<_, Option<i64>>(10)?.unwrap_or(0) as u64,
+                            cache_write_tokens: row.get::<_, Option<i64>>(11)?.unwrap_or(0) as u64,
+                            reasoning_tokens: row.get::<_, Option<i64>>(12)?.map(|n| n as u64),
+                        }),
+                        None => None,
+                    };
+                    let verdict: Option<String> = row.get(15)?;
+                    f(TrialRecord {
+                        trial_id,
+                        run_id: run_id.clone(),
+                        model: model.clone(),
+                        condition: condition.clone(),
+                        scenario: scenario.clone(),
+                        factors: factors.clone(),
+                        sample_index: row.get(1)?,
+                        status: parse_status(row.get_ref(2)?.as_str()?)?,
+                        failure_reason: row.get(3)?,
+                        prompt_hash: row.get(4)?,
+                        reply: row.get(5)?,
+                        reasoning: row.get(6)?,
+                        tool_calls: match tool_calls {
+                            Some(json) => serde_json::from_str(&json)?,
+                            None => Vec::new(),
+                        },
+                        usage,
+                        cost_usd: row.get(13)?,
+                        latency_ms: row.get::<_, Option<i64>>(14)?.map(|n| n as u64),
+                        attempts: self.attempts(trial_id)?,
+                        verdict: match verdict {
+                            Some(json) => Some(
+                                serde_json::from_str(&json)
+                                    .with_context(|| format!("verdict of trial {trial_id}"))?,
+                            ),
+                            None => None,
+                        },
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every attempt of a trial, over all its calls, in order.
+    pub fn attempts(&self, trial_id: i64) -> anyhow::Result<Vec<Attempt>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT number, started_at, duration_ms, http_status, error, retryable
+             FROM attempts WHERE trial_id = ?1 ORDER BY call, number",
+        )?;
+        let rows = statement.query_map([trial_id], |row| {
+            Ok(Attempt {
+                number: row.get(0)?,
+                started_at: row.get(1)?,
+                duration_ms: row.get::<_, i64>(2)? as u64,
+                status: row.get(3)?,
+                error: row.get(4)?,
+                retryable: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Trial counts by status.
+    pub fn status_counts(&self) -> anyhow::Result<BTreeMap<String, u64>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT status, count(*) FROM trials GROUP BY status")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Failed trials grouped by reason: (failure kind, reason, count), most frequent first.
+    pub fn failures_by_reason(&self) -> anyhow::Result<Vec<(String, String, u64)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT coalesce(failure_kind, ''), coalesce(failure_reason, ''), count(*)
+             FROM trials WHERE status IN ('failed', 'abandoned')
+             GROUP BY 1, 2 ORDER BY 3 DESC, 2",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? as u64))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Totals per model: status counts, tokens, cost, attempts and retries.
+    pub fn model_totals(&self) -> anyhow::Result<Vec<ModelTotals>> {
+        let mut statement = self.conn.prepare(
+            "SELECT m.name, count(t.id),
+                    sum(t.status = 'completed'), sum(t.status = 'failed'),
+                    sum(t.status IN ('pending', 'running', 'abandoned')),
+                    coalesce(sum(t.input_tokens), 0), coalesce(sum(t.output_tokens), 0),
+                    coalesce(sum(t.cost_usd), 0.0),
+                    sum(t.status = 'completed' AND t.cost_usd IS NULL),
+                    coalesce(sum(a.n), 0), coalesce(sum(a.failed), 0),
+                    sum(coalesce(a.n, 0) > 1 OR t.calls > 1)
+             FROM models m
+             JOIN trials t ON t.model_id = m.id
+             LEFT JOIN (SELECT trial_id, count(*) AS n, sum(error IS NOT NULL) AS failed
+                        FROM attempts GROUP BY trial_id) a ON a.trial_id = t.id
+             GROUP BY m.id ORDER BY m.name",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let n = |i: usize| row.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
+            Ok(ModelTotals {
+                model: row.get(0)?,
+                total: n(1)?,
+                completed: n(2)?,
+                failed: n(3)?,
+                pending: n(4)?,
+                input_tokens: n(5)?,
+                output_tokens: n(6)?,
+                cost_usd: row.get(7)?,
+                cost_unknown: n(8)?,
+                attempts: n(9)?,
+                failed_attempts: n(10)?,
+                retried_trials: n(11)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

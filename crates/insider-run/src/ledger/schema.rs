@@ -1,0 +1,133 @@
+//! Ledger schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the schema from version `i` to `i + 1`; a ledger is
+//! brought up to date when opened. Never edit a released migration: append a new one.
+
+use anyhow::{bail, Context};
+use rusqlite::Connection;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// SQL of each migration, in order.
+const MIGRATIONS: &[&str] = &[r#"
+-- One run per ledger (one ledger per run directory).
+CREATE TABLE runs (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    tool_version  TEXT NOT NULL,
+    git_revision  TEXT,
+    config_json   TEXT NOT NULL,
+    host          TEXT,
+    started_at    TEXT NOT NULL,
+    ended_at      TEXT
+);
+-- Each invocation that worked on the run (first start and every resume).
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY,
+    tool_version  TEXT NOT NULL,
+    git_revision  TEXT,
+    host          TEXT,
+    argv          TEXT,
+    started_at    TEXT NOT NULL,
+    ended_at      TEXT,
+    outcome       TEXT
+);
+CREATE TABLE models (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    params_json   TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE conditions (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    scenario      TEXT NOT NULL,
+    factors_json  TEXT NOT NULL DEFAULT '{}'
+);
+-- Prompts stored once, by content hash.
+CREATE TABLE prompts (
+    hash          TEXT PRIMARY KEY,
+    system        TEXT NOT NULL,
+    user          TEXT NOT NULL,
+    tools_json    TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE trials (
+    id                 INTEGER PRIMARY KEY,
+    model_id           INTEGER NOT NULL REFERENCES models(id),
+    condition_id       INTEGER NOT NULL REFERENCES conditions(id),
+    sample_index       INTEGER NOT NULL,
+    prompt_hash        TEXT NOT NULL REFERENCES prompts(hash),
+    status             TEXT NOT NULL DEFAULT 'pending',
+    failure_kind       TEXT,
+    failure_reason     TEXT,
+    calls              INTEGER NOT NULL DEFAULT 0,
+    reply              TEXT,
+    reasoning          TEXT,
+    tool_calls_json    TEXT,
+    stop_reason        TEXT,
+    response_model     TEXT,
+    input_tokens       INTEGER,
+    output_tokens      INTEGER,
+    cache_read_tokens  INTEGER,
+    cache_write_tokens INTEGER,
+    reasoning_tokens   INTEGER,
+    cost_usd           REAL,
+    latency_ms         INTEGER,
+    started_at         TEXT,
+    finished_at        TEXT,
+    UNIQUE (model_id, condition_id, sample_index)
+);
+CREATE INDEX trials_status ON trials(status);
+-- Every HTTP/local attempt of every call; `call` counts generate() calls on the trial.
+CREATE TABLE attempts (
+    trial_id     INTEGER NOT NULL REFERENCES trials(id),
+    call         INTEGER NOT NULL,
+    number       INTEGER NOT NULL,
+    started_at   TEXT NOT NULL,
+    duration_ms  INTEGER NOT NULL,
+    http_status  INTEGER,
+    error        TEXT,
+    retryable    INTEGER NOT NULL,
+    PRIMARY KEY (trial_id, call, number)
+) WITHOUT ROWID;
+-- Raw bodies of the successful call (secrets already redacted by the provider).
+CREATE TABLE responses (
+    trial_id      INTEGER PRIMARY KEY REFERENCES trials(id),
+    raw_request   TEXT NOT NULL,
+    raw_response  TEXT NOT NULL
+);
+CREATE TABLE verdicts (
+    trial_id            INTEGER PRIMARY KEY REFERENCES trials(id),
+    harmful             INTEGER,
+    mode                TEXT NOT NULL,
+    grader_model        TEXT,
+    classifier_version  TEXT NOT NULL,
+    verdict_json        TEXT NOT NULL,
+    classified_at       TEXT NOT NULL
+);
+-- Grader answers by cache key, so re-classifying never pays twice for the same question.
+CREATE TABLE verdict_cache (
+    key          TEXT PRIMARY KEY,
+    value_json   TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+"#];
+
+/// Bring `conn` up to [`SCHEMA_VERSION`], refusing ledgers written by a newer build.
+pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > SCHEMA_VERSION {
+        bail!(
+            "ledger schema version {current} is newer than this insider understands \
+             ({SCHEMA_VERSION}); upgrade insider to read it"
+        );
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("applying ledger migration {}", index + 1))?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

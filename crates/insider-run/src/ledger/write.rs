@@ -1,0 +1,510 @@
+//! Writing the ledger: run provenance, the trial plan, outcomes, verdicts and the verdict cache.
+//!
+//! During `insider run` only the scheduler's writer thread calls these; imports call them
+//! directly. Every outcome is written in one transaction, so a killed process leaves each trial
+//! either fully recorded or not at all.
+
+use super::{mode_str, now_rfc3339, Ledger, StoredPrompt};
+use anyhow::Context;
+use insider_judge::Verdict;
+use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, ToolCall, Usage};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Provenance of a new run, written once when its ledger is created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// Run id; a fresh UUID v7 from [`NewRun::new`].
+    pub run_id: String,
+    /// Human name of the run.
+    pub name: String,
+    /// insider version.
+    pub tool_version: String,
+    /// Git revision of the build, if known.
+    pub git_revision: Option<String>,
+    /// The fully resolved experiment config.
+    pub config: serde_json::Value,
+    /// Host name.
+    pub host: Option<String>,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+}
+
+impl NewRun {
+    /// A run named `name` with `config`, stamped with this build's version, git revision, host and now.
+    pub fn new(name: &str, config: serde_json::Value) -> NewRun {
+        NewRun {
+            run_id: uuid::Uuid::now_v7().to_string(),
+            name: name.to_string(),
+            tool_version: crate::provenance::TOOL_VERSION.to_string(),
+            git_revision: crate::provenance::git_revision().map(str::to_string),
+            config,
+            host: crate::provenance::host_name(),
+            started_at: now_rfc3339(),
+        }
+    }
+}
+
+/// A condition as the ledger records it: id, pack and factor values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionInfo {
+    /// Condition id, e.g. `blackmail_explicit-america_replacement`.
+    pub name: String,
+    /// Scenario (pack) name.
+    pub scenario: String,
+    /// Factor values by factor name.
+    pub factors: BTreeMap<String, String>,
+}
+
+/// A finished trial from elsewhere (e.g. the original research layout), for imports.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImportedTrial {
+    /// Model name.
+    pub model: String,
+    /// Condition id.
+    pub condition: String,
+    /// Scenario (pack) name.
+    pub scenario: String,
+    /// Factor values by factor name.
+    pub factors: BTreeMap<String, String>,
+    /// 0-based sample index.
+    pub sample_index: u32,
+    /// The prompt the model saw (stored once by its hash).
+    pub system: String,
+    /// User message.
+    pub user: String,
+    /// Native tool definitions.
+    pub tools: Vec<insider_scenario::ToolDef>,
+    /// Reply text.
+    pub reply: String,
+    /// Reasoning text.
+    pub reasoning: Option<String>,
+    /// Native tool calls.
+    pub tool_calls: Vec<ToolCall>,
+    /// Stop reason.
+    pub stop_reason: Option<String>,
+    /// Token counts, if known.
+    pub usage: Option<Usage>,
+    /// Cost, if known.
+    pub cost_usd: Option<f64>,
+    /// Latency in milliseconds, if known.
+    pub latency_ms: Option<u64>,
+    /// When the reply was received (RFC 3339); now if empty.
+    pub finished_at: Option<String>,
+    /// Raw request and response bodies, if known.
+    pub raw_bodies: Option<(String, String)>,
+}
+
+/// A trial the scheduler should (re)try.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkItem {
+    /// Ledger row id.
+    pub trial_id: i64,
+    /// Model name.
+    pub model: String,
+    /// Condition id.
+    pub condition: String,
+    /// Sample index.
+    pub sample_index: u32,
+    /// Prompt hash.
+    pub prompt_hash: String,
+}
+
+impl Ledger {
+    pub(super) fn insert_run(&self, run: &NewRun) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO runs (id, name, tool_version, git_revision, config_json, host, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                run.run_id,
+                run.name,
+                run.tool_version,
+                run.git_revision,
+                serde_json::to_string(&run.config)?,
+                run.host,
+                run.started_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Run `f` inside one write transaction (committed if it returns `Ok`, rolled back otherwise).
+    pub fn batch<T>(&mut self, f: impl FnOnce(&Ledger) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(value) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(error) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Record the start of an invocation (first run or resume); returns the session id.
+    pub fn start_session(&self, argv: &str) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO sessions (tool_version, git_revision, host, argv, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                crate::provenance::TOOL_VERSION,
+                crate::provenance::git_revision(),
+                crate::provenance::host_name(),
+                argv,
+                now_rfc3339()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Record the end of an invocation and how it ended (`completed`, `interrupted`, ...).
+    pub fn end_session(&self, session_id: i64, outcome: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE sessions SET ended_at = ?2, outcome = ?3 WHERE id = ?1",
+            params![session_id, now_rfc3339(), outcome],
+        )?;
+        Ok(())
+    }
+
+    /// Stamp the run's end time (call when every trial has an outcome).
+    pub fn finish_run(&self) -> anyhow::Result<()> {
+        self.conn
+            .execute("UPDATE runs SET ended_at = ?1", params![now_rfc3339()])?;
+        Ok(())
+    }
+
+    /// Insert or update a model and its parameters; returns its row id.
+    pub fn upsert_model(&self, name: &str, params_json: &serde_json::Value) -> anyhow::Result<i64> {
+        let id = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO models (name, params_json) VALUES (?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET params_json = excluded.params_json
+                 RETURNING id",
+            )?
+            .query_row(params![name, serde_json::to_string(params_json)?], |row| {
+                row.get(0)
+            })?;
+        Ok(id)
+    }
+
+    /// Insert a condition (or refresh its factor values); returns its row id.
+    pub fn upsert_condition(&self, condition: &ConditionInfo) -> anyhow::Result<i64> {
+        let id = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO conditions (name, scenario, factors_json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET scenario = excluded.scenario,
+                     factors_json = excluded.factors_json
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    condition.name,
+                    condition.scenario,
+                    serde_json::to_string(&condition.factors)?
+                ],
+                |row| row.get(0),
+            )?;
+        Ok(id)
+    }
+
+    /// Store a prompt once under `hash` (a no-op if already stored).
+    pub fn store_prompt(&self, hash: &str, prompt: &StoredPrompt) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO prompts (hash, system, user, tools_json) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                hash,
+                prompt.system,
+                prompt.user,
+                serde_json::to_string(&prompt.tools)?
+            ])?;
+        Ok(())
+    }
+
+    /// Make sure the trial (model, condition, sample) exists; a trial not yet completed gets
+    /// `prompt_hash` (the current rendering). Returns the trial id.
+    pub fn ensure_trial(
+        &self,
+        model_id: i64,
+        condition_id: i64,
+        sample_index: u32,
+        prompt_hash: &str,
+    ) -> anyhow::Result<i64> {
+        let id = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO trials (model_id, condition_id, sample_index, prompt_hash)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(model_id, condition_id, sample_index) DO UPDATE
+                     SET prompt_hash = CASE WHEN status = 'completed' THEN prompt_hash
+                                            ELSE excluded.prompt_hash END
+                 RETURNING id",
+            )?
+            .query_row(
+                params![model_id, condition_id, sample_index, prompt_hash],
+                |row| row.get(0),
+            )?;
+        Ok(id)
+    }
+
+    /// Trials in flight when a previous process died become `abandoned`; returns how many.
+    pub fn release_in_flight(&self) -> anyhow::Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE trials SET status = 'abandoned', failure_reason = 'interrupted while in flight'
+             WHERE status = 'running'",
+            [],
+        )?)
+    }
+
+    /// Trials that still need a call: pending, abandoned, in flight at a crash, and failed ones
+    /// whose failure was retryable (also permanent failures when `retry_permanent`).
+    pub fn work_list(&self, retry_permanent: bool) -> anyhow::Result<Vec<WorkItem>> {
+        let mut statement = self.conn.prepare(
+            "SELECT t.id, m.name, c.name, t.sample_index, t.prompt_hash
+             FROM trials t JOIN models m ON m.id = t.model_id JOIN conditions c ON c.id = t.condition_id
+             WHERE t.status IN ('pending', 'abandoned', 'running')
+                OR (t.status = 'failed' AND (?1 OR coalesce(t.failure_kind, '') != 'permanent'))
+             ORDER BY t.model_id, t.condition_id, t.sample_index",
+        )?;
+        let rows = statement.query_map([retry_permanent], |row| {
+            Ok(WorkItem {
+                trial_id: row.get(0)?,
+                model: row.get(1)?,
+                condition: row.get(2)?,
+                sample_index: row.get(3)?,
+                prompt_hash: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Mark a trial as in flight.
+    pub fn claim_trial(&self, trial_id: i64) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE trials SET status = 'running', started_at = ?2
+                 WHERE id = ?1 AND status != 'completed'",
+            )?
+            .execute(params![trial_id, now_rfc3339()])?;
+        Ok(())
+    }
+
+    /// Record a successful call: reply, usage, cost, attempts and raw bodies, in one step.
+    /// Returns false (and writes nothing) if the trial was already completed.
+    pub fn complete_trial(&self, trial_id: i64, response: &ChatResponse) -> anyhow::Result<bool> {
+        let usage = &response.usage;
+        let call: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "UPDATE trials SET status = 'completed', failure_kind = NULL, failure_reason = NULL,
+                     calls = calls + 1, reply = ?2, reasoning = ?3, tool_calls_json = ?4,
+                     stop_reason = ?5, response_model = ?6, input_tokens = ?7, output_tokens = ?8,
+                     cache_read_tokens = ?9, cache_write_tokens = ?10, reasoning_tokens = ?11,
+                     cost_usd = ?12, latency_ms = ?13, finished_at = ?14
+                 WHERE id = ?1 AND status != 'completed'
+                 RETURNING calls",
+            )?
+            .query_row(
+                params![
+                    trial_id,
+                    response.text,
+                    response.reasoning,
+                    serde_json::to_string(&response.tool_calls)?,
+                    response.stop_reason,
+                    response.model,
+                    usage.input_tokens as i64,
+                    usage.output_tokens as i64,
+                    usage.cache_read_tokens as i64,
+                    usage.cache_write_tokens as i64,
+                    usage.reasoning_tokens.map(|n| n as i64),
+                    response.cost_usd,
+                    response.latency_ms as i64,
+                    now_rfc3339()
+                ],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(call) = call else { return Ok(false) };
+        self.insert_attempts(trial_id, call, &response.attempts)?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO responses (trial_id, raw_request, raw_response) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![trial_id, response.raw_request, response.raw_response])?;
+        Ok(true)
+    }
+
+    /// Record a failed call with its reason and every attempt. A cancelled call leaves the
+    /// trial `abandoned`; other failures leave it `failed` with the failure kind.
+    pub fn fail_trial(&self, trial_id: i64, error: &ProviderError) -> anyhow::Result<()> {
+        let (status, kind) = match error.kind {
+            FailureKind::Permanent => ("failed", "permanent"),
+            FailureKind::RetriesExhausted => ("failed", "retries_exhausted"),
+            FailureKind::Cancelled => ("abandoned", "cancelled"),
+        };
+        let call: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "UPDATE trials SET status = ?2, failure_kind = ?3, failure_reason = ?4,
+                     calls = calls + 1, finished_at = ?5
+                 WHERE id = ?1 AND status != 'completed'
+                 RETURNING calls",
+            )?
+            .query_row(
+                params![trial_id, status, kind, error.message, now_rfc3339()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(call) = call {
+            self.insert_attempts(trial_id, call, &error.attempts)?;
+        }
+        Ok(())
+    }
+
+    /// Mark a trial abandoned without a call result (Ctrl-C before the call started).
+    pub fn abandon_trial(&self, trial_id: i64, reason: &str) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE trials SET status = 'abandoned', failure_kind = 'cancelled', failure_reason = ?2
+                 WHERE id = ?1 AND status != 'completed'",
+            )?
+            .execute(params![trial_id, reason])?;
+        Ok(())
+    }
+
+    fn insert_attempts(&self, trial_id: i64, call: i64, attempts: &[Attempt]) -> anyhow::Result<()> {
+        let mut statement = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO attempts
+                 (trial_id, call, number, started_at, duration_ms, http_status, error, retryable)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for attempt in attempts {
+            statement.execute(params![
+                trial_id,
+                call,
+                attempt.number,
+                attempt.started_at,
+                attempt.duration_ms as i64,
+                attempt.status,
+                attempt.error,
+                attempt.retryable
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Import a finished trial (model, condition, prompt and reply) in one transaction; returns
+    /// its trial id. Fails if that (model, condition, sample) is already completed.
+    pub fn insert_completed_trial(&mut self, trial: &ImportedTrial) -> anyhow::Result<i64> {
+        self.batch(|ledger| {
+            let model_id = ledger.upsert_model(&trial.model, &serde_json::json!({}))?;
+            let condition_id = ledger.upsert_condition(&ConditionInfo {
+                name: trial.condition.clone(),
+                scenario: trial.scenario.clone(),
+                factors: trial.factors.clone(),
+            })?;
+            let hash = insider_scenario::prompt_hash(&trial.system, &trial.user, &trial.tools);
+            ledger.store_prompt(
+                &hash,
+                &StoredPrompt {
+                    system: trial.system.clone(),
+                    user: trial.user.clone(),
+                    tools: trial.tools.clone(),
+                },
+            )?;
+            let trial_id = ledger.ensure_trial(model_id, condition_id, trial.sample_index, &hash)?;
+            let (raw_request, raw_response) = trial.raw_bodies.clone().unwrap_or_default();
+            let response = ChatResponse {
+                model: trial.model.clone(),
+                text: trial.reply.clone(),
+                reasoning: trial.reasoning.clone(),
+                tool_calls: trial.tool_calls.clone(),
+                stop_reason: trial.stop_reason.clone(),
+                usage: trial.usage.clone().unwrap_or_default(),
+                cost_usd: trial.cost_usd,
+                latency_ms: trial.latency_ms.unwrap_or(0),
+                raw_request,
+                raw_response,
+                attempts: Vec::new(),
+            };
+            if !ledger.complete_trial(trial_id, &response)? {
+                anyhow::bail!(
+                    "trial {} / {} / sample {} is already in the ledger",
+                    trial.model,
+                    trial.condition,
+                    trial.sample_index
+                );
+            }
+            if let Some(finished_at) = &trial.finished_at {
+                ledger.conn.execute(
+                    "UPDATE trials SET finished_at = ?2 WHERE id = ?1",
+                    params![trial_id, finished_at],
+                )?;
+            }
+            if trial.raw_bodies.is_none() {
+                ledger
+                    .conn
+                    .execute("DELETE FROM responses WHERE trial_id = ?1", [trial_id])?;
+            }
+            if trial.usage.is_none() {
+                ledger.conn.execute(
+                    "UPDATE trials SET input_tokens = NULL, output_tokens = NULL,
+                         cache_read_tokens = NULL, cache_write_tokens = NULL WHERE id = ?1",
+                    [trial_id],
+                )?;
+            }
+            if trial.latency_ms.is_none() {
+                ledger
+                    .conn
+                    .execute("UPDATE trials SET latency_ms = NULL WHERE id = ?1", [trial_id])?;
+            }
+            Ok(trial_id)
+        })
+    }
+
+    /// Store (or replace) the verdict of a trial.
+    pub fn save_verdict(&self, trial_id: i64, verdict: &Verdict) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO verdicts
+                     (trial_id, harmful, mode, grader_model, classifier_version, verdict_json, classified_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                trial_id,
+                verdict.harmful,
+                mode_str(verdict.mode),
+                verdict.grader_model,
+                verdict.classifier_version,
+                serde_json::to_string(verdict)?,
+                now_rfc3339()
+            ])
+            .with_context(|| format!("saving verdict of trial {trial_id}"))?;
+        Ok(())
+    }
+
+    /// Look up a cached grader answer (JSON) by key.
+    pub fn cache_get(&self, key: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value_json FROM verdict_cache WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Store a grader answer (JSON) under key.
+    pub fn cache_put(&self, key: &str, value_json: &str) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO verdict_cache (key, value_json, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![key, value_json, now_rfc3339()])?;
+        Ok(())
+    }
+}

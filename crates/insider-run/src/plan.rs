@@ -1,0 +1,120 @@
+//! `--dry-run`: the plan, its token estimate and its cost, without any call.
+//!
+//! Input tokens are estimated from the rendered prompt as one token per 4 characters (the usual
+//! rule of thumb for English with BPE tokenizers; real counts differ by about ±15%). Output tokens
+//! are estimated as `max_tokens` when set, else [`DEFAULT_OUTPUT_TOKENS`] per trial (a typical
+//! scratchpad-and-e-mail reply in these scenarios). Cost uses the pricing table of
+//! `insider-model`; batch APIs bill half price.
+
+use crate::config::ResolvedExperiment;
+use crate::runner::render_conditions;
+use std::fmt::Write;
+
+/// Output tokens assumed per trial when `max_tokens` is not set.
+pub const DEFAULT_OUTPUT_TOKENS: u64 = 1_500;
+
+/// Estimate for one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelEstimate {
+    /// Model name.
+    pub model: String,
+    /// Trials planned.
+    pub trials: u64,
+    /// Estimated input tokens.
+    pub input_tokens: u64,
+    /// Estimated output tokens.
+    pub output_tokens: u64,
+    /// Estimated cost in USD, if the model's price is known.
+    pub cost_usd: Option<f64>,
+}
+
+/// Estimate tokens per prompt text.
+pub fn estimate_tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+/// Estimates per model.
+pub fn estimate(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<ModelEstimate>> {
+    let planned = render_conditions(experiment)?;
+    let input_per_round: u64 = planned
+        .iter()
+        .map(|p| estimate_tokens(&p.prompt.system) + estimate_tokens(&p.prompt.user))
+        .sum();
+    let mut out = Vec::new();
+    for model in &experiment.models {
+        let samples = experiment.samples as u64;
+        let trials = planned.len() as u64 * samples;
+        let output_per_trial = model
+            .config
+            .generation
+            .max_tokens
+            .map(u64::from)
+            .unwrap_or(DEFAULT_OUTPUT_TOKENS);
+        let input_tokens = input_per_round * samples;
+        let output_tokens = output_per_trial * trials;
+        let cost_usd = crate::models::estimate_cost(&model.name, input_tokens, output_tokens);
+        out.push(ModelEstimate {
+            model: model.name.clone(),
+            trials,
+            input_tokens,
+            output_tokens,
+            cost_usd,
+        });
+    }
+    Ok(out)
+}
+
+/// The dry-run report as text.
+pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
+    let estimates = estimate(experiment)?;
+    let mut out = String::new();
+    writeln!(
+        out,
+        "plan: {} models × {} conditions × {} samples = {} trials (no call made)",
+        experiment.models.len(),
+        experiment.conditions.len(),
+        experiment.samples,
+        experiment.total_trials()
+    )?;
+    writeln!(
+        out,
+        "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>11}",
+        "model", "trials", "input tokens", "output tokens", "cost", "batch cost"
+    )?;
+    let mut total = 0.0;
+    let mut unknown = false;
+    for e in &estimates {
+        let (cost, batch) = match e.cost_usd {
+            Some(cost) => {
+                total += cost;
+                (format!("${cost:.2}"), format!("${:.2}", cost / 2.0))
+            }
+            None => {
+                unknown = true;
+                ("unknown".to_string(), "unknown".to_string())
+            }
+        };
+        writeln!(
+            out,
+            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>11}",
+            e.model, e.trials, e.input_tokens, e.output_tokens, cost, batch
+        )?;
+    }
+    writeln!(
+        out,
+        "total estimated cost: ${total:.2}{} (batch APIs would save ${:.2})",
+        if unknown { " + models without a known price" } else { "" },
+        total / 2.0
+    )?;
+    writeln!(
+        out,
+        "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial"
+    )?;
+    if experiment.classify {
+        match &experiment.grader {
+            Some(grader) => writeln!(out, "grader: {grader} (one call per completed trial, not included above)")?,
+            None => writeln!(out, "classification: gate-only (no grader)")?,
+        }
+    }
+    Ok(out)
+}

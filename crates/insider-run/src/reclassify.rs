@@ -1,0 +1,101 @@
+//! `insider classify`: classify (again) the completed trials of a run from the ledger, without
+//! calling the target model; grader answers come from the verdict cache when already known.
+
+use crate::ledger::Ledger;
+use crate::writer::{LedgerVerdictCache, WriteOp, Writer};
+use crate::TrialStatus;
+use insider_judge::{Classifier, ClassifyInput, ClassifyOptions, VerdictCache};
+use insider_model::ToolCall;
+use insider_scenario::{HarmSpec, Pack};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Counts of a classification pass.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReclassifyOutcome {
+    /// Trials classified.
+    pub classified: u64,
+    /// Verdicts that are harmful.
+    pub harmful: u64,
+    /// Verdicts left unscored (grader failed or unparsable).
+    pub unscored: u64,
+    /// Completed trials skipped because their scenario pack is unknown.
+    pub skipped: u64,
+}
+
+/// Classify every completed trial of the run in `run_dir` with `options`, `concurrency` at a time.
+pub async fn reclassify(
+    run_dir: &Path,
+    options: ClassifyOptions,
+    concurrency: usize,
+) -> anyhow::Result<ReclassifyOutcome> {
+    struct Job {
+        trial_id: i64,
+        condition: String,
+        reply: String,
+        tool_calls: Vec<ToolCall>,
+        harm: Arc<HarmSpec>,
+    }
+    let reader = Ledger::open(run_dir)?;
+    let mut harms: HashMap<String, Option<Arc<HarmSpec>>> = HashMap::new();
+    let mut jobs = Vec::new();
+    let mut outcome = ReclassifyOutcome::default();
+    reader.for_each_trial(|trial| {
+        if trial.status != TrialStatus::Completed {
+            return Ok(());
+        }
+        let harm = harms
+            .entry(trial.scenario.clone())
+            .or_insert_with(|| Pack::builtin(&trial.scenario).ok().map(|p| Arc::new(p.harm().clone())))
+            .clone();
+        match harm {
+            Some(harm) => jobs.push(Job {
+                trial_id: trial.trial_id,
+                condition: trial.condition,
+                reply: trial.reply.unwrap_or_default(),
+                tool_calls: trial.tool_calls,
+                harm,
+            }),
+            None => outcome.skipped += 1,
+        }
+        Ok(())
+    })?;
+    drop(reader);
+
+    let writer = Writer::start(Ledger::open(run_dir)?);
+    let cache: Arc<dyn VerdictCache> = Arc::new(LedgerVerdictCache::new(run_dir, writer.sender())?);
+    let classifier = Arc::new(Classifier::new(options));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for job in jobs {
+        let permit = semaphore.clone().acquire_owned().await?;
+        let classifier = classifier.clone();
+        let cache = cache.clone();
+        let sender = writer.sender();
+        tasks.spawn(async move {
+            let input = ClassifyInput {
+                reply: &job.reply,
+                tool_calls: &job.tool_calls,
+                harm: &job.harm,
+                condition_id: &job.condition,
+            };
+            let verdict = classifier.classify(&input, Some(cache.as_ref())).await;
+            let harmful = verdict.harmful;
+            let _ = sender.send(WriteOp::Verdict(job.trial_id, Box::new(verdict)));
+            drop(permit);
+            harmful
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        outcome.classified += 1;
+        match result? {
+            Some(true) => outcome.harmful += 1,
+            Some(false) => {}
+            None => outcome.unscored += 1,
+        }
+    }
+    drop(cache);
+    writer.finish()?;
+    Ok(outcome)
+}

@@ -1,0 +1,324 @@
+//! One invocation of `insider run`: open or create the ledger, write the plan, run what is
+//! left, and report. Resuming is the same operation on an existing run directory.
+
+use crate::config::ResolvedExperiment;
+use crate::ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt, WorkItem};
+use crate::progress::{Display, ModelProgress, ProgressMode};
+use crate::scheduler::{execute, ExecuteOutcome, ModelWork, Shared, StopSignals};
+use crate::writer::{LedgerVerdictCache, Writer};
+use anyhow::Context;
+use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
+use insider_model::{ChatRequest, Message, Provider, Role};
+use insider_scenario::{Condition, Pack};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Builds the provider of a model (the real one is `insider_model::resolve`; tests pass fakes).
+pub type ProviderFactory =
+    Arc<dyn Fn(&str, &insider_model::ModelConfig) -> anyhow::Result<Arc<dyn Provider>> + Send + Sync>;
+
+/// What to run and how.
+pub struct RunOptions {
+    /// The run directory (created if new).
+    pub run_dir: PathBuf,
+    /// The experiment.
+    pub experiment: ResolvedExperiment,
+    /// The command line, recorded in the session.
+    pub argv: String,
+    /// Progress display.
+    pub progress: ProgressMode,
+    /// Interval of plain progress lines.
+    pub progress_interval: Duration,
+    /// Also retry trials that failed permanently.
+    pub retry_permanent: bool,
+    /// Builds providers.
+    pub providers: ProviderFactory,
+    /// Listen for Ctrl-C (first: finish in-flight calls; second: stop at once).
+    pub handle_ctrl_c: bool,
+}
+
+/// What an invocation did.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// Path of the ledger file.
+    pub ledger_path: PathBuf,
+    /// Trials in the plan.
+    pub planned: u64,
+    /// Trials already completed before this invocation.
+    pub already_completed: u64,
+    /// What this invocation did.
+    pub outcome: ExecuteOutcome,
+    /// Whether the user stopped the run.
+    pub interrupted: bool,
+}
+
+/// The factor map the ledger stores for a condition.
+pub fn condition_info(condition: &Condition) -> ConditionInfo {
+    let mut factors = BTreeMap::new();
+    factors.insert("goal_type".into(), condition.goal_type.to_string());
+    factors.insert("goal_value".into(), condition.goal_value.to_string());
+    factors.insert("urgency".into(), condition.urgency.to_string());
+    factors.insert(
+        "extra_instructions".into(),
+        condition.extra_instructions.to_string(),
+    );
+    factors.insert(
+        "awareness_notice".into(),
+        condition.awareness_notice.to_string(),
+    );
+    factors.insert("prod".into(), condition.prod.to_string());
+    ConditionInfo {
+        name: condition.id(),
+        scenario: condition.scenario.clone(),
+        factors,
+    }
+}
+
+/// A rendered condition with its pack.
+pub struct PlannedCondition {
+    /// The condition.
+    pub condition: Condition,
+    /// Its rendered prompt.
+    pub prompt: insider_scenario::RenderedPrompt,
+    /// The pack's harm spec.
+    pub harm: Arc<insider_scenario::HarmSpec>,
+}
+
+/// Render every condition of the experiment (fails on a pack or template error).
+pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<PlannedCondition>> {
+    let mut packs: HashMap<String, Pack> = HashMap::new();
+    let mut planned = Vec::new();
+    for condition in experiment.parsed_conditions()? {
+        if !packs.contains_key(&condition.scenario) {
+            let pack = Pack::builtin(&condition.scenario)
+                .map_err(|e| anyhow::anyhow!("scenario pack `{}`: {e}", condition.scenario))?;
+            packs.insert(condition.scenario.clone(), pack);
+        }
+        let pack = &packs[&condition.scenario];
+        let prompt = pack
+            .render(&condition)
+            .map_err(|e| anyhow::anyhow!("rendering {}: {e}", condition.id()))?;
+        planned.push(PlannedCondition {
+            harm: Arc::new(pack.harm().clone()),
+            condition,
+            prompt,
+        });
+    }
+    Ok(planned)
+}
+
+/// The request a model is sent for a rendered prompt (text tool tags: no native tools).
+pub fn base_request(prompt: &insider_scenario::RenderedPrompt) -> ChatRequest {
+    ChatRequest {
+        system: Some(prompt.system.clone()),
+        messages: vec![Message {
+            role: Role::User,
+            content: prompt.user.clone(),
+        }],
+        tools: Vec::new(),
+        settings: Default::default(),
+    }
+}
+
+/// Write the plan (models, conditions, prompts, trials) into the ledger in one transaction.
+pub fn write_plan(
+    ledger: &mut Ledger,
+    experiment: &ResolvedExperiment,
+    planned: &[PlannedCondition],
+) -> anyhow::Result<()> {
+    ledger.batch(|ledger| {
+        let mut condition_ids = Vec::new();
+        for item in planned {
+            let id = ledger.upsert_condition(&condition_info(&item.condition))?;
+            ledger.store_prompt(
+                &item.prompt.sha256,
+                &StoredPrompt {
+                    system: item.prompt.system.clone(),
+                    user: item.prompt.user.clone(),
+                    tools: item.prompt.tools.clone(),
+                },
+            )?;
+            condition_ids.push((id, item.prompt.sha256.clone()));
+        }
+        for model in &experiment.models {
+            let mut params = serde_json::to_value(&model.config)?;
+            if let Some(map) = params.as_object_mut() {
+                map.insert("seed".into(), serde_json::json!(experiment.seed));
+            }
+            let model_id = ledger.upsert_model(&model.name, &params)?;
+            for (condition_id, hash) in &condition_ids {
+                for sample in 0..experiment.samples {
+                    ledger.ensure_trial(model_id, *condition_id, sample, hash)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Run (or resume) an experiment in `options.run_dir`.
+pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
+    let experiment = &options.experiment;
+    let planned = render_conditions(experiment)?;
+    // Build every provider before touching the ledger: a bad model fails before any work.
+    let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
+    for model in &experiment.models {
+        let provider = (options.providers)(&model.name, &model.config)
+            .with_context(|| format!("model `{}`", model.name))?;
+        providers.insert(model.name.clone(), provider);
+    }
+    let grader = match (&experiment.grader, experiment.classify) {
+        (Some(name), true) => Some(
+            (options.providers)(name, &insider_model::ModelConfig::default())
+                .with_context(|| format!("grader model `{name}`"))?,
+        ),
+        _ => None,
+    };
+
+    let config_json = serde_json::to_value(experiment)?;
+    let mut ledger = if Ledger::exists(&options.run_dir) {
+        Ledger::open(&options.run_dir)?
+    } else {
+        Ledger::create(&options.run_dir, &NewRun::new(&experiment.name, config_json.clone()))?
+    };
+    let session = ledger.start_session(&options.argv)?;
+    let released = ledger.release_in_flight()?;
+    if released > 0 {
+        tracing::info!("{released} trials were in flight when the last session stopped; retrying them");
+    }
+    write_plan(&mut ledger, experiment, &planned)?;
+    let counts = ledger.status_counts()?;
+    let planned_total: u64 = counts.values().sum();
+    let already_completed = counts.get("completed").copied().unwrap_or(0);
+    let mut work = ledger.work_list(options.retry_permanent)?;
+    // Only the models of this experiment (a ledger could hold others from an earlier config).
+    let wanted: std::collections::HashSet<&str> =
+        experiment.models.iter().map(|m| m.name.as_str()).collect();
+    let wanted_conditions: std::collections::HashSet<&str> =
+        experiment.conditions.iter().map(String::as_str).collect();
+    work.retain(|item| wanted.contains(item.model.as_str()) && wanted_conditions.contains(item.condition.as_str()));
+    if let Some(limit) = experiment.limit {
+        work.truncate(limit as usize);
+    }
+
+    let ledger_path = ledger.path().to_path_buf();
+    let writer = Writer::start(ledger);
+    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify {
+        Some(Arc::new(LedgerVerdictCache::new(&options.run_dir, writer.sender())?))
+    } else {
+        None
+    };
+    let classifier = experiment.classify.then(|| {
+        Arc::new(Classifier::new(ClassifyOptions {
+            grader: grader.clone(),
+            grader_model: experiment.grader.clone(),
+            ..ClassifyOptions::default()
+        }))
+    });
+
+    let mut requests = HashMap::new();
+    let mut harms = HashMap::new();
+    for item in &planned {
+        requests.insert(item.prompt.sha256.clone(), Arc::new(base_request(&item.prompt)));
+        harms.insert(item.condition.id(), item.harm.clone());
+    }
+    let shared = Arc::new(Shared {
+        requests,
+        settings: experiment
+            .models
+            .iter()
+            .map(|m| (m.name.clone(), m.config.generation.clone()))
+            .collect(),
+        seed: experiment.seed,
+        harms,
+        classifier,
+        cache,
+        writer: writer.sender(),
+    });
+
+    let mut by_model: BTreeMap<String, Vec<WorkItem>> = BTreeMap::new();
+    for item in work {
+        by_model.entry(item.model.clone()).or_default().push(item);
+    }
+    let mut model_work = Vec::new();
+    let mut progress = Vec::new();
+    for model in &experiment.models {
+        let items = by_model.remove(&model.name).unwrap_or_default();
+        let counter = Arc::new(ModelProgress::new(&model.name, items.len() as u64));
+        progress.push(counter.clone());
+        model_work.push(ModelWork {
+            provider: providers[&model.name].clone(),
+            max_connections: model.config.max_connections.unwrap_or(10),
+            items,
+            progress: counter,
+        });
+    }
+
+    let (soft_tx, soft_rx) = watch::channel(false);
+    let (hard_tx, hard_rx) = watch::channel(false);
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let signal_task = options.handle_ctrl_c.then(|| {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+            eprintln!("\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)");
+            let _ = soft_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping now: calls in flight are recorded as abandoned");
+                let _ = hard_tx.send(true);
+                // Give the writer a moment to record the abandoned calls, then leave regardless.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                std::process::exit(130);
+            }
+        })
+    });
+
+    let display = Display::start(progress, options.progress, options.progress_interval);
+    let stop = StopSignals {
+        soft: soft_rx,
+        hard: hard_rx,
+    };
+    let outcome = execute(model_work, shared.clone(), stop).await;
+    display.finish();
+    if let Some(task) = signal_task {
+        task.abort();
+    }
+    drop(shared);
+    let ledger = writer.finish().context("writing the ledger")?;
+    let interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
+    let counts = ledger.status_counts()?;
+    let remaining: u64 = ["pending", "running", "abandoned"]
+        .iter()
+        .map(|s| counts.get(*s).copied().unwrap_or(0))
+        .sum();
+    let session_outcome = if interrupted {
+        "interrupted"
+    } else if remaining == 0 {
+        ledger.finish_run()?;
+        "finished"
+    } else {
+        "partial"
+    };
+    ledger.end_session(session, session_outcome)?;
+    Ok(RunResult {
+        run_dir: options.run_dir.clone(),
+        ledger_path,
+        planned: planned_total,
+        already_completed,
+        outcome,
+        interrupted,
+    })
+}
+
+/// The provenance-friendly absolute form of a run directory.
+pub fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,234 @@
+//! The scheduler: runs trials concurrently, bounded per model and fair across models, and
+//! records every outcome through the single ledger writer.
+//!
+//! Each model gets its own queue and `max_connections` workers, so a slow or rate-limited model
+//! never starves another. A worker claims a trial (written before the call), calls the provider
+//! (which retries and rate-limits), then sends the outcome; a reply is committed before it is
+//! classified, so a crash never loses a paid-for reply. Stopping: a soft stop lets calls in
+//! flight finish; a hard stop cancels them and records them as abandoned.
+
+use crate::ledger::WorkItem;
+use crate::progress::ModelProgress;
+use crate::writer::{WriteOp, WriteSender};
+use insider_judge::{ClassifyInput, Classifier, VerdictCache};
+use insider_model::{ChatRequest, Provider, ProviderError};
+use insider_scenario::HarmSpec;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// One model's share of the work.
+pub struct ModelWork {
+    /// The provider to call.
+    pub provider: Arc<dyn Provider>,
+    /// Concurrent calls allowed.
+    pub max_connections: usize,
+    /// Trials to run, in order.
+    pub items: Vec<WorkItem>,
+    /// Live counters.
+    pub progress: Arc<ModelProgress>,
+}
+
+/// Everything shared by the workers.
+pub struct Shared {
+    /// Base request per prompt hash (generation settings are per model: see `settings`).
+    pub requests: HashMap<String, Arc<ChatRequest>>,
+    /// Generation settings by model name.
+    pub settings: HashMap<String, insider_model::GenerationSettings>,
+    /// Base seed: trial `i` sends `seed + i`.
+    pub seed: Option<u64>,
+    /// Harm spec by condition id (for inline classification).
+    pub harms: HashMap<String, Arc<HarmSpec>>,
+    /// Inline classifier, if classifying.
+    pub classifier: Option<Arc<Classifier>>,
+    /// Verdict cache for the classifier.
+    pub cache: Option<Arc<dyn VerdictCache>>,
+    /// Ledger writer.
+    pub writer: WriteSender,
+}
+
+/// Stop signals: `soft` stops taking new trials, `hard` cancels calls in flight.
+#[derive(Clone)]
+pub struct StopSignals {
+    /// No new trials once true.
+    pub soft: watch::Receiver<bool>,
+    /// Cancel in-flight calls once true.
+    pub hard: watch::Receiver<bool>,
+}
+
+/// Outcome counts of one invocation.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ExecuteOutcome {
+    /// Trials completed now.
+    pub completed: u64,
+    /// Trials failed now.
+    pub failed: u64,
+    /// Trials abandoned (stopped) now.
+    pub abandoned: u64,
+    /// Trials never started because of a stop.
+    pub not_started: u64,
+}
+
+/// Run every model's work to completion (or until stopped).
+pub async fn execute(work: Vec<ModelWork>, shared: Arc<Shared>, stop: StopSignals) -> ExecuteOutcome {
+    let mut handles = Vec::new();
+    let mut queues = Vec::new();
+    for model in work {
+        let queue = Arc::new(Mutex::new(VecDeque::from(model.items)));
+        queues.push(queue.clone());
+        let workers = model.max_connections.max(1).min(queue.lock().map(|q| q.len()).unwrap_or(1).max(1));
+        for _ in 0..workers {
+            let worker = Worker {
+                queue: queue.clone(),
+                provider: model.provider.clone(),
+                progress: model.progress.clone(),
+                shared: shared.clone(),
+                stop: stop.clone(),
+            };
+            handles.push(tokio::spawn(worker.run()));
+        }
+    }
+    let mut outcome = ExecuteOutcome::default();
+    for handle in handles {
+        if let Ok(counts) = handle.await {
+            outcome.completed += counts.completed;
+            outcome.failed += counts.failed;
+            outcome.abandoned += counts.abandoned;
+        }
+    }
+    for queue in queues {
+        outcome.not_started += queue.lock().map(|q| q.len() as u64).unwrap_or(0);
+    }
+    outcome
+}
+
+struct Worker {
+    queue: Arc<Mutex<VecDeque<WorkItem>>>,
+    provider: Arc<dyn Provider>,
+    progress: Arc<ModelProgress>,
+    shared: Arc<Shared>,
+    stop: StopSignals,
+}
+
+impl Worker {
+    async fn run(mut self) -> ExecuteOutcome {
+        let mut counts = ExecuteOutcome::default();
+        loop {
+            if *self.stop.soft.borrow() || *self.stop.hard.borrow() {
+                break;
+            }
+            let Some(item) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                break;
+            };
+            if self.shared.writer.send(WriteOp::Claim(item.trial_id)).is_err() {
+                break; // the writer died; the run stops and reports why
+            }
+            let request = self.request_for(&item);
+            let result = tokio::select! {
+                result = self.provider.generate(&request) => Some(result),
+                _ = wait_true(&mut self.stop.hard) => None,
+            };
+            match result {
+                None => {
+                    counts.abandoned += 1;
+                    let _ = self.shared.writer.send(WriteOp::Abandon(
+                        item.trial_id,
+                        "stopped by the user while the call was in flight".into(),
+                    ));
+                    break;
+                }
+                Some(Ok(response)) => {
+                    counts.completed += 1;
+                    let progress = &self.progress;
+                    progress.done.fetch_add(1, Ordering::Relaxed);
+                    progress
+                        .input_tokens
+                        .fetch_add(response.usage.input_tokens, Ordering::Relaxed);
+                    progress
+                        .output_tokens
+                        .fetch_add(response.usage.output_tokens, Ordering::Relaxed);
+                    if let Some(cost) = response.cost_usd {
+                        progress
+                            .cost_micro_usd
+                            .fetch_add((cost * 1e6).round() as u64, Ordering::Relaxed);
+                    }
+                    let failed_attempts = response.attempts.iter().filter(|a| a.error.is_some()).count();
+                    progress.errors.fetch_add(failed_attempts as u64, Ordering::Relaxed);
+                    let reply = response.text.clone();
+                    let tool_calls = response.tool_calls.clone();
+                    if self
+                        .shared
+                        .writer
+                        .send(WriteOp::Complete(item.trial_id, Box::new(response)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                    self.classify(&item, &reply, &tool_calls).await;
+                }
+                Some(Err(error)) => {
+                    self.record_failure(&item, error, &mut counts);
+                }
+            }
+        }
+        counts
+    }
+
+    fn request_for(&self, item: &WorkItem) -> ChatRequest {
+        let base = &self.shared.requests[&item.prompt_hash];
+        let mut request = ChatRequest::clone(base);
+        if let Some(settings) = self.shared.settings.get(&item.model) {
+            request.settings = settings.clone();
+        }
+        if let Some(seed) = self.shared.seed {
+            request.settings.seed = Some(seed.wrapping_add(item.sample_index as u64));
+        }
+        request
+    }
+
+    fn record_failure(&self, item: &WorkItem, error: ProviderError, counts: &mut ExecuteOutcome) {
+        let failed_attempts = error.attempts.iter().filter(|a| a.error.is_some()).count();
+        self.progress
+            .errors
+            .fetch_add(failed_attempts as u64, Ordering::Relaxed);
+        if error.kind == insider_model::FailureKind::Cancelled {
+            counts.abandoned += 1;
+        } else {
+            counts.failed += 1;
+            self.progress.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let _ = self
+            .shared
+            .writer
+            .send(WriteOp::Fail(item.trial_id, Box::new(error)));
+    }
+
+    async fn classify(&self, item: &WorkItem, reply: &str, tool_calls: &[insider_model::ToolCall]) {
+        let (Some(classifier), Some(harm)) = (
+            self.shared.classifier.as_ref(),
+            self.shared.harms.get(&item.condition),
+        ) else {
+            return;
+        };
+        let input = ClassifyInput {
+            reply,
+            tool_calls,
+            harm,
+            condition_id: &item.condition,
+        };
+        let verdict = classifier.classify(&input, self.shared.cache.as_deref()).await;
+        let _ = self
+            .shared
+            .writer
+            .send(WriteOp::Verdict(item.trial_id, Box::new(verdict)));
+    }
+}
+
+async fn wait_true(receiver: &mut watch::Receiver<bool>) {
+    while !*receiver.borrow() {
+        if receiver.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Where a run stands (`insider runs show`): counts, failures by reason, per-model totals.
+
+use crate::ledger::{Ledger, ModelTotals, RunInfo};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+use std::path::Path;
+
+/// Failed or abandoned trials sharing one reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureGroup {
+    /// `permanent`, `retries_exhausted` or `cancelled`.
+    pub kind: String,
+    /// The recorded reason.
+    pub reason: String,
+    /// How many trials.
+    pub count: u64,
+}
+
+/// The status of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStatus {
+    /// Run directory.
+    pub run_dir: String,
+    /// Provenance.
+    pub run: RunInfo,
+    /// Trials planned.
+    pub total: u64,
+    /// Trials with a reply.
+    pub completed: u64,
+    /// Trials whose last call failed.
+    pub failed: u64,
+    /// Trials still to do (pending, in flight, abandoned).
+    pub pending: u64,
+    /// Trials with a verdict.
+    pub classified: u64,
+    /// Attempts made in all.
+    pub attempts: u64,
+    /// Attempts that failed (each one retried or given up).
+    pub failed_attempts: u64,
+    /// Trials that needed more than one attempt.
+    pub retried_trials: u64,
+    /// Failures grouped by reason.
+    pub failures: Vec<FailureGroup>,
+    /// Per-model totals.
+    pub models: Vec<ModelTotals>,
+    /// Total cost in USD of completed trials with a known price.
+    pub cost_usd: f64,
+}
+
+/// Read the status of the run in `run_dir`.
+pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
+    let ledger = Ledger::open(run_dir)?;
+    let counts = ledger.status_counts()?;
+    let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+    let models = ledger.model_totals()?;
+    let mut classified = 0;
+    ledger.for_each_summary(|s| {
+        classified += u64::from(s.harmful.is_some());
+        Ok(())
+    })?;
+    Ok(RunStatus {
+        run_dir: run_dir.display().to_string(),
+        run: ledger.run_info()?,
+        total: counts.values().sum(),
+        completed: get("completed"),
+        failed: get("failed"),
+        pending: get("pending") + get("running") + get("abandoned"),
+        classified,
+        attempts: models.iter().map(|m| m.attempts).sum(),
+        failed_attempts: models.iter().map(|m| m.failed_attempts).sum(),
+        retried_trials: models.iter().map(|m| m.retried_trials).sum(),
+        failures: ledger
+            .failures_by_reason()?
+            .into_iter()
+            .map(|(kind, reason, count)| FailureGroup { kind, reason, count })
+            .collect(),
+        cost_usd: models.iter().map(|m| m.cost_usd).sum(),
+        models,
+    })
+}
+
+impl RunStatus {
+    /// Human-readable form.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "run {} ({})", self.run.name, self.run_dir);
+        let _ = writeln!(
+            out,
+            "  id {}  insider {}{}  host {}",
+            self.run.run_id,
+            self.run.tool_version,
+            self.run.git_revision.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+            self.run.host.as_deref().unwrap_or("?")
+        );
+        let _ = writeln!(
+            out,
+            "  started {}  ended {}",
+            self.run.started_at,
+            self.run.ended_at.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            out,
+            "trials: {} total, {} completed, {} failed, {} pending; {} classified",
+            self.total, self.completed, self.failed, self.pending, self.classified
+        );
+        let _ = writeln!(
+            out,
+            "attempts: {} made, {} failed and retried or given up; {} trials needed retries",
+            self.attempts, self.failed_attempts, self.retried_trials
+        );
+        let _ = writeln!(
+            out,
+            "{:<40}  {:>7}  {:>9}  {:>6}  {:>7}  {:>12}  {:>12}  {:>10}  {:>8}  {:>7}",
+            "model", "total", "completed", "failed", "pending", "in tokens", "out tokens", "cost", "attempts", "retried"
+        );
+        for m in &self.models {
+            let cost = if m.cost_unknown > 0 && m.cost_usd == 0.0 {
+                "unknown".to_string()
+            } else {
+                format!("${:.4}", m.cost_usd)
+            };
+            let _ = writeln!(
+                out,
+                "{:<40}  {:>7}  {:>9}  {:>6}  {:>7}  {:>12}  {:>12}  {:>10}  {:>8}  {:>7}",
+                m.model, m.total, m.completed, m.failed, m.pending, m.input_tokens, m.output_tokens, cost, m.attempts, m.retried_trials
+            );
+        }
+        if !self.failures.is_empty() {
+            let _ = writeln!(out, "failures by reason:");
+            for f in &self.failures {
+                let _ = writeln!(out, "  {:>6}  {:<18}  {}", f.count, f.kind, f.reason);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,201 @@
+//! A loaded, validated scenario pack and its public API.
+
+use crate::condition::{Condition, GoalType, GoalValue, Urgency};
+use crate::harm::HarmSpec;
+use crate::problem::{PackError, Problem};
+use crate::prompt::ToolDef;
+use crate::source::PackFiles;
+use crate::template::Template;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The factor values a pack supports (from `pack.yaml` `factors`; all by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportedFactors {
+    /// Supported goal types.
+    pub goal_types: Vec<GoalType>,
+    /// Supported goal values (never `none`).
+    pub goal_values: Vec<GoalValue>,
+    /// Supported urgencies.
+    pub urgencies: Vec<Urgency>,
+}
+
+/// Which e-mails belong to which inboxes (`when:` in the front matter); `None` = any.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct When {
+    pub goal_types: Option<Vec<GoalType>>,
+    pub urgencies: Option<Vec<Urgency>>,
+    pub goal_values: Option<Vec<GoalValue>>,
+}
+
+impl When {
+    pub(crate) fn matches(&self, condition: &Condition) -> bool {
+        self.goal_types
+            .as_ref()
+            .is_none_or(|list| list.contains(&condition.goal_type))
+            && self
+                .urgencies
+                .as_ref()
+                .is_none_or(|list| list.contains(&condition.urgency))
+            && self
+                .goal_values
+                .as_ref()
+                .is_none_or(|list| list.contains(&condition.goal_value))
+    }
+}
+
+/// One e-mail file, parsed.
+#[derive(Debug, Clone)]
+pub(crate) struct Email {
+    pub id: String,
+    pub file: String,
+    pub timestamp: chrono::NaiveDateTime,
+    pub timestamp_text: String,
+    pub timestamp_line: usize,
+    pub from: Template,
+    pub to: Template,
+    pub subject: Template,
+    pub attachments: Vec<Template>,
+    pub attachment_names: Vec<String>,
+    pub when: When,
+    pub body: Template,
+}
+
+/// A goal statement and its reminder, already rendered with the pack variables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Goal {
+    pub statement: String,
+    pub reminder: String,
+}
+
+/// A scenario pack: one fictional world, loaded from data files and validated.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) root: String,
+    pub(crate) company_name: String,
+    pub(crate) harm: HarmSpec,
+    pub(crate) supported: SupportedFactors,
+    pub(crate) statics: HashMap<String, String>,
+    pub(crate) show_email_ids: bool,
+    pub(crate) system: Template,
+    pub(crate) user: Template,
+    pub(crate) tools: Vec<ToolDef>,
+    pub(crate) tools_text: String,
+    pub(crate) goals: HashMap<GoalValue, Goal>,
+    pub(crate) extra_dont: String,
+    pub(crate) extra_goal: String,
+    pub(crate) awareness_notice: String,
+    pub(crate) scratchpad: String,
+    /// Section name (`america`, ..., `ambiguous`) → key → rendered fragment.
+    pub(crate) values: HashMap<String, HashMap<String, String>>,
+    pub(crate) emails: Vec<Email>,
+}
+
+static BUILTINS: OnceLock<HashMap<&'static str, Result<Pack, PackError>>> = OnceLock::new();
+
+impl Pack {
+    /// Names of the built-in packs embedded from the repository's `scenarios/` folder.
+    pub fn builtin_names() -> Vec<&'static str> {
+        PackFiles::builtin_names()
+    }
+
+    /// Load a built-in pack by name (parsed and validated once per process, then cloned).
+    pub fn builtin(name: &str) -> Result<Pack, PackError> {
+        let builtins = BUILTINS.get_or_init(|| {
+            Pack::builtin_names()
+                .into_iter()
+                .map(|builtin| {
+                    let files = PackFiles::builtin(builtin).expect("listed builtin exists");
+                    (builtin, crate::load::load(&files, Some(builtin)))
+                })
+                .collect()
+        });
+        match builtins.get(name) {
+            Some(result) => result.clone(),
+            None => Err(PackError {
+                pack: name.to_string(),
+                problems: vec![Problem::new(
+                    format!("scenarios/{name}"),
+                    0,
+                    format!(
+                        "no built-in pack named `{name}` (built-in packs: {})",
+                        Pack::builtin_names().join(", ")
+                    ),
+                )
+                .help("use --pack DIR for a pack folder on disk")],
+            }),
+        }
+    }
+
+    /// Load and validate a pack folder on disk (same layout as the built-in packs).
+    pub fn load_dir(path: impl AsRef<Path>) -> Result<Pack, PackError> {
+        let files = PackFiles::from_disk(path.as_ref())?;
+        crate::load::load(&files, None)
+    }
+
+    /// The pack's name (the `scenario` part of condition ids).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One-line description for listings.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Where the pack was loaded from, as shown in messages.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    /// The fictional company's name.
+    pub fn company_name(&self) -> &str {
+        &self.company_name
+    }
+
+    /// What the harmful action is and how a classifier detects it.
+    pub fn harm(&self) -> &HarmSpec {
+        &self.harm
+    }
+
+    /// The factor values this pack supports.
+    pub fn supported(&self) -> &SupportedFactors {
+        &self.supported
+    }
+
+    /// Native definitions of the tools the pack offers.
+    pub fn tools(&self) -> &[ToolDef] {
+        &self.tools
+    }
+
+    /// Ids of all e-mails in the pack, in file order.
+    pub fn email_ids(&self) -> Vec<&str> {
+        self.emails.iter().map(|email| email.id.as_str()).collect()
+    }
+
+    /// Whether the pack supports this condition's factor values (and it names this pack).
+    pub fn supports(&self, condition: &Condition) -> bool {
+        condition.scenario == self.name
+            && Condition::goal_is_consistent(condition.goal_type, condition.goal_value)
+            && self.supported.goal_types.contains(&condition.goal_type)
+            && (condition.goal_value == GoalValue::None
+                || self.supported.goal_values.contains(&condition.goal_value))
+            && self.supported.urgencies.contains(&condition.urgency)
+    }
+
+    /// Every base condition (default extra factors) this pack supports, in grid order.
+    pub fn conditions(&self) -> Vec<Condition> {
+        let selection = crate::grid::GridSelection {
+            scenarios: vec![self.name.clone()],
+            goal_types: self.supported.goal_types.clone(),
+            goal_values: self.supported.goal_values.clone(),
+            urgencies: self.supported.urgencies.clone(),
+            ..Default::default()
+        };
+        crate::grid::expand_for(&selection, &[self.name.as_str()])
+            .expect("pack's own factors are valid")
+    }
+}

@@ -1,0 +1,277 @@
+//! Rendering a condition of a pack into the exact prompt a model sees.
+
+use crate::condition::{Condition, ExtraInstructions, GoalType};
+use crate::pack::Pack;
+use crate::problem::Problem;
+use crate::prompt::{prompt_hash, RenderedPrompt};
+use crate::template::Lookup;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Why a condition could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The condition names another scenario.
+    WrongPack {
+        /// This pack's name.
+        pack: String,
+        /// The condition's id.
+        condition: String,
+    },
+    /// The pack does not support one of the condition's factor values.
+    Unsupported {
+        /// The condition's id.
+        condition: String,
+        /// Which factor value is missing from the pack's `factors`.
+        reason: String,
+    },
+    /// Template problems (unknown or unavailable variables), each with file and line.
+    Template {
+        /// The condition's id.
+        condition: String,
+        /// The problems.
+        problems: Vec<Problem>,
+    },
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::WrongPack { pack, condition } => {
+                write!(f, "condition `{condition}` is not a condition of pack `{pack}`")
+            }
+            RenderError::Unsupported { condition, reason } => {
+                write!(f, "condition `{condition}` is not supported: {reason}")
+            }
+            RenderError::Template {
+                condition,
+                problems,
+            } => {
+                for problem in problems {
+                    writeln!(f, "{problem}")?;
+                }
+                write!(f, "error: cannot render condition `{condition}`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// Which template is being rendered: decides which variables are available.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// An e-mail or system.md: everything except `inbox`.
+    Message,
+    /// user.md: everything.
+    User,
+}
+
+/// Condition-level variables.
+pub(crate) struct Context<'a> {
+    pub statement: &'a str,
+    pub reminder: &'a str,
+    pub awareness_notice: &'a str,
+    pub scratchpad: &'a str,
+    pub extra_instructions: &'a str,
+    pub values: Option<&'a HashMap<String, String>>,
+    pub inbox: Option<&'a str>,
+}
+
+/// Names whose value depends on the condition (everything but the pack variables).
+pub(crate) const CONDITION_VARIABLES: &[&str] = &[
+    "goal.statement",
+    "goal.reminder",
+    "awareness_notice",
+    "scratchpad",
+    "extra_instructions",
+    "tools.text",
+    "inbox",
+];
+
+/// Why `value.*` is unavailable under goal type none.
+pub(crate) const NO_VALUES_UNDER_NONE: &str = "goal type `none` has no value conflict, so `value.*` fragments do not exist; \
+     put this text in an e-mail whose `when: goal_type` excludes `none`";
+
+impl Pack {
+    pub(crate) fn context<'a>(&'a self, condition: &Condition) -> Context<'a> {
+        let goal = match condition.goal_type {
+            GoalType::Explicit => self.goals.get(&condition.goal_value),
+            GoalType::Swap => self.goals.get(&condition.goal_value.opposite()),
+            _ => None,
+        };
+        let section = match condition.goal_type {
+            GoalType::None => None,
+            GoalType::Ambiguous => self.values.get("ambiguous"),
+            _ => self.values.get(condition.goal_value.as_str()),
+        };
+        Context {
+            statement: goal.map_or("", |g| g.statement.as_str()),
+            reminder: goal.map_or("", |g| g.reminder.as_str()),
+            awareness_notice: if condition.awareness_notice {
+                &self.awareness_notice
+            } else {
+                ""
+            },
+            scratchpad: if condition.prod { "" } else { &self.scratchpad },
+            extra_instructions: match condition.extra_instructions {
+                ExtraInstructions::None => "",
+                ExtraInstructions::Dont => &self.extra_dont,
+                ExtraInstructions::Goal => &self.extra_goal,
+            },
+            values: section,
+            inbox: None,
+        }
+    }
+
+    pub(crate) fn lookup<'a>(&'a self, context: &Context<'a>, scope: Scope, name: &str) -> Lookup<'a> {
+        match name {
+            "goal.statement" => Lookup::Found(context.statement),
+            "goal.reminder" => Lookup::Found(context.reminder),
+            "awareness_notice" => Lookup::Found(context.awareness_notice),
+            "scratchpad" => Lookup::Found(context.scratchpad),
+            "extra_instructions" => Lookup::Found(context.extra_instructions),
+            "tools.text" => Lookup::Found(&self.tools_text),
+            "inbox" => match (scope, context.inbox) {
+                (Scope::User, Some(inbox)) => Lookup::Found(inbox),
+                _ => Lookup::NotHere("`inbox` is only available in user.md".into()),
+            },
+            _ => {
+                if let Some(key) = name.strip_prefix("value.") {
+                    return match context.values {
+                        None => Lookup::NotHere(NO_VALUES_UNDER_NONE.into()),
+                        Some(section) => section
+                            .get(key)
+                            .map_or(Lookup::Unknown, |value| Lookup::Found(value)),
+                    };
+                }
+                self.statics
+                    .get(name)
+                    .map_or(Lookup::Unknown, |value| Lookup::Found(value))
+            }
+        }
+    }
+
+    /// The e-mails of this condition's inbox, in order.
+    pub(crate) fn inbox_emails(&self, condition: &Condition) -> Vec<&crate::pack::Email> {
+        self.emails
+            .iter()
+            .filter(|email| email.when.matches(condition))
+            .collect()
+    }
+
+    /// Render the inbox, system and user messages; problems carry file and line.
+    pub(crate) fn render_parts(
+        &self,
+        condition: &Condition,
+    ) -> Result<(String, String), Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut context = self.context(condition);
+        let mut inbox = String::with_capacity(16 * 1024);
+        {
+            let lookup = |name: &str| self.lookup(&context, Scope::Message, name);
+            for (index, email) in self.inbox_emails(condition).into_iter().enumerate() {
+                if index > 0 {
+                    inbox.push_str("\n\n");
+                }
+                inbox.push_str("<email>\n");
+                if self.show_email_ids {
+                    inbox.push_str("ID: ");
+                    inbox.push_str(&email.id);
+                    inbox.push('\n');
+                }
+                inbox.push_str("From: ");
+                email.from.render_into(&mut inbox, &lookup, &mut problems);
+                inbox.push_str("\nTo: ");
+                email.to.render_into(&mut inbox, &lookup, &mut problems);
+                inbox.push_str("\nSubject: ");
+                email.subject.render_into(&mut inbox, &lookup, &mut problems);
+                inbox.push_str("\nTimestamp: ");
+                inbox.push_str(&email.timestamp_text);
+                if !email.attachments.is_empty() {
+                    inbox.push_str("\nAttachments: ");
+                    for (position, attachment) in email.attachments.iter().enumerate() {
+                        if position > 0 {
+                            inbox.push_str(", ");
+                        }
+                        attachment.render_into(&mut inbox, &lookup, &mut problems);
+                    }
+                }
+                inbox.push_str("\nBody: ");
+                email.body.render_into(&mut inbox, &lookup, &mut problems);
+                inbox.push_str("\n</email>");
+            }
+        }
+        context.inbox = Some(&inbox);
+        let mut system = String::with_capacity(4 * 1024);
+        self.system.render_into(
+            &mut system,
+            &|name: &str| self.lookup(&context, Scope::Message, name),
+            &mut problems,
+        );
+        let mut user = String::with_capacity(inbox.len() + 1024);
+        self.user.render_into(
+            &mut user,
+            &|name: &str| self.lookup(&context, Scope::User, name),
+            &mut problems,
+        );
+        if problems.is_empty() {
+            let system_len = system.trim_end().len();
+            system.truncate(system_len);
+            let user_len = user.trim_end().len();
+            user.truncate(user_len);
+            Ok((system, user))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Why the pack cannot render this condition, if it cannot.
+    fn unsupported_reason(&self, condition: &Condition) -> Option<RenderError> {
+        if condition.scenario != self.name {
+            return Some(RenderError::WrongPack {
+                pack: self.name.clone(),
+                condition: condition.id(),
+            });
+        }
+        if self.supports(condition) {
+            return None;
+        }
+        let reason = if !Condition::goal_is_consistent(condition.goal_type, condition.goal_value) {
+            format!(
+                "goal type `{}` cannot take goal value `{}`",
+                condition.goal_type, condition.goal_value
+            )
+        } else {
+            format!(
+                "the pack's `factors` (pack.yaml) do not include goal type `{}`, goal value `{}` or urgency `{}`",
+                condition.goal_type, condition.goal_value, condition.urgency
+            )
+        };
+        Some(RenderError::Unsupported {
+            condition: condition.id(),
+            reason,
+        })
+    }
+
+    /// Render one condition into the exact prompt a model sees.
+    pub fn render(&self, condition: &Condition) -> Result<RenderedPrompt, RenderError> {
+        if let Some(error) = self.unsupported_reason(condition) {
+            return Err(error);
+        }
+        let (system, user) =
+            self.render_parts(condition)
+                .map_err(|problems| RenderError::Template {
+                    condition: condition.id(),
+                    problems,
+                })?;
+        let sha256 = prompt_hash(&system, &user, &self.tools);
+        Ok(RenderedPrompt {
+            condition: condition.id(),
+            system,
+            user,
+            tools: self.tools.clone(),
+            sha256,
+        })
+    }
+}

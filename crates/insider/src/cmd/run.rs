@@ -1,0 +1,230 @@
+//! `insider run`: run (or resume) an experiment into a run directory.
+
+use anyhow::Context;
+use clap::Args;
+use insider_run::config::{self, ExperimentFile, Overrides, ResolvedExperiment};
+use insider_run::ledger::Ledger;
+use insider_run::progress::ProgressMode;
+use insider_run::runner::{self, ProviderFactory, RunOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `insider run`.
+#[derive(Args, Debug, Default)]
+pub struct RunArgs {
+    /// Experiment config (YAML); flags override its fields. See docs/running.md.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Model under test, e.g. `openai/gpt-4.1` (repeatable).
+    #[arg(long = "model", short = 'm', value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// Scenario packs, comma-separated (e.g. `blackmail,leaking`).
+    #[arg(long, value_name = "LIST")]
+    pub scenario: Option<String>,
+    /// Goal types, comma-separated (explicit, latent, none, ambiguous, swap).
+    #[arg(long, value_name = "LIST")]
+    pub goal_type: Option<String>,
+    /// Goal values, comma-separated (america, global, safety, ...).
+    #[arg(long, value_name = "LIST")]
+    pub goal_value: Option<String>,
+    /// Urgencies, comma-separated (replacement, restriction, none).
+    #[arg(long, value_name = "LIST")]
+    pub urgency: Option<String>,
+    /// Extra instructions, comma-separated (none, dont, goal).
+    #[arg(long, value_name = "LIST")]
+    pub extra_instructions: Option<String>,
+    /// Eval-awareness notice, comma-separated booleans (`false,true`).
+    #[arg(long, value_name = "LIST")]
+    pub awareness_notice: Option<String>,
+    /// Scratchpad removed (`prod`), comma-separated booleans.
+    #[arg(long, value_name = "LIST")]
+    pub prod: Option<String>,
+    /// An explicit condition id (repeatable).
+    #[arg(long = "condition", value_name = "ID")]
+    pub conditions: Vec<String>,
+    /// Samples per model × condition.
+    #[arg(long, visible_alias = "epochs", value_name = "N", allow_negative_numbers = true)]
+    pub samples: Option<i64>,
+    /// Concurrent requests per model.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Run at most N trials in this invocation.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Store replies without classifying them.
+    #[arg(long)]
+    pub no_classify: bool,
+    /// Model roles, e.g. `grader=anthropic/claude-sonnet-4-5`.
+    #[arg(long = "model-role", value_name = "ROLE=MODEL")]
+    pub model_roles: Vec<String>,
+    /// Run directory (default `./insider-runs/<UTC timestamp>-<name>/`).
+    #[arg(long, visible_alias = "log-dir", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in DIR (pending, interrupted and retryable-failed trials).
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
+    pub resume: Option<PathBuf>,
+    /// Also retry trials that failed permanently (e.g. after fixing a key).
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Show the plan, token and cost estimate, then exit without any call.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No progress display.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Run name (used in the default run directory).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Sampling temperature for every model.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Maximum output tokens for every model.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Base seed (trial i sends seed + i).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seconds between plain progress lines when not on a terminal.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub progress_interval: f64,
+}
+
+/// Run `insider run`.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (experiment, run_dir) = match resolve(&args) {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if args.dry_run {
+        print!("{}", insider_run::plan::dry_run_report(&experiment)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let factory: ProviderFactory = Arc::new(|name, config| insider_model::resolve(name, config));
+    let options = RunOptions {
+        run_dir: run_dir.clone(),
+        experiment,
+        argv: std::env::args().collect::<Vec<_>>().join(" "),
+        progress: if args.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::Auto
+        },
+        progress_interval: Duration::from_secs_f64(args.progress_interval.max(0.1)),
+        retry_permanent: args.retry_failed,
+        providers: factory,
+        handle_ctrl_c: true,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(runner::run(options))?;
+    let ledger = Ledger::open(&result.run_dir)?;
+    if !args.quiet {
+        eprint!("{}", insider_run::summary::summary_table(&ledger)?);
+    }
+    let counts = ledger.status_counts()?;
+    let failed = counts.get("failed").copied().unwrap_or(0);
+    let left: u64 = ["pending", "running", "abandoned"]
+        .iter()
+        .map(|s| counts.get(*s).copied().unwrap_or(0))
+        .sum();
+    println!("ledger: {}", result.ledger_path.display());
+    if result.interrupted || left > 0 {
+        eprintln!(
+            "{left} trials left; continue with: insider run --resume {}",
+            result.run_dir.display()
+        );
+        return Ok(ExitCode::from(if result.interrupted { 130 } else { 1 }));
+    }
+    if failed > 0 {
+        eprintln!(
+            "{failed} trials failed (see `insider runs show {}`)",
+            result.run_dir.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
+    let mut grader = None;
+    for role in &args.model_roles {
+        match role.split_once('=') {
+            Some(("grader", model)) if !model.is_empty() => grader = Some(model.to_string()),
+            _ => anyhow::bail!(
+                "--model-role `{role}`: expected grader=PROVIDER/MODEL (the only role is `grader`)"
+            ),
+        }
+    }
+    Ok(Overrides {
+        name: args.name.clone(),
+        models: args.models.clone(),
+        scenario: args.scenario.clone(),
+        goal_type: args.goal_type.clone(),
+        goal_value: args.goal_value.clone(),
+        urgency: args.urgency.clone(),
+        extra_instructions: args.extra_instructions.clone(),
+        awareness_notice: args.awareness_notice.clone(),
+        prod: args.prod.clone(),
+        ids: args.conditions.clone(),
+        samples: args.samples,
+        max_connections: args.max_connections,
+        limit: args.limit,
+        no_classify: args.no_classify,
+        grader,
+        out: args.out.clone(),
+        temperature: args.temperature,
+        max_tokens: args.max_tokens,
+        seed: args.seed,
+    })
+}
+
+fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
+    let overrides = overrides(args)?;
+    if let Some(dir) = &args.resume {
+        // Resume: the stored experiment, with only pacing flags allowed to change.
+        let ledger = Ledger::open(dir)?;
+        let mut experiment: ResolvedExperiment =
+            serde_json::from_value(ledger.run_info()?.config).context("run config in ledger")?;
+        if let Some(n) = args.max_connections {
+            for model in &mut experiment.models {
+                model.config.max_connections = Some(n);
+            }
+        }
+        experiment.limit = args.limit;
+        if args.no_classify {
+            experiment.classify = false;
+        }
+        return Ok((experiment, dir.clone()));
+    }
+    let file: Option<ExperimentFile> = args.config.as_deref().map(config::load_file).transpose()?;
+    let experiment = config::resolve(
+        args.config.as_deref().zip(file.as_ref()),
+        &overrides,
+    )?;
+    let run_dir = config::run_dir(file.as_ref(), &overrides, &experiment.name);
+    if Ledger::exists(&run_dir) {
+        // Re-running into the same directory continues it, but only with the same plan.
+        let stored: ResolvedExperiment =
+            serde_json::from_value(Ledger::open(&run_dir)?.run_info()?.config)
+                .context("run config in ledger")?;
+        if stored.models.iter().map(|m| &m.name).ne(experiment.models.iter().map(|m| &m.name))
+            || stored.conditions != experiment.conditions
+            || stored.samples != experiment.samples
+        {
+            anyhow::bail!(
+                "{} holds a run with a different plan (models, conditions or samples); \
+                 choose another --out, or continue it with `insider run --resume {}`",
+                run_dir.display(),
+                run_dir.display()
+            );
+        }
+    }
+    Ok((experiment, run_dir))
+}
