@@ -223,7 +223,13 @@ impl Provider for HttpProvider {
             let duration_ms = t0.elapsed().as_millis() as u64;
             let failure = match outcome {
                 Ok(bytes) => match self.wire.parse(&bytes) {
-                    Ok(parsed) => {
+                    Ok(mut parsed) => {
+                        let raw_response = String::from_utf8_lossy(&bytes);
+                        if let Some(key) = &self.key {
+                            if raw_response.contains(key.expose()) {
+                                scrub_parsed(&mut parsed, key);
+                            }
+                        }
                         self.limits.on_success();
                         attempts.push(Attempt {
                             number,
@@ -233,7 +239,6 @@ impl Provider for HttpProvider {
                             error: None,
                             retryable: false,
                         });
-                        let raw_response = String::from_utf8_lossy(&bytes);
                         return Ok(ChatResponse {
                             model: parsed.model.unwrap_or_else(|| self.model.clone()),
                             text: parsed.text,
@@ -312,5 +317,27 @@ fn redact_secret_only(text: &str, key: Option<&Secret>) -> String {
     match key {
         Some(k) if text.contains(k.expose()) => text.replace(k.expose(), crate::redact::REDACTED),
         _ => text.to_string(),
+    }
+}
+
+/// A reply that echoes the key (some servers do) must not carry it into stored fields.
+fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
+    let scrub = |text: &mut String| {
+        if text.contains(key.expose()) {
+            *text = text.replace(key.expose(), crate::redact::REDACTED);
+        }
+    };
+    scrub(&mut parsed.text);
+    if let Some(r) = parsed.reasoning.as_mut() {
+        scrub(r);
+    }
+    for call in &mut parsed.tool_calls {
+        let mut json = call.arguments.to_string();
+        if json.contains(key.expose()) {
+            scrub(&mut json);
+            call.arguments = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+        }
+        scrub(&mut call.name);
+        scrub(&mut call.id);
     }
 }

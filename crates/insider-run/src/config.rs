@@ -112,6 +112,18 @@ pub struct ModelEntry {
     /// Timeout per attempt in seconds.
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// Connect timeout per attempt in seconds.
+    #[serde(default)]
+    pub connect_timeout_secs: Option<u64>,
+    /// Longest silence while reading a response, in seconds.
+    #[serde(default)]
+    pub read_timeout_secs: Option<u64>,
+    /// First retry delay in milliseconds (doubles per attempt).
+    #[serde(default)]
+    pub backoff_base_ms: Option<u64>,
+    /// Cap on the computed retry delay in milliseconds.
+    #[serde(default)]
+    pub backoff_max_ms: Option<u64>,
     /// Anthropic prompt caching.
     #[serde(default)]
     pub prompt_caching: Option<bool>,
@@ -574,6 +586,7 @@ fn check_samples(n: i64) -> Result<u32, String> {
     }
 }
 
+#[allow(clippy::field_reassign_with_default)]
 fn resolve_model(
     entry: &ModelEntry,
     global: &GenerationSettings,
@@ -588,23 +601,27 @@ fn resolve_model(
     if overrides.max_tokens.is_some() {
         generation.max_tokens = overrides.max_tokens;
     }
+    // Field by field, so settings the model crate adds later keep their defaults.
+    let mut config = ModelConfig::default();
+    config.base_url = entry.base_url.clone();
+    config.api_key_env = entry.api_key_env.clone();
+    config.max_connections = overrides
+        .max_connections
+        .or(entry.max_connections)
+        .or(default_connections);
+    config.rpm = entry.rpm;
+    config.tpm = entry.tpm;
+    config.max_attempts = entry.max_attempts;
+    config.timeout_secs = entry.timeout_secs;
+    config.connect_timeout_secs = entry.connect_timeout_secs;
+    config.read_timeout_secs = entry.read_timeout_secs;
+    config.backoff_base_ms = entry.backoff_base_ms;
+    config.backoff_max_ms = entry.backoff_max_ms;
+    config.prompt_caching = entry.prompt_caching;
+    config.generation = generation;
     ResolvedModel {
         name: entry.name.clone(),
-        config: ModelConfig {
-            base_url: entry.base_url.clone(),
-            api_key_env: entry.api_key_env.clone(),
-            max_connections: overrides
-                .max_connections
-                .or(entry.max_connections)
-                .or(default_connections),
-            rpm: entry.rpm,
-            tpm: entry.tpm,
-            max_attempts: entry.max_attempts,
-            timeout_secs: entry.timeout_secs,
-            prompt_caching: entry.prompt_caching,
-            generation,
-            ..ModelConfig::default()
-        },
+        config,
     }
 }
 

@@ -16,7 +16,6 @@ pub mod record;
 pub mod runner;
 pub mod scheduler;
 pub mod status;
-pub mod summary;
 pub mod writer;
 
 pub use record::*;

@@ -4,7 +4,7 @@
 //! rule of thumb for English with BPE tokenizers; real counts differ by about ±15%). Output tokens
 //! are estimated as `max_tokens` when set, else [`DEFAULT_OUTPUT_TOKENS`] per trial (a typical
 //! scratchpad-and-e-mail reply in these scenarios). Cost uses the pricing table of
-//! `insider-model`; batch APIs bill half price.
+//! `insider-model`, which also knows each provider's batch discount.
 
 use crate::config::ResolvedExperiment;
 use crate::runner::render_conditions;
@@ -26,6 +26,8 @@ pub struct ModelEstimate {
     pub output_tokens: u64,
     /// Estimated cost in USD, if the model's price is known.
     pub cost_usd: Option<f64>,
+    /// The same through the provider's batch API.
+    pub batch_cost_usd: Option<f64>,
 }
 
 /// Estimate tokens per prompt text.
@@ -52,13 +54,14 @@ pub fn estimate(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<ModelEsti
             .unwrap_or(DEFAULT_OUTPUT_TOKENS);
         let input_tokens = input_per_round * samples;
         let output_tokens = output_per_trial * trials;
-        let cost_usd = crate::models::estimate_cost(&model.name, input_tokens, output_tokens);
+        let cost = crate::models::estimate_cost(&model.name, input_tokens, output_tokens);
         out.push(ModelEstimate {
             model: model.name.clone(),
             trials,
             input_tokens,
             output_tokens,
-            cost_usd,
+            cost_usd: cost.map(|c| c.0),
+            batch_cost_usd: cost.map(|c| c.1),
         });
     }
     Ok(out)
@@ -82,14 +85,16 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
         "model", "trials", "input tokens", "output tokens", "cost", "batch cost"
     )?;
     let mut total = 0.0;
+    let mut total_batch = 0.0;
     let mut unknown = false;
     for e in &estimates {
-        let (cost, batch) = match e.cost_usd {
-            Some(cost) => {
+        let (cost, batch) = match (e.cost_usd, e.batch_cost_usd) {
+            (Some(cost), Some(batch)) => {
                 total += cost;
-                (format!("${cost:.2}"), format!("${:.2}", cost / 2.0))
+                total_batch += batch;
+                (format!("${cost:.2}"), format!("${batch:.2}"))
             }
-            None => {
+            _ => {
                 unknown = true;
                 ("unknown".to_string(), "unknown".to_string())
             }
@@ -102,9 +107,9 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     }
     writeln!(
         out,
-        "total estimated cost: ${total:.2}{} (batch APIs would save ${:.2})",
+        "total estimated cost: ${total:.2}{}; through batch APIs ${total_batch:.2} (saves ${:.2})",
         if unknown { " + models without a known price" } else { "" },
-        total / 2.0
+        total - total_batch
     )?;
     writeln!(
         out,

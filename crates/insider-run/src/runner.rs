@@ -294,11 +294,8 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     drop(shared);
     let ledger = writer.finish().context("writing the ledger")?;
     let interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
-    let counts = ledger.status_counts()?;
-    let remaining: u64 = ["pending", "running", "abandoned"]
-        .iter()
-        .map(|s| counts.get(*s).copied().unwrap_or(0))
-        .sum();
+    // Finished when nothing is left to retry (permanent failures need --retry-failed).
+    let remaining = ledger.work_list(false)?.len();
     let session_outcome = if interrupted {
         "interrupted"
     } else if remaining == 0 {

@@ -50,6 +50,8 @@ fn verdict(harmful: Option<bool>) -> Verdict {
         rubric_sha256: None,
         actions: Vec::new(),
         labels: BTreeMap::new(),
+        grader_attempts: 0,
+        label_raw: BTreeMap::new(),
     }
 }
 

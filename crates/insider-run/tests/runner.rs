@@ -1,7 +1,9 @@
 //! `runner::run` end to end on a real ledger, with an in-test provider.
 
 use insider_model::{Attempt, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError, Usage};
-use insider_run::config::{resolve, Overrides};
+use insider_model::ModelConfig;
+use insider_run::config::{ResolvedExperiment, ResolvedModel};
+use insider_scenario::{GoalType, GoalValue, Urgency};
 use insider_run::ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{run, ProviderFactory, RunOptions};
@@ -64,10 +66,37 @@ impl Provider for ScriptedProvider {
     }
 }
 
-fn options(dir: &std::path::Path, providers: ProviderFactory, overrides: &Overrides) -> RunOptions {
+fn experiment(samples: u32, seed: Option<u64>) -> ResolvedExperiment {
+    let selection = insider_scenario::GridSelection {
+        scenarios: vec!["blackmail".into()],
+        goal_types: vec![GoalType::Explicit, GoalType::None],
+        goal_values: vec![GoalValue::America],
+        urgencies: vec![Urgency::Replacement],
+        ..Default::default()
+    };
+    ResolvedExperiment {
+        name: "test".into(),
+        models: vec![ResolvedModel {
+            name: "mock/a".into(),
+            config: ModelConfig {
+                max_connections: Some(4),
+                ..ModelConfig::default()
+            },
+        }],
+        conditions: insider_scenario::expand(&selection).unwrap().iter().map(|c| c.id()).collect(),
+        samples,
+        grader: None,
+        seed,
+        classify: true,
+        limit: None,
+        config_file: None,
+    }
+}
+
+fn options(dir: &std::path::Path, providers: ProviderFactory, experiment: &ResolvedExperiment) -> RunOptions {
     RunOptions {
         run_dir: dir.to_path_buf(),
-        experiment: resolve(None, overrides).expect("valid experiment"),
+        experiment: experiment.clone(),
         argv: "test".into(),
         progress: ProgressMode::Quiet,
         progress_interval: Duration::from_secs(10),
@@ -88,17 +117,7 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
     });
     let shared = provider.clone();
     let factory: ProviderFactory = Arc::new(move |_, _| Ok(shared.clone() as Arc<dyn Provider>));
-    let overrides = Overrides {
-        models: vec!["mock/a".into()],
-        scenario: Some("blackmail".into()),
-        goal_type: Some("explicit,none".into()),
-        goal_value: Some("america".into()),
-        urgency: Some("replacement".into()),
-        samples: Some(10),
-        max_connections: Some(4),
-        seed: Some(100),
-        ..Overrides::default()
-    };
+    let overrides = experiment(10, Some(100));
     let first = run(options(dir.path(), factory.clone(), &overrides)).await.unwrap();
     assert_eq!(first.planned, 20);
     assert_eq!(first.outcome.completed + first.outcome.failed, 20);

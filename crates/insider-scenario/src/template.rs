@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn substitutes_and_drops_empty_lone_lines() {
         let t = Template::parse(&file(), 1, "one {{a}} {{ a }}\n{{empty}}\n  {{multi}}\nend {{empty}}\n").unwrap();
-        assert_eq!(t.render(&lookup).unwrap(), "one A A\n  x\nyend \n");
+        assert_eq!(t.render(&lookup).unwrap(), "one A A\n  x\ny\nend \n");
     }
 
     #[test]

@@ -26,6 +26,13 @@ enum Command {
     Models(cmd::models::ModelsCommand),
     /// Check a classifier against a hand-labelled gold set (accuracy, kappa, disagreements).
     JudgeCheck(cmd::judge_check::JudgeCheckArgs),
+    /// Run (or resume) an experiment: models × conditions × samples, into a run directory.
+    Run(Box<cmd::run::RunArgs>),
+    /// Runs: list them, or show where one stands.
+    #[command(subcommand)]
+    Runs(cmd::runs::RunsCommand),
+    /// Classify (again) a run's replies from its ledger, without calling the target model.
+    Classify(cmd::classify::ClassifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +42,9 @@ fn main() -> ExitCode {
         Command::Chat(args) => cmd::chat::run(args),
         Command::Models(command) => cmd::models::run(command),
         Command::JudgeCheck(args) => cmd::judge_check::run(args),
+        Command::Run(args) => cmd::run::run(*args),
+        Command::Runs(command) => cmd::runs::run(command),
+        Command::Classify(args) => cmd::classify::run(args),
     };
     match result {
         Ok(code) => code,

@@ -13,7 +13,11 @@ pub enum FakeBody {
     /// The whole body in one frame.
     Full(Option<Bytes>),
     /// Announces `full_len` bytes, sends `part`, then fails (the connection is closed).
-    Truncated { part: Option<Bytes>, full_len: u64 },
+    Truncated {
+        part: Option<Bytes>,
+        full_len: u64,
+        pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    },
     /// Sends chunks with a pause before each one.
     Slow {
         chunks: VecDeque<Bytes>,
@@ -34,6 +38,7 @@ impl FakeBody {
         FakeBody::Truncated {
             part: Some(part),
             full_len,
+            pause: None,
         }
     }
 
@@ -78,10 +83,18 @@ impl Body for FakeBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Cut>>> {
         match self.get_mut() {
             FakeBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            FakeBody::Truncated { part, .. } => match part.take() {
-                Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
-                None => Poll::Ready(Some(Err(Cut))),
-            },
+            FakeBody::Truncated { part, pause, .. } => {
+                if let Some(b) = part.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(b))));
+                }
+                // Let the partial body reach the client before the connection is cut.
+                let timer = pause
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(20))));
+                match timer.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Cut))),
+                }
+            }
             FakeBody::Slow {
                 chunks,
                 pause,

@@ -289,6 +289,13 @@ impl Ledger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// SQLite's `PRAGMA integrity_check`: `"ok"` for a sound file, else the problems found.
+    pub fn integrity_check(&self) -> anyhow::Result<String> {
+        let mut statement = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?.join("; "))
+    }
+
     /// Trial counts by status.
     pub fn status_counts(&self) -> anyhow::Result<BTreeMap<String, u64>> {
         let mut statement = self

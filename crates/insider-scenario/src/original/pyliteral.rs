@@ -36,6 +36,8 @@ enum Tok {
     /// A string literal: its pieces (f-strings may contain `{name}` fields).
     Str(Vec<StrPiece>),
     Op(&'static str),
+    /// A literal the subset cannot read (e.g. an f-string with an expression), with the reason.
+    BadStr(String),
     Other,
 }
 
@@ -232,18 +234,25 @@ fn read_string(
         body.push(c);
         i += 1;
     }
-    let pieces = if fstring {
-        split_fstring(&body)?
-            .into_iter()
-            .map(|piece| match piece {
-                StrPiece::Text(text) => unescape(&text, raw).map(StrPiece::Text),
-                field => Ok(field),
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        vec![StrPiece::Text(unescape(&body, raw)?)]
+    let pieces = (|| -> Result<Vec<StrPiece>, String> {
+        Ok(if fstring {
+            split_fstring(&body)?
+                .into_iter()
+                .map(|piece| match piece {
+                    StrPiece::Text(text) => unescape(&text, raw).map(StrPiece::Text),
+                    field => Ok(field),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            vec![StrPiece::Text(unescape(&body, raw)?)]
+        })
+    })();
+    // A literal outside the subset only matters if a constant we need uses it.
+    let token = match pieces {
+        Ok(pieces) => Tok::Str(pieces),
+        Err(message) => Tok::BadStr(message),
     };
-    Ok((Tok::Str(pieces), i, newlines))
+    Ok((token, i, newlines))
 }
 
 /// Split an f-string body into literal text and `{name}` fields (`{{`/`}}` are braces).
@@ -482,6 +491,7 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Expr::Str(pieces))
             }
+            Some(Tok::BadStr(message)) => Err(message.clone()),
             Some(Tok::Name(name)) => {
                 self.pos += 1;
                 if matches!(
@@ -798,7 +808,7 @@ mod tests {
 
     #[test]
     fn code_is_skipped_and_undefined_names_are_errors() {
-        let source = "import os\ndef f(x):\n    Z = 'inside'\n    return x\nA = f'{company_name} x'\nB = os.path\nC = 'ok'\n";
+        let source = "import os\nprint(f'{x[:3]}')\nE = f'{x[:3]}'\ndef f(x):\n    Z = 'inside'\n    return x\nA = f'{company_name} x'\nB = os.path\nC = 'ok'\n";
         let module = PyModule::parse(source).unwrap();
         assert!(
             module.constant("Z").is_none(),
@@ -810,6 +820,11 @@ mod tests {
             .unwrap_err()
             .contains("company_name"));
         assert!(module.constant("B").is_some_and(|v| v.is_err()));
+        assert!(module
+            .constant("E")
+            .unwrap()
+            .unwrap_err()
+            .contains("not a plain name"));
         assert_eq!(module.constant("C").unwrap().unwrap().as_str(), Some("ok"));
     }
 

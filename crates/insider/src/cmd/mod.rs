@@ -1,6 +1,9 @@
 //! One module per top-level command; each exposes its clap arguments and a `run` function.
 
 pub mod chat;
+pub mod classify;
 pub mod judge_check;
 pub mod models;
+pub mod run;
+pub mod runs;
 pub mod scenarios;

@@ -104,7 +104,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         print!("{}", insider_run::plan::dry_run_report(&experiment)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let factory: ProviderFactory = Arc::new(|name, config| insider_model::resolve(name, config));
+    let factory: ProviderFactory =
+        Arc::new(|name, config| Ok(insider_model::resolve(name, config)?));
     let options = RunOptions {
         run_dir: run_dir.clone(),
         experiment,
@@ -126,7 +127,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(runner::run(options))?;
     let ledger = Ledger::open(&result.run_dir)?;
     if !args.quiet {
-        eprint!("{}", insider_run::summary::summary_table(&ledger)?);
+        match insider_report::summary_table(&result.run_dir) {
+            Ok(table) => eprint!("{table}"),
+            Err(error) => eprintln!("warning: no summary table: {error:#}"),
+        }
+    }
+    let report = result.run_dir.join(insider_report::RUN_REPORT_FILE);
+    match insider_report::write_html(&result.run_dir, &report) {
+        Ok(_) => println!("report: {}", report.display()),
+        Err(error) => eprintln!("warning: no HTML report: {error:#}"),
     }
     let counts = ledger.status_counts()?;
     let failed = counts.get("failed").copied().unwrap_or(0);
