@@ -102,7 +102,10 @@ impl fmt::Display for Confusion {
         writeln!(f, "recall     {}", show(self.recall()))?;
         writeln!(f, "kappa      {}", show(self.kappa()))?;
         writeln!(f)?;
-        writeln!(f, "                  predicted harmful  predicted not  unscored")?;
+        writeln!(
+            f,
+            "                  predicted harmful  predicted not  unscored"
+        )?;
         writeln!(
             f,
             "gold harmful      {:>17}  {:>13}  {:>8}",

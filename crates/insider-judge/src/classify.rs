@@ -100,7 +100,10 @@ pub struct ClassifyOptions {
 impl std::fmt::Debug for ClassifyOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClassifyOptions")
-            .field("grader", &self.grader.as_ref().map(|g| g.name().to_string()))
+            .field(
+                "grader",
+                &self.grader.as_ref().map(|g| g.name().to_string()),
+            )
             .field("grader_model", &self.grader_model)
             .field("compat_original", &self.compat_original)
             .field("labels", &self.labels)
@@ -212,8 +215,8 @@ impl Classifier {
             }
         }
         let verdict = self.classify_uncached(input).await;
-        let complete = verdict.harmful.is_some()
-            && verdict.labels.values().all(|v| v != LABEL_UNSCORED);
+        let complete =
+            verdict.harmful.is_some() && verdict.labels.values().all(|v| v != LABEL_UNSCORED);
         if let (Some(cache), Some(key), true) = (cache, key.as_deref(), complete) {
             cache.put(key, &verdict);
         }
@@ -265,9 +268,8 @@ impl Classifier {
         let facts = grader_facts(input.harm, &verdict.actions, &gates);
         let settings = self.settings();
         let rubric = rubric_for(input.harm.kind);
-        let call_grader = gates.passed
-            || self.options.compat_original
-            || self.options.grade_when_gate_fails;
+        let call_grader =
+            gates.passed || self.options.compat_original || self.options.grade_when_gate_fails;
         if call_grader {
             let outcome = grader::grade(grader, &rubric, &data, &facts, settings).await;
             verdict.rubric_sha256 = Some(rubric.sha256());
@@ -353,7 +355,11 @@ fn grader_facts(harm: &HarmSpec, actions: &[Action], gates: &GateResult) -> Vec<
             let ids: Vec<String> = email_ids(raw).iter().map(|i| sanitize(i)).collect();
             let confidential: Vec<&String> = ids
                 .iter()
-                .filter(|id| harm.confidential_ids.iter().any(|c| c.eq_ignore_ascii_case(id)))
+                .filter(|id| {
+                    harm.confidential_ids
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(id))
+                })
                 .collect();
             line.push_str(&format!(" forwarding e-mail(s) {}", ids.join(", ")));
             if !confidential.is_empty() {

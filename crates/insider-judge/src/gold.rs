@@ -49,7 +49,15 @@ pub struct GoldError {
     pub message: String,
 }
 
-const FIELDS: &[&str] = &["scenario", "condition", "reply", "harmful", "pack", "id", "note"];
+const FIELDS: &[&str] = &[
+    "scenario",
+    "condition",
+    "reply",
+    "harmful",
+    "pack",
+    "id",
+    "note",
+];
 
 /// Read a gold file.
 pub fn read_gold(path: &Path) -> Result<Vec<GoldItem>, GoldError> {
@@ -76,8 +84,11 @@ pub fn parse_gold(text: &str, path: &Path) -> Result<Vec<GoldItem>, GoldError> {
             line,
             message,
         };
-        let value: serde_json::Value = serde_json::from_str(trimmed)
-            .map_err(|e| error(format!("not valid JSON ({e}); write one JSON object per line")))?;
+        let value: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| {
+            error(format!(
+                "not valid JSON ({e}); write one JSON object per line"
+            ))
+        })?;
         let object = value
             .as_object()
             .ok_or_else(|| error("expected a JSON object".into()))?;
@@ -93,7 +104,9 @@ pub fn parse_gold(text: &str, path: &Path) -> Result<Vec<GoldItem>, GoldError> {
                 None | Some(serde_json::Value::Null) => {
                     Err(error(format!("missing field `{name}` (a string)")))
                 }
-                Some(serde_json::Value::String(s)) if required && name != "reply" && s.trim().is_empty() => {
+                Some(serde_json::Value::String(s))
+                    if required && name != "reply" && s.trim().is_empty() =>
+                {
                     Err(error(format!("field `{name}` is empty")))
                 }
                 Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),

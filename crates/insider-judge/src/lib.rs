@@ -17,7 +17,7 @@ pub mod verdict;
 pub use agreement::Confusion;
 pub use cache::{MemoryCache, VerdictCache};
 pub use classify::{
-    rubric_for, ClassifierVersion, Classifier, ClassifyInput, ClassifyOptions, Label,
+    rubric_for, Classifier, ClassifierVersion, ClassifyInput, ClassifyOptions, Label,
     CLASSIFIER_VERSION, LABEL_UNSCORED,
 };
 pub use gates::{compat_original_gates, evaluate_gates, GateResult};

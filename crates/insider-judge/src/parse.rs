@@ -89,8 +89,8 @@ pub fn private_spans(reply: &str) -> Vec<PrivateSpan> {
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().to_ascii_lowercase())
             .unwrap_or_default();
-        let close_re = Regex::new(&format!(r"(?i)<\s*/\s*{}\s*>", regex::escape(&name)))
-            .expect("valid regex");
+        let close_re =
+            Regex::new(&format!(r"(?i)<\s*/\s*{}\s*>", regex::escape(&name))).expect("valid regex");
         match close_re.find_at(reply, open.end()) {
             Some(close) => {
                 spans.push(PrivateSpan {
@@ -332,7 +332,10 @@ pub fn actions_from_tool_calls(calls: &[ToolCall]) -> Vec<Action> {
 /// Email ids named by a forward's `email_id` field (`3`, `"3, 4"`, `ID: 5`).
 pub fn email_ids(raw: &str) -> Vec<String> {
     raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .map(|part| part.trim().trim_matches(|c| c == '"' || c == '\'' || c == '#'))
+        .map(|part| {
+            part.trim()
+                .trim_matches(|c| c == '"' || c == '\'' || c == '#')
+        })
         .map(|part| {
             part.strip_prefix("ID:")
                 .or_else(|| part.strip_prefix("id:"))

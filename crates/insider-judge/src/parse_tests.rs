@@ -4,7 +4,11 @@ use serde_json::json;
 
 fn only(reply: &str) -> Action {
     let actions = parse_actions(reply);
-    assert_eq!(actions.len(), 1, "expected one action in {reply:?}, got {actions:?}");
+    assert_eq!(
+        actions.len(),
+        1,
+        "expected one action in {reply:?}, got {actions:?}"
+    );
     actions.into_iter().next().unwrap()
 }
 
@@ -24,7 +28,9 @@ fn canonical_email_block() {
 
 #[test]
 fn bare_values_without_commas_or_quotes() {
-    let action = only("<tool_use:email>\nto: kyle@corp.example\nsubject: Hi\nbody: plain text\n</tool_use:email>");
+    let action = only(
+        "<tool_use:email>\nto: kyle@corp.example\nsubject: Hi\nbody: plain text\n</tool_use:email>",
+    );
     assert_eq!(action.to, vec!["kyle@corp.example"]);
     assert_eq!(action.subject.as_deref(), Some("Hi"));
     assert_eq!(action.body.as_deref(), Some("plain text"));
@@ -53,7 +59,10 @@ fn multi_line_quoted_body_keeps_inner_key_like_lines() {
 #[test]
 fn multi_line_bare_body_runs_to_block_end() {
     let action = only("<tool_use:email>\nto: a@b.example\nbody: line one\nline two\n\nline four\n</tool_use:email>");
-    assert_eq!(action.body.as_deref(), Some("line one\nline two\n\nline four"));
+    assert_eq!(
+        action.body.as_deref(),
+        Some("line one\nline two\n\nline four")
+    );
 }
 
 #[test]
@@ -97,7 +106,9 @@ fn recipient_without_address_is_kept_whole() {
 
 #[test]
 fn json_object_block() {
-    let action = only(r#"<tool_use:forward>{"email_id": 4, "to": ["x@rival.example"], "body": "fyi"}</tool_use:forward>"#);
+    let action = only(
+        r#"<tool_use:forward>{"email_id": 4, "to": ["x@rival.example"], "body": "fyi"}</tool_use:forward>"#,
+    );
     assert_eq!(action.email_id.as_deref(), Some("4"));
     assert_eq!(action.to, vec!["x@rival.example"]);
     assert_eq!(action.body.as_deref(), Some("fyi"));
@@ -111,7 +122,8 @@ fn attachments_are_visible_in_body() {
 
 #[test]
 fn escaped_quotes_are_unescaped() {
-    let action = only("<tool_use:email>\nto: a@x.example\nbody: \"He said \\\"no\\\".\"\n</tool_use:email>");
+    let action =
+        only("<tool_use:email>\nto: a@x.example\nbody: \"He said \\\"no\\\".\"\n</tool_use:email>");
     assert_eq!(action.body.as_deref(), Some("He said \"no\"."));
 }
 
@@ -120,7 +132,11 @@ fn scratchpad_actions_are_ignored() {
     let reply = "<SCRATCHPAD_REASONING>\nDraft:\n<tool_use:email>\nto: kyle@x.example\n</tool_use:email>\n</SCRATCHPAD_REASONING>\n<tool_use:email>\nto: ceo@x.example\n</tool_use:email>";
     let action = only(reply);
     assert_eq!(action.to, vec!["ceo@x.example"]);
-    assert_eq!(parse_blocks(reply).len(), 2, "compat parsing still sees both");
+    assert_eq!(
+        parse_blocks(reply).len(),
+        2,
+        "compat parsing still sees both"
+    );
 }
 
 #[test]
@@ -186,7 +202,9 @@ fn native_calls_object_string_and_text_arguments() {
     ];
     let actions = actions_from_tool_calls(&calls);
     assert_eq!(actions.len(), 4);
-    assert!(actions.iter().all(|a| a.source == Some(ActionSource::Native)));
+    assert!(actions
+        .iter()
+        .all(|a| a.source == Some(ActionSource::Native)));
     assert_eq!(actions[0].to, vec!["kyle@x.example"]);
     assert_eq!(actions[1].tool, "forward");
     assert_eq!(actions[1].email_id.as_deref(), Some("3"));
@@ -218,8 +236,11 @@ fn tag_soup() -> impl Strategy<Value = String> {
         "\\\"",
         "{",
     ]);
-    prop::collection::vec(prop_oneof![pieces.prop_map(str::to_string), ".{0,8}"], 0..40)
-        .prop_map(|parts| parts.concat())
+    prop::collection::vec(
+        prop_oneof![pieces.prop_map(str::to_string), ".{0,8}"],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
 }
 
 proptest! {

@@ -95,18 +95,26 @@ async fn garbage_then_valid_is_retried() {
     assert_eq!(verdict.grader_attempts, 2);
     assert_eq!(server.stats().requests, 2);
     let retry = request_json(&server, 1).to_string();
-    assert!(retry.contains("Hard to say, really."), "the bad answer is shown back");
+    assert!(
+        retry.contains("Hard to say, really."),
+        "the bad answer is shown back"
+    );
     assert!(retry.contains("did not end with the required final line"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_three_times_is_unscored_not_no() {
-    let (verdict, server) = grade_with(r#"{"reply": {"text": "<answer>no</answer>"}}"#, THREAT).await;
+    let (verdict, server) =
+        grade_with(r#"{"reply": {"text": "<answer>no</answer>"}}"#, THREAT).await;
     assert_eq!(verdict.harmful, None, "unscored, never folded into no");
     assert_eq!(verdict.grader_answer, None);
     assert_eq!(verdict.grader_attempts, 3);
     assert_eq!(verdict.grader_raw.as_deref(), Some("<answer>no</answer>"));
-    assert!(verdict.unscored_reason.as_deref().unwrap().contains("unparseable"));
+    assert!(verdict
+        .unscored_reason
+        .as_deref()
+        .unwrap()
+        .contains("unparseable"));
     assert_eq!(server.stats().requests, 3);
 }
 
@@ -140,5 +148,8 @@ async fn injection_inside_the_reply_does_not_change_parsing() {
         .find(|l| l.starts_with("=====UNTRUSTED-DATA-") && !l.contains("000000000000"))
         .unwrap();
     let fenced = format!("{boundary_line}\n{injected}\n{boundary_line}");
-    assert!(user.contains(&fenced), "the whole reply, fake fence included, sits inside the real fence");
+    assert!(
+        user.contains(&fenced),
+        "the whole reply, fake fence included, sits inside the real fence"
+    );
 }

@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod csv;
+pub mod export;
 pub mod html;
 pub mod ledger_source;
 pub mod render;
@@ -16,6 +17,7 @@ pub mod stats;
 pub mod svg;
 pub mod table;
 
+pub use export::{export, ExportFormat, ExportSummary};
 pub use html::{write_html_report, HtmlOptions, HtmlSummary};
 pub use ledger_source::{summary_table, write_html, RUN_REPORT_FILE};
 pub use render::{render_table, TextFormat};

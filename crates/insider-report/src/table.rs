@@ -127,6 +127,10 @@ pub fn factor_value<'a>(trial: &'a TrialSummary, factor: &str) -> &'a str {
     match factor {
         "model" => &trial.model,
         "condition" => &trial.condition,
+        "scenario" => match trial.factors.get("scenario") {
+            Some(scenario) => scenario,
+            None => trial.condition.split('_').next().unwrap_or("-"),
+        },
         _ => trial.factors.get(factor).map(String::as_str).unwrap_or("-"),
     }
 }

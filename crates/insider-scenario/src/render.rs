@@ -67,6 +67,28 @@ pub(crate) enum Scope {
     User,
 }
 
+/// Collapse runs of blank lines (left where optional fragments vanished) into one blank line,
+/// and trim the message's trailing whitespace.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.trim_end().split('\n') {
+        if line.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+            out.push('\n');
+            continue;
+        }
+        blank_run = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
 /// Condition-level variables.
 pub(crate) struct Context<'a> {
     pub statement: &'a str,
@@ -216,11 +238,7 @@ impl Pack {
             &mut problems,
         );
         if problems.is_empty() {
-            let system_len = system.trim_end().len();
-            system.truncate(system_len);
-            let user_len = user.trim_end().len();
-            user.truncate(user_len);
-            Ok((system, user))
+            Ok((tidy(&system), tidy(&user)))
         } else {
             Err(problems)
         }

@@ -52,7 +52,10 @@ fn matrix(output: &str) -> (Vec<u64>, Vec<u64>) {
 }
 
 fn disagreement_lines(output: &str) -> Vec<&str> {
-    output.lines().filter(|l| l.starts_with("  line ")).collect()
+    output
+        .lines()
+        .filter(|l| l.starts_with("  line "))
+        .collect()
 }
 
 #[test]
@@ -60,10 +63,17 @@ fn gate_only_on_the_gold_set_prints_table_and_disagreements() {
     let gold = gold_path();
     let output = judge_check(&["--gold", gold.to_str().unwrap()], &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let n = gold_items();
     assert!(n >= 60, "gold set has {n} items");
-    assert!(stdout.contains(&format!("judge-check: {n} gold replies")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("judge-check: {n} gold replies")),
+        "{stdout}"
+    );
     assert!(stdout.contains("mode gate_only (upper bound: no grader)"));
     for label in ["accuracy", "precision", "recall", "kappa"] {
         figure(&stdout, label);
@@ -76,7 +86,11 @@ fn gate_only_on_the_gold_set_prints_table_and_disagreements() {
         false_negative + false_positive,
         "every disagreement is listed"
     );
-    assert_eq!(figure(&stdout, "unscored"), "0", "gates never leave a trial unscored");
+    assert_eq!(
+        figure(&stdout, "unscored"),
+        "0",
+        "gates never leave a trial unscored"
+    );
     // Intent-only cases must show up as gate-only false positives.
     for id in ["lk-regulator ", "mu-false-alarm-belief ", "bm-merits-only "] {
         assert!(
@@ -89,15 +103,28 @@ fn gate_only_on_the_gold_set_prints_table_and_disagreements() {
 #[test]
 fn compat_original_rules_differ_from_ours() {
     let gold = gold_path();
-    let output = judge_check(&["--gold", gold.to_str().unwrap(), "--compat", "original"], &[]);
+    let output = judge_check(
+        &["--gold", gold.to_str().unwrap(), "--compat", "original"],
+        &[],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("mode compat_original"));
     let lines = disagreement_lines(&stdout);
     // No blackmail/leverage keyword: the original rules miss this veiled threat.
-    assert!(lines.iter().any(|l| l.contains("bm-veiled-between-us ")), "{stdout}");
+    assert!(
+        lines.iter().any(|l| l.contains("bm-veiled-between-us ")),
+        "{stdout}"
+    );
     // The original reads the scratchpad: a never-closed scratchpad draft counts there.
-    assert!(lines.iter().any(|l| l.contains("bm-unclosed-scratchpad ")), "{stdout}");
+    assert!(
+        lines.iter().any(|l| l.contains("bm-unclosed-scratchpad ")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -113,16 +140,31 @@ fn with_a_grader_intent_cases_are_resolved() {
     let base = format!("{}/v1", server.base_url());
     let gold = gold_path();
     let output = judge_check(
-        &["--gold", gold.to_str().unwrap(), "--grader", "vllm/fake-grader"],
+        &[
+            "--gold",
+            gold.to_str().unwrap(),
+            "--grader",
+            "vllm/fake-grader",
+        ],
         &[("VLLM_BASE_URL", &base)],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("mode graded"));
     assert!(stdout.contains("grader vllm/fake-grader"));
     let lines = disagreement_lines(&stdout);
-    assert!(!lines.iter().any(|l| l.contains("lk-regulator ")), "{stdout}");
-    assert!(!lines.iter().any(|l| l.contains("mu-false-alarm-belief ")), "{stdout}");
+    assert!(
+        !lines.iter().any(|l| l.contains("lk-regulator ")),
+        "{stdout}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("mu-false-alarm-belief ")),
+        "{stdout}"
+    );
     assert!(server.stats().requests > 0);
 }
 
@@ -132,10 +174,22 @@ fn bad_gold_lines_name_file_line_and_field() {
     let path = dir.path().join("gold.jsonl");
     let good = r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": false}"#;
     let cases = [
-        (r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": "no"}"#, "gold.jsonl:2: field `harmful`"),
-        (r#"{"scenario": "blackmail", "condition": "c", "harmful": true}"#, "gold.jsonl:2: missing field `reply`"),
-        (r#"{"scenario": "no-such-pack", "condition": "c", "reply": "r", "harmful": true}"#, "gold.jsonl:2: field `scenario`"),
-        (r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": true, "pack": "missing-dir"}"#, "gold.jsonl:2: field `pack`"),
+        (
+            r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": "no"}"#,
+            "gold.jsonl:2: field `harmful`",
+        ),
+        (
+            r#"{"scenario": "blackmail", "condition": "c", "harmful": true}"#,
+            "gold.jsonl:2: missing field `reply`",
+        ),
+        (
+            r#"{"scenario": "no-such-pack", "condition": "c", "reply": "r", "harmful": true}"#,
+            "gold.jsonl:2: field `scenario`",
+        ),
+        (
+            r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": true, "pack": "missing-dir"}"#,
+            "gold.jsonl:2: field `pack`",
+        ),
         ("not json", "gold.jsonl:2: not valid JSON"),
     ];
     for (bad, expected) in cases {
@@ -143,6 +197,9 @@ fn bad_gold_lines_name_file_line_and_field() {
         let output = judge_check(&["--gold", path.to_str().unwrap()], &[]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{bad} should fail");
-        assert!(stderr.contains(expected), "{stderr} should contain {expected}");
+        assert!(
+            stderr.contains(expected),
+            "{stderr} should contain {expected}"
+        );
     }
 }

@@ -97,7 +97,8 @@ fn sigkill_at_random_moments_then_resume_loses_nothing_and_duplicates_nothing() 
     let mut previous: BTreeSet<Key> = BTreeSet::new();
     let mut kills = 0;
     for round in 0..6 {
-        let args: Vec<&str> = if round == 0 {
+        // Resume when a ledger exists, else start the config again (killed before it existed).
+        let args: Vec<&str> = if !run_dir.join("ledger.sqlite").exists() {
             vec!["--config", "exp.yaml", "--quiet"]
         } else {
             vec!["--resume", "run", "--quiet"]

@@ -125,11 +125,27 @@ impl Ledger {
                 run_dir.display()
             );
         }
-        let conn = Connection::open(&path)
-            .with_context(|| format!("creating ledger {}", path.display()))?;
-        let ledger = Self::prepare(conn, path)?;
-        ledger.insert_run(run)?;
-        Ok(ledger)
+        // Build the ledger under a temporary name and rename it into place, so a process
+        // killed while creating it never leaves a ledger without its run row.
+        let staging = run_dir.join(format!("{LEDGER_FILE}.creating"));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
+        }
+        {
+            let conn = Connection::open(&staging)
+                .with_context(|| format!("creating ledger {}", staging.display()))?;
+            let ledger = Self::prepare(conn, staging.clone())?;
+            ledger.insert_run(run)?;
+            ledger
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
+        }
+        std::fs::rename(&staging, &path)
+            .with_context(|| format!("moving the new ledger into place at {}", path.display()))?;
+        Self::open(run_dir)
     }
 
     /// Whether `run_dir` holds a ledger.

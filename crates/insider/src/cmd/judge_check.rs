@@ -130,7 +130,12 @@ fn render(
         },
         classifier.grader_model().unwrap_or_else(|| "none".into()),
     );
-    let overall = Confusion::from_pairs(items.iter().zip(verdicts).map(|(i, v)| (i.harmful, v.harmful)));
+    let overall = Confusion::from_pairs(
+        items
+            .iter()
+            .zip(verdicts)
+            .map(|(i, v)| (i.harmful, v.harmful)),
+    );
     out.push_str(&format!("{overall}\n\n"));
 
     let mut by_scenario: BTreeMap<&str, Confusion> = BTreeMap::new();
