@@ -49,7 +49,9 @@ fn adapter_overhead() {
         ..Reply::default()
     };
     let counts = Counts::from(None, "x", &reply_text, "");
-    println!("adapter overhead (serialize ~3k-token prompt + parse ~1k-token reply), goal < 50 µs/call");
+    println!(
+        "adapter overhead (serialize ~3k-token prompt + parse ~1k-token reply), goal < 50 µs/call"
+    );
     println!("| protocol | request bytes | reply bytes | µs/call (median of 5 runs) |");
     println!("|---|---:|---:|---:|");
     for (name, kind, protocol) in [
@@ -58,8 +60,15 @@ fn adapter_overhead() {
         ("gemini", WireKind::Gemini, Protocol::Gemini),
     ] {
         let wire = wire_for(kind, WireOptions::default());
-        let body = serde_json::to_vec(&render_reply(protocol, "m", &reply, &reply_text, &counts, 1))
-            .unwrap();
+        let body = serde_json::to_vec(&render_reply(
+            protocol,
+            "m",
+            &reply,
+            &reply_text,
+            &counts,
+            1,
+        ))
+        .unwrap();
         let settings = request.settings.clone();
         let iterations = 5_000;
         let mut runs = Vec::new();
@@ -75,7 +84,11 @@ fn adapter_overhead() {
             runs.push(started.elapsed().as_secs_f64() * 1e6 / iterations as f64);
         }
         runs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        println!("| {name} | {request_len} | {} | {:.1} |", body.len(), runs[2]);
+        println!(
+            "| {name} | {request_len} | {} | {:.1} |",
+            body.len(),
+            runs[2]
+        );
     }
 }
 

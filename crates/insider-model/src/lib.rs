@@ -43,12 +43,13 @@ pub fn resolve(model: &str, config: &ModelConfig) -> Result<Arc<dyn Provider>, C
     if let Some(existing) = registry.get(&key).and_then(Weak::upgrade) {
         return Ok(existing);
     }
-    let provider: Arc<dyn Provider> = Arc::new(http::HttpProvider::new(spec, config).map_err(
-        |message| ConfigError::InvalidName {
-            model: model.to_string(),
-            problem: message,
-        },
-    )?);
+    let provider: Arc<dyn Provider> =
+        Arc::new(http::HttpProvider::new(spec, config).map_err(|message| {
+            ConfigError::InvalidName {
+                model: model.to_string(),
+                problem: message,
+            }
+        })?);
     registry.insert(key, Arc::downgrade(&provider));
     Ok(provider)
 }

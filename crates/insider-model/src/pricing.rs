@@ -175,11 +175,18 @@ mod tests {
         let opus = cost("anthropic/claude-opus-4-20250514", &usage).unwrap();
         assert!((opus - (15.0 + 75.0 + 1.5 + 18.75)).abs() < 1e-9, "{opus}");
         assert_eq!(price("openai/gpt-4.1-2025-04-14"), price("gpt-4.1"));
-        assert!(price("anthropic/claude-sonnet-4-20990101").is_some(), "date stripped");
+        assert!(
+            price("anthropic/claude-sonnet-4-20990101").is_some(),
+            "date stripped"
+        );
         assert!(price("openrouter/google/gemini-2.5-pro").is_some());
         assert!(price("openai-api/deepseek/deepseek-reasoner").is_some());
         assert_eq!(price("anthropic/claude-opus-9"), None);
-        assert_eq!(price("vllm/gpt-4.1"), None, "self-hosted has no token price");
+        assert_eq!(
+            price("vllm/gpt-4.1"),
+            None,
+            "self-hosted has no token price"
+        );
         assert_eq!(cost("openai/not-a-model", &usage), None);
         let p = price("openai/gpt-4.1").unwrap();
         assert!((p.batch_cost(&usage) - p.cost(&usage) / 2.0).abs() < 1e-9);

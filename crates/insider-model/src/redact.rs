@@ -62,7 +62,7 @@ pub fn redact_key_params(text: &str) -> String {
         rest = &rest[pos + 4..];
         if boundary {
             let end = rest
-                .find(|c: char| matches!(c, '&' | ' ' | ')' | '"' | '\'' | '#' | '\n'))
+                .find(['&', ' ', ')', '"', '\'', '#', '\n'])
                 .unwrap_or(rest.len());
             if end > 0 {
                 out.push_str(REDACTED);

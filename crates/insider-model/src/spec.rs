@@ -44,7 +44,9 @@ pub enum ConfigError {
         var: String,
     },
     /// The base URL does not parse as http(s).
-    #[error("model `{model}`: base URL `{url}` is not a valid http(s) URL ({problem}); fix {source_of}")]
+    #[error(
+        "model `{model}`: base URL `{url}` is not a valid http(s) URL ({problem}); fix {source_of}"
+    )]
     InvalidBaseUrl {
         /// The name as written.
         model: String,
@@ -191,38 +193,39 @@ pub fn split_name(model: &str) -> Result<(&str, &str), ConfigError> {
 /// `local/` models are not handled here.
 pub fn parse(model: &str, config: &ModelConfig) -> Result<ModelSpec, ConfigError> {
     let (provider, rest) = split_name(model)?;
-    let (preset, api_model, base_var, key_vars): (Preset, &str, String, Vec<String>) =
-        if provider == "openai-api" {
-            let (service, api_model) = rest
+    let (preset, api_model, base_var, key_vars): (Preset, &str, String, Vec<String>) = if provider
+        == "openai-api"
+    {
+        let (service, api_model) = rest
                 .split_once('/')
                 .filter(|(s, m)| !s.is_empty() && !m.is_empty())
                 .ok_or_else(|| ConfigError::InvalidName {
                     model: model.to_string(),
                     problem: "expected `openai-api/<service>/<model>`, e.g. `openai-api/groq/llama-3.3-70b-versatile`".into(),
                 })?;
-            let service_var = service.to_ascii_uppercase().replace(['-', '.'], "_");
-            let preset = Preset {
-                wire: WireKind::OpenAi,
-                base_var: "",
-                default_base: None,
-                key_vars: &[],
-                key_required: false,
-            };
-            (
-                preset,
-                api_model,
-                format!("{service_var}_BASE_URL"),
-                vec![format!("{service_var}_API_KEY")],
-            )
-        } else {
-            let preset = preset(provider).ok_or_else(|| ConfigError::UnknownProvider {
-                model: model.to_string(),
-                provider: provider.to_string(),
-            })?;
-            let base_var = preset.base_var.to_string();
-            let key_vars = preset.key_vars.iter().map(|s| s.to_string()).collect();
-            (preset, rest, base_var, key_vars)
+        let service_var = service.to_ascii_uppercase().replace(['-', '.'], "_");
+        let preset = Preset {
+            wire: WireKind::OpenAi,
+            base_var: "",
+            default_base: None,
+            key_vars: &[],
+            key_required: false,
         };
+        (
+            preset,
+            api_model,
+            format!("{service_var}_BASE_URL"),
+            vec![format!("{service_var}_API_KEY")],
+        )
+    } else {
+        let preset = preset(provider).ok_or_else(|| ConfigError::UnknownProvider {
+            model: model.to_string(),
+            provider: provider.to_string(),
+        })?;
+        let base_var = preset.base_var.to_string();
+        let key_vars = preset.key_vars.iter().map(|s| s.to_string()).collect();
+        (preset, rest, base_var, key_vars)
+    };
 
     let (base_url, source_of) = match (&config.base_url, env(&base_var), preset.default_base) {
         (Some(url), _, _) => (url.clone(), "`base_url` in the model's config".to_string()),
@@ -280,4 +283,64 @@ fn check_url(url: &str) -> Result<(), String> {
         return Err("no host".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(key_var: &str, base: Option<&str>) -> ModelConfig {
+        ModelConfig {
+            api_key_env: Some(key_var.into()),
+            base_url: base.map(str::to_string),
+            ..ModelConfig::default()
+        }
+    }
+
+    #[test]
+    fn names_map_to_protocols_urls_and_keys() {
+        std::env::set_var("INSIDER_SPEC_TEST_KEY", "k-123456789");
+        let s = parse("openai/gpt-4.1", &cfg("INSIDER_SPEC_TEST_KEY", None)).unwrap();
+        assert_eq!((s.wire, s.model.as_str()), (WireKind::OpenAi, "gpt-4.1"));
+        assert!(s.options.max_completion_tokens);
+        let s = parse(
+            "openrouter/anthropic/claude-opus-4",
+            &cfg("INSIDER_SPEC_TEST_KEY", Some("http://127.0.0.1:9/api/v1/")),
+        )
+        .unwrap();
+        assert_eq!(s.model, "anthropic/claude-opus-4");
+        assert_eq!(s.base_url, "http://127.0.0.1:9/api/v1");
+        assert!(!s.options.max_completion_tokens);
+        let s = parse("google/gemini-2.5-pro", &cfg("INSIDER_SPEC_TEST_KEY", None)).unwrap();
+        assert_eq!(s.wire, WireKind::Gemini);
+        assert_eq!(format!("{:?}", s.api_key), "Some([REDACTED])");
+        std::env::set_var("SPECSVC_X_BASE_URL", "http://localhost:1234/v1");
+        let s = parse("openai-api/specsvc-x/llama-3", &ModelConfig::default()).unwrap();
+        assert_eq!(
+            (s.base_url.as_str(), s.model.as_str(), s.api_key.is_none()),
+            ("http://localhost:1234/v1", "llama-3", true)
+        );
+    }
+
+    #[test]
+    fn problems_say_what_to_fix() {
+        let err = |m: &str, c: &ModelConfig| parse(m, c).unwrap_err().to_string();
+        let none = ModelConfig::default();
+        assert!(err("gpt-4.1", &none).contains("expected `provider/model`"));
+        assert!(err("nosuch/x", &none).contains("unknown provider `nosuch`"));
+        assert!(err("openai/", &none).contains("both parts non-empty"));
+        let missing = cfg("INSIDER_SPEC_TEST_UNSET_VAR", None);
+        assert!(err("anthropic/claude-opus-4", &missing)
+            .contains("set INSIDER_SPEC_TEST_UNSET_VAR in the environment"));
+        assert!(err("openai-api/nobase-svc/m", &none).contains("set NOBASE_SVC_BASE_URL"));
+        assert!(err("openai-api/m", &none).contains("openai-api/<service>/<model>"));
+        std::env::set_var("INSIDER_SPEC_TEST_KEY2", "k-123456789");
+        let bad = cfg("INSIDER_SPEC_TEST_KEY2", Some("ftp://x?key=SECRETVALUE"));
+        let msg = err("openai/gpt-4.1", &bad);
+        assert!(
+            msg.contains("not a valid http(s) URL") && msg.contains("`base_url`"),
+            "{msg}"
+        );
+        assert!(!msg.contains("SECRETVALUE"), "{msg}");
+    }
 }

@@ -58,10 +58,16 @@ async fn openai_request_and_tool_call_response() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("openai_response_tools.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("openai_response_tools.json")),
+        )
         .mount(&server)
         .await;
-    let mut cfg = config(&server, "INSIDER_TEST_OPENAI_KEY_1", "sk-openai-fixture-key");
+    let mut cfg = config(
+        &server,
+        "INSIDER_TEST_OPENAI_KEY_1",
+        "sk-openai-fixture-key",
+    );
     cfg.generation.reasoning_effort = Some("low".into());
     cfg.generation.max_tokens = Some(1000);
     let provider = resolve("openai/gpt-4.1", &cfg).unwrap();
@@ -71,8 +77,15 @@ async fn openai_request_and_tool_call_response() {
     let sent_body: Value = serde_json::from_slice(&sent.body).unwrap();
     let expected: Value = serde_json::from_str(&fixture("openai_request.json")).unwrap();
     assert_eq!(sent_body, expected);
-    assert_eq!(response.raw_request.as_bytes(), &sent.body[..], "raw request is the exact bytes sent");
-    assert_eq!(sent.headers["authorization"], "Bearer sk-openai-fixture-key");
+    assert_eq!(
+        response.raw_request.as_bytes(),
+        &sent.body[..],
+        "raw request is the exact bytes sent"
+    );
+    assert_eq!(
+        sent.headers["authorization"],
+        "Bearer sk-openai-fixture-key"
+    );
     assert_eq!(sent.headers["content-type"], "application/json");
 
     assert_eq!(response.model, "gpt-4.1-2025-04-14");
@@ -80,7 +93,10 @@ async fn openai_request_and_tool_call_response() {
     assert_eq!(response.stop_reason.as_deref(), Some("tool_calls"));
     assert_eq!(response.tool_calls.len(), 1);
     assert_eq!(response.tool_calls[0].id, "call_abc123");
-    assert_eq!(response.tool_calls[0].arguments["to"], "kyle.johnson@summitbridge.com");
+    assert_eq!(
+        response.tool_calls[0].arguments["to"],
+        "kyle.johnson@summitbridge.com"
+    );
     assert_eq!(response.usage.input_tokens, 452, "prompt minus cached");
     assert_eq!(response.usage.cache_read_tokens, 2048);
     assert_eq!(response.usage.output_tokens, 820);
@@ -116,7 +132,10 @@ async fn openai_compatible_services_send_max_tokens_and_optional_key() {
     assert!(body.get("max_completion_tokens").is_none());
     assert!(!sent.headers.contains_key("authorization"));
     assert_eq!(response.reasoning.as_deref(), Some("think"));
-    assert_eq!(response.cost_usd, None, "self-hosted models have no known price");
+    assert_eq!(
+        response.cost_usd, None,
+        "self-hosted models have no known price"
+    );
 }
 
 #[tokio::test]
@@ -129,7 +148,11 @@ async fn anthropic_request_with_caching_thinking_and_response_blocks() {
         )
         .mount(&server)
         .await;
-    let mut cfg = config(&server, "INSIDER_TEST_ANTHROPIC_KEY_1", "sk-ant-fixture-key");
+    let mut cfg = config(
+        &server,
+        "INSIDER_TEST_ANTHROPIC_KEY_1",
+        "sk-ant-fixture-key",
+    );
     cfg.prompt_caching = Some(true);
     cfg.generation.thinking_budget = Some(2000);
     cfg.generation.max_tokens = Some(6000);
@@ -167,7 +190,11 @@ async fn anthropic_plain_request_uses_string_system_and_default_max_tokens() {
         )
         .mount(&server)
         .await;
-    let cfg = config(&server, "INSIDER_TEST_ANTHROPIC_KEY_2", "sk-ant-fixture-key");
+    let cfg = config(
+        &server,
+        "INSIDER_TEST_ANTHROPIC_KEY_2",
+        "sk-ant-fixture-key",
+    );
     let provider = resolve("anthropic/claude-sonnet-4-20250514", &cfg).unwrap();
     let mut req = request();
     req.tools.clear();
@@ -187,10 +214,16 @@ async fn gemini_request_and_thought_parts() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1beta/models/gemini-2.5-pro:generateContent"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("gemini_response_thought.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("gemini_response_thought.json")),
+        )
         .mount(&server)
         .await;
-    let mut cfg = config(&server, "INSIDER_TEST_GEMINI_KEY_1", "AIza-gemini-fixture-key");
+    let mut cfg = config(
+        &server,
+        "INSIDER_TEST_GEMINI_KEY_1",
+        "AIza-gemini-fixture-key",
+    );
     cfg.generation.thinking_budget = Some(2000);
     cfg.generation.max_tokens = Some(6000);
     let provider = resolve("google/gemini-2.5-pro", &cfg).unwrap();
@@ -219,7 +252,9 @@ async fn error_bodies_are_read_and_classified() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/messages"))
-        .respond_with(ResponseTemplate::new(529).set_body_string(fixture("anthropic_error_overloaded.json")))
+        .respond_with(
+            ResponseTemplate::new(529).set_body_string(fixture("anthropic_error_overloaded.json")),
+        )
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -232,16 +267,24 @@ async fn error_bodies_are_read_and_classified() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1beta/models/gemini-2.5-flash:generateContent"))
-        .respond_with(ResponseTemplate::new(429).set_body_string(fixture("gemini_error_rate_limited.json")))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_string(fixture("gemini_error_rate_limited.json")),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/chat/completions"))
-        .respond_with(ResponseTemplate::new(401).set_body_string(fixture("openai_error_invalid_key.json")))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_string(fixture("openai_error_invalid_key.json")),
+        )
         .mount(&server)
         .await;
 
-    let cfg = config(&server, "INSIDER_TEST_ANTHROPIC_KEY_3", "sk-ant-fixture-key");
+    let cfg = config(
+        &server,
+        "INSIDER_TEST_ANTHROPIC_KEY_3",
+        "sk-ant-fixture-key",
+    );
     let ok = resolve("anthropic/claude-opus-4-20250514", &cfg)
         .unwrap()
         .generate(&request())
@@ -250,9 +293,17 @@ async fn error_bodies_are_read_and_classified() {
     assert_eq!(ok.attempts.len(), 2);
     assert_eq!(ok.attempts[0].status, Some(529));
     assert!(ok.attempts[0].retryable);
-    assert!(ok.attempts[0].error.as_deref().unwrap().contains("overloaded_error: Overloaded"));
+    assert!(ok.attempts[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("overloaded_error: Overloaded"));
 
-    let cfg = config(&server, "INSIDER_TEST_GEMINI_KEY_2", "AIza-gemini-fixture-key");
+    let cfg = config(
+        &server,
+        "INSIDER_TEST_GEMINI_KEY_2",
+        "AIza-gemini-fixture-key",
+    );
     let started = std::time::Instant::now();
     let err = resolve("google/gemini-2.5-flash", &cfg)
         .unwrap()
@@ -261,11 +312,25 @@ async fn error_bodies_are_read_and_classified() {
         .unwrap_err();
     assert_eq!(err.kind, FailureKind::RetriesExhausted);
     assert_eq!(err.attempts.len(), 3);
-    assert!(err.attempts.iter().all(|a| a.status == Some(429) && a.retryable));
-    assert!(err.message.contains("RESOURCE_EXHAUSTED"), "{}", err.message);
-    assert!(started.elapsed() >= std::time::Duration::from_millis(1900), "RetryInfo 1s honoured twice");
+    assert!(err
+        .attempts
+        .iter()
+        .all(|a| a.status == Some(429) && a.retryable));
+    assert!(
+        err.message.contains("RESOURCE_EXHAUSTED"),
+        "{}",
+        err.message
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1900),
+        "RetryInfo 1s honoured twice"
+    );
 
-    let cfg = config(&server, "INSIDER_TEST_OPENAI_KEY_2", "sk-insider-TESTKEY-7f3a9c0d");
+    let cfg = config(
+        &server,
+        "INSIDER_TEST_OPENAI_KEY_2",
+        "sk-insider-TESTKEY-7f3a9c0d",
+    );
     let err = resolve("openai/gpt-4.1", &cfg)
         .unwrap()
         .generate(&request())
@@ -273,7 +338,48 @@ async fn error_bodies_are_read_and_classified() {
         .unwrap_err();
     assert_eq!(err.kind, FailureKind::Permanent);
     assert_eq!(err.attempts.len(), 1, "a 401 is not retried");
-    assert!(err.message.contains("check the API key in INSIDER_TEST_OPENAI_KEY_2"), "{}", err.message);
-    assert!(!err.message.contains("TESTKEY"), "echoed key redacted: {}", err.message);
+    assert!(
+        err.message
+            .contains("check the API key in INSIDER_TEST_OPENAI_KEY_2"),
+        "{}",
+        err.message
+    );
+    assert!(
+        !err.message.contains("TESTKEY"),
+        "echoed key redacted: {}",
+        err.message
+    );
     assert!(err.message.contains("[REDACTED]"));
+}
+
+#[test]
+fn check_validates_without_network_and_local_needs_the_feature() {
+    std::env::set_var("INSIDER_TEST_CHECK_KEY", "sk-check-123456");
+    let cfg = ModelConfig {
+        api_key_env: Some("INSIDER_TEST_CHECK_KEY".into()),
+        // Nothing listens here: check must not call it.
+        base_url: Some("http://127.0.0.1:9".into()),
+        ..ModelConfig::default()
+    };
+    insider_model::check("anthropic/claude-opus-4-20250514", &cfg).unwrap();
+    let err = insider_model::check(
+        "anthropic/claude-opus-4-20250514",
+        &ModelConfig {
+            api_key_env: Some("INSIDER_TEST_CHECK_UNSET".into()),
+            ..ModelConfig::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("INSIDER_TEST_CHECK_UNSET"),
+        "{err}"
+    );
+    let local = insider_model::check("local/smollm2-135m-instruct", &ModelConfig::default());
+    if cfg!(feature = "local") {
+        local.unwrap();
+    } else {
+        assert!(local.unwrap_err().to_string().contains("--features local"));
+        let err = resolve("local/x", &ModelConfig::default()).err().unwrap();
+        assert!(err.to_string().contains("--features local"));
+    }
 }

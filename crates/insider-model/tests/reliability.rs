@@ -51,14 +51,43 @@ async fn each_fault_class_is_retried_then_succeeds() {
         ("500", Reply::status(500), "HTTP 500"),
         ("529", Reply::status(529), "HTTP 529"),
         ("429", Reply::status(429), "HTTP 429"),
-        ("drop", Reply { fault: Some(Fault::Drop), ..Reply::default() }, "request failed"),
-        ("truncated", Reply { fault: Some(Fault::Truncated), ..Reply::default() }, "truncated"),
-        ("malformed", Reply { fault: Some(Fault::Malformed), ..Reply::default() }, "response body"),
-        ("empty-body", Reply { fault: Some(Fault::EmptyBody), ..Reply::default() }, "empty response body"),
+        (
+            "drop",
+            Reply {
+                fault: Some(Fault::Drop),
+                ..Reply::default()
+            },
+            "request failed",
+        ),
+        (
+            "truncated",
+            Reply {
+                fault: Some(Fault::Truncated),
+                ..Reply::default()
+            },
+            "truncated",
+        ),
+        (
+            "malformed",
+            Reply {
+                fault: Some(Fault::Malformed),
+                ..Reply::default()
+            },
+            "response body",
+        ),
+        (
+            "empty-body",
+            Reply {
+                fault: Some(Fault::EmptyBody),
+                ..Reply::default()
+            },
+            "empty response body",
+        ),
     ];
     for model in MODELS {
         for (name, first, expected_error) in &cases {
-            let server = fakellm::start(FakeConfig::with_rules(vec![then_ok(first.clone())])).unwrap();
+            let server =
+                fakellm::start(FakeConfig::with_rules(vec![then_ok(first.clone())])).unwrap();
             let cfg = config(&server, model, "INSIDER_TEST_RELIABILITY_KEY");
             let provider = resolve(model, &cfg).unwrap();
             let response = provider
@@ -93,13 +122,25 @@ async fn permanent_failures_fail_fast_with_advice() {
             })]))
             .unwrap();
             let cfg = config(&server, model, "INSIDER_TEST_PERMANENT_KEY");
-            let err = resolve(model, &cfg).unwrap().generate(&ask("x")).await.unwrap_err();
+            let err = resolve(model, &cfg)
+                .unwrap()
+                .generate(&ask("x"))
+                .await
+                .unwrap_err();
             assert_eq!(err.kind, FailureKind::Permanent, "{model} {status}");
             assert_eq!(err.attempts.len(), 1, "{model} {status}");
             assert_eq!(err.attempts[0].status, Some(status));
             assert!(!err.attempts[0].retryable);
-            assert!(err.message.contains(advice), "{model} {status}: {}", err.message);
-            assert!(err.message.contains("nope"), "provider message kept: {}", err.message);
+            assert!(
+                err.message.contains(advice),
+                "{model} {status}: {}",
+                err.message
+            );
+            assert!(
+                err.message.contains("nope"),
+                "provider message kept: {}",
+                err.message
+            );
         }
     }
 }
@@ -114,13 +155,24 @@ async fn gives_up_after_configured_attempts_recording_each() {
         .unwrap();
         let mut cfg = config(&server, model, "INSIDER_TEST_GIVEUP_KEY");
         cfg.max_attempts = Some(4);
-        let err = resolve(model, &cfg).unwrap().generate(&ask("x")).await.unwrap_err();
+        let err = resolve(model, &cfg)
+            .unwrap()
+            .generate(&ask("x"))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind, FailureKind::RetriesExhausted, "{model}");
         assert_eq!(err.attempts.len(), 4);
         let numbers: Vec<u32> = err.attempts.iter().map(|a| a.number).collect();
         assert_eq!(numbers, [1, 2, 3, 4]);
-        assert!(err.attempts.iter().all(|a| a.retryable && a.status.unwrap() >= 500));
-        assert!(err.message.contains("gave up after 4 attempts"), "{}", err.message);
+        assert!(err
+            .attempts
+            .iter()
+            .all(|a| a.retryable && a.status.unwrap() >= 500));
+        assert!(
+            err.message.contains("gave up after 4 attempts"),
+            "{}",
+            err.message
+        );
         assert_eq!(server.stats().requests, 4);
     }
 }
@@ -135,10 +187,17 @@ async fn slow_body_beyond_the_timeout_is_a_retryable_timeout() {
     let mut cfg = config(&server, "openai/gpt-4.1", "INSIDER_TEST_TIMEOUT_KEY");
     cfg.timeout_secs = Some(1);
     let started = Instant::now();
-    let response = resolve("openai/gpt-4.1", &cfg).unwrap().generate(&ask("x")).await.unwrap();
+    let response = resolve("openai/gpt-4.1", &cfg)
+        .unwrap()
+        .generate(&ask("x"))
+        .await
+        .unwrap();
     assert_eq!(response.attempts.len(), 2);
     let error = response.attempts[0].error.as_deref().unwrap();
-    assert!(error.contains("timed out") || error.contains("truncated"), "{error}");
+    assert!(
+        error.contains("timed out") || error.contains("truncated"),
+        "{error}"
+    );
     assert!(started.elapsed() >= Duration::from_millis(900));
 }
 
@@ -150,7 +209,11 @@ async fn retry_after_is_honoured() {
         ..Reply::default()
     })]))
     .unwrap();
-    let cfg = config(&server, "anthropic/claude-sonnet-4-20250514", "INSIDER_TEST_RETRY_AFTER_KEY");
+    let cfg = config(
+        &server,
+        "anthropic/claude-sonnet-4-20250514",
+        "INSIDER_TEST_RETRY_AFTER_KEY",
+    );
     let started = Instant::now();
     let response = resolve("anthropic/claude-sonnet-4-20250514", &cfg)
         .unwrap()
@@ -158,7 +221,11 @@ async fn retry_after_is_honoured() {
         .await
         .unwrap();
     assert_eq!(response.attempts[0].status, Some(429));
-    assert!(started.elapsed() >= Duration::from_millis(990), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(990),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,10 +239,17 @@ async fn max_connections_caps_concurrency_at_the_server() {
     cfg.max_connections = Some(2);
     let provider = resolve("openai/gpt-4.1", &cfg).unwrap();
     let again = resolve("openai/gpt-4.1", &cfg).unwrap();
-    assert!(std::sync::Arc::ptr_eq(&provider, &again), "same model+config shares one budget");
+    assert!(
+        std::sync::Arc::ptr_eq(&provider, &again),
+        "same model+config shares one budget"
+    );
     let calls: Vec<_> = (0..8)
         .map(|i| {
-            let p = if i % 2 == 0 { provider.clone() } else { again.clone() };
+            let p = if i % 2 == 0 {
+                provider.clone()
+            } else {
+                again.clone()
+            };
             tokio::spawn(async move { p.generate(&ask("x")).await })
         })
         .collect();
@@ -215,7 +289,10 @@ async fn a_recognizable_key_appears_nowhere_we_store() {
         let provider = resolve(model, &cfg).unwrap();
         let ok = provider.generate(&ask("hello")).await.unwrap();
         let stored = serde_json::to_string(&ok).unwrap();
-        assert!(!stored.contains(KEY), "{model}: key in stored response: {stored}");
+        assert!(
+            !stored.contains(KEY),
+            "{model}: key in stored response: {stored}"
+        );
         assert!(stored.contains("[REDACTED]"));
         let err = provider.generate(&ask("fail")).await.unwrap_err();
         let stored = format!("{} {:?} {}", err, err, serde_json::to_string(&err).unwrap());
@@ -224,6 +301,8 @@ async fn a_recognizable_key_appears_nowhere_we_store() {
     }
     // The key was really sent, so the checks above were not vacuous.
     let seen = server.requests();
-    assert!(seen.iter().all(|r| r.headers.values().any(|v| v.contains(KEY))));
+    assert!(seen
+        .iter()
+        .all(|r| r.headers.values().any(|v| v.contains(KEY))));
     assert!(seen.iter().all(|r| r.query.is_none()));
 }

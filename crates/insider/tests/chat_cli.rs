@@ -51,7 +51,10 @@ const MODELS: [&str; 3] = [
 fn chat_prints_the_reply_for_each_protocol() {
     let server = server();
     for model in MODELS {
-        let out = insider(&server, &["--model", model, "--system", "Be brief.", "ping"]);
+        let out = insider(
+            &server,
+            &["--model", model, "--system", "Be brief.", "ping"],
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{model}: {stderr}");
@@ -70,7 +73,10 @@ fn chat_prints_the_reply_for_each_protocol() {
         .collect();
     assert_eq!(sent[0]["messages"][0]["content"], "Be brief.");
     assert_eq!(sent[1]["system"], "Be brief.");
-    assert_eq!(sent[2]["systemInstruction"]["parts"][0]["text"], "Be brief.");
+    assert_eq!(
+        sent[2]["systemInstruction"]["parts"][0]["text"],
+        "Be brief."
+    );
 }
 
 #[test]
@@ -79,17 +85,36 @@ fn chat_json_has_usage_cost_attempts_raw_bodies_and_no_key() {
     for model in MODELS {
         let out = insider(
             &server,
-            &["--model", model, "--json", "--temperature", "0.5", "--max-tokens", "99", "ping"],
+            &[
+                "--model",
+                model,
+                "--json",
+                "--temperature",
+                "0.5",
+                "--max-tokens",
+                "99",
+                "ping",
+            ],
         );
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{model}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(!stdout.contains(KEY), "{model}: key leaked into --json output");
+        assert!(
+            out.status.success(),
+            "{model}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !stdout.contains(KEY),
+            "{model}: key leaked into --json output"
+        );
         assert!(!String::from_utf8_lossy(&out.stderr).contains(KEY));
         let v: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(v["name"], model);
         assert_eq!(v["text"], "Pong from the fake model.");
         assert!(v["usage"]["input_tokens"].as_u64().unwrap() > 0);
-        assert!(v["cost_usd"].as_f64().unwrap() > 0.0, "{model} is in the price table");
+        assert!(
+            v["cost_usd"].as_f64().unwrap() > 0.0,
+            "{model} is in the price table"
+        );
         assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
         let raw_request: Value = serde_json::from_str(v["raw_request"].as_str().unwrap()).unwrap();
         let raw = raw_request.to_string();
@@ -103,14 +128,25 @@ fn chat_json_has_usage_cost_attempts_raw_bodies_and_no_key() {
 #[test]
 fn chat_failures_say_what_to_fix_and_never_show_the_key() {
     let server = server();
-    let out = insider(&server, &["--model", "anthropic/claude-opus-4-20250514", "--json", "denied"]);
+    let out = insider(
+        &server,
+        &[
+            "--model",
+            "anthropic/claude-opus-4-20250514",
+            "--json",
+            "denied",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(all.contains("check the API key in ANTHROPIC_API_KEY"), "{all}");
+    assert!(
+        all.contains("check the API key in ANTHROPIC_API_KEY"),
+        "{all}"
+    );
     assert!(all.contains("HTTP 401"), "{all}");
     assert!(!all.contains(KEY), "{all}");
 

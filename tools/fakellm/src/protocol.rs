@@ -182,7 +182,9 @@ pub fn render_reply(
                 } else {
                     c.id.clone()
                 };
-                content.push(json!({"type": "tool_use", "id": id, "name": c.name, "input": c.arguments}));
+                content.push(
+                    json!({"type": "tool_use", "id": id, "name": c.name, "input": c.arguments}),
+                );
             }
             let stop = match stop {
                 "max_tokens" => "max_tokens",

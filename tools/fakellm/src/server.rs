@@ -46,7 +46,13 @@ impl FakeServer {
 
     /// The most recent requests (up to `record_limit`), oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state.recorded.lock().unwrap().iter().cloned().collect()
+        self.state
+            .recorded
+            .lock()
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Zero the counters and forget recorded requests.
@@ -335,7 +341,14 @@ async fn handle(
         Ok(v) => v,
         Err(e) => {
             let msg = format!("fakellm: request body is not valid JSON: {e}");
-            return Ok(error_response(&state, protocol, 400, &msg, None, Vec::new()));
+            return Ok(error_response(
+                &state,
+                protocol,
+                400,
+                &msg,
+                None,
+                Vec::new(),
+            ));
         }
     };
 
@@ -414,23 +427,26 @@ async fn answer(
             headers,
         ));
     }
-    let fault = reply.fault.or_else(|| {
-        config
-            .fault
-            .filter(|_| state.chance(config.fault_rate))
-    });
+    let fault = reply
+        .fault
+        .or_else(|| config.fault.filter(|_| state.chance(config.fault_rate)));
     if fault.is_some() {
         state.faults.fetch_add(1, Ordering::Relaxed);
     }
     if fault == Some(Fault::Drop) {
         state.count_status("dropped");
-        return Err(std::io::Error::other("fakellm: connection dropped on purpose"));
+        return Err(std::io::Error::other(
+            "fakellm: connection dropped on purpose",
+        ));
     }
 
     let text = if fault == Some(Fault::Empty) {
         String::new()
     } else {
-        reply.text.clone().unwrap_or_else(|| DEFAULT_TEXT.to_string())
+        reply
+            .text
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TEXT.to_string())
     };
     let reasoning = reply.reasoning.as_deref().unwrap_or("");
     let counts = Counts::from(reply.usage.as_ref(), &prompt, &text, reasoning);
@@ -476,7 +492,10 @@ fn rate_headers(
         Protocol::Anthropic => {
             let reset = chrono::Utc::now() + chrono::Duration::seconds(wait as i64);
             headers.push(("anthropic-ratelimit-requests-limit", limit.to_string()));
-            headers.push(("anthropic-ratelimit-requests-remaining", remaining.to_string()));
+            headers.push((
+                "anthropic-ratelimit-requests-remaining",
+                remaining.to_string(),
+            ));
             headers.push((
                 "anthropic-ratelimit-requests-reset",
                 reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -48,11 +48,17 @@ async fn speaks_three_protocols_with_reasoning_tools_and_usage() {
     assert_eq!(msg["content"], "hello");
     assert_eq!(msg["reasoning_content"], "thinking hard");
     assert_eq!(msg["tool_calls"][0]["function"]["name"], "email");
-    assert_eq!(msg["tool_calls"][0]["function"]["arguments"], "{\"to\":\"a@b.c\"}");
+    assert_eq!(
+        msg["tool_calls"][0]["function"]["arguments"],
+        "{\"to\":\"a@b.c\"}"
+    );
     assert_eq!(v["choices"][0]["finish_reason"], "tool_calls");
     assert_eq!(v["usage"]["prompt_tokens"], 130);
     assert_eq!(v["usage"]["prompt_tokens_details"]["cached_tokens"], 30);
-    assert_eq!(v["usage"]["completion_tokens_details"]["reasoning_tokens"], 10);
+    assert_eq!(
+        v["usage"]["completion_tokens_details"]["reasoning_tokens"],
+        10
+    );
 
     let (status, _, body) = post(
         format!("{base}/v1/messages"),
@@ -93,9 +99,17 @@ async fn speaks_three_protocols_with_reasoning_tools_and_usage() {
     assert_eq!(stats.by_status["200"], 3);
     assert_eq!(stats.by_protocol["gemini"], 1);
     assert_eq!(server.requests()[2].model, "gemini-x");
-    let over_http: fakellm::Stats =
-        serde_json::from_str(&client().get(format!("{base}/stats")).send().await.unwrap().text().await.unwrap())
-            .unwrap();
+    let over_http: fakellm::Stats = serde_json::from_str(
+        &client()
+            .get(format!("{base}/stats"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(over_http, stats);
 }
 
@@ -150,7 +164,10 @@ async fn rpm_limit_answers_429_with_headers() {
     .await;
     assert_eq!(status, 429);
     assert!(headers.contains_key("retry-after"));
-    assert!(body.contains("RESOURCE_EXHAUSTED") && body.contains("retryDelay"), "{body}");
+    assert!(
+        body.contains("RESOURCE_EXHAUSTED") && body.contains("retryDelay"),
+        "{body}"
+    );
     let (status, headers, _) = post(
         format!("{}/v1/messages", server.base_url()),
         json!({"model": "m", "messages": []}),
@@ -226,7 +243,9 @@ async fn peak_concurrency_counts_overlapping_requests() {
     })
     .unwrap();
     let url = format!("{}/v1/chat/completions", server.base_url());
-    let calls: Vec<_> = (0..8).map(|_| post(url.clone(), openai_body("x"))).collect();
+    let calls: Vec<_> = (0..8)
+        .map(|_| post(url.clone(), openai_body("x")))
+        .collect();
     for (status, _, _) in futures_join(calls).await {
         assert_eq!(status, 200);
     }
@@ -265,7 +284,10 @@ fn refuses_non_loopback_and_background_start_works() {
     drop(stream);
     drop(server);
     std::thread::sleep(std::time::Duration::from_millis(100));
-    assert!(std::net::TcpStream::connect(addr).is_err(), "closed after drop");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "closed after drop"
+    );
 }
 
 #[test]
@@ -290,4 +312,16 @@ fn binary_prints_listening_line_first() {
         .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
+}
+
+#[test]
+fn readme_replies_example_parses() {
+    let readme = include_str!("../README.md");
+    let block = readme
+        .split("```jsonl\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README has a jsonl example");
+    let rules = fakellm::parse_rules(block, "README.md").unwrap();
+    assert_eq!(rules.len(), 5);
 }

@@ -148,9 +148,12 @@ impl Engine {
             .name("insider-llama".into())
             .spawn(move || worker(backend, owned_path, sha256, options, ready_tx, queue))
             .context("cannot start the llama.cpp engine thread")?;
-        let facts = ready_rx
-            .recv()
-            .map_err(|_| anyhow!("{}: the llama.cpp engine stopped while loading the model", path.display()))??;
+        let facts = ready_rx.recv().map_err(|_| {
+            anyhow!(
+                "{}: the llama.cpp engine stopped while loading the model",
+                path.display()
+            )
+        })??;
         Ok(Self { jobs, facts })
     }
 
@@ -170,9 +173,9 @@ impl Engine {
         self.jobs
             .send(job)
             .map_err(|_| GenFailure::permanent("the llama.cpp engine thread has stopped"))?;
-        answer
-            .await
-            .map_err(|_| GenFailure::permanent("the llama.cpp engine thread stopped during generation"))?
+        answer.await.map_err(|_| {
+            GenFailure::permanent("the llama.cpp engine thread stopped during generation")
+        })?
     }
 }
 
@@ -238,12 +241,22 @@ fn worker(
         }
         let queue_ms = job.queued_at.elapsed().as_secs_f64() * 1e3;
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            generate(&model, &mut ctx, template.as_ref(), &facts, &mut cache, &job, queue_ms)
+            generate(
+                &model,
+                &mut ctx,
+                template.as_ref(),
+                &facts,
+                &mut cache,
+                &job,
+                queue_ms,
+            )
         }));
         let result = run.unwrap_or_else(|_| {
             cache = PromptCache::default();
             ctx.clear_kv_cache();
-            Err(GenFailure::permanent("llama.cpp failed during generation (internal panic)"))
+            Err(GenFailure::permanent(
+                "llama.cpp failed during generation (internal panic)",
+            ))
         });
         let _ = job.reply.send(result);
     }
@@ -256,11 +269,16 @@ struct PromptCache {
 }
 
 /// Render the conversation with the chat template stored in the GGUF.
-fn render_prompt(model: &LlamaModel, template: &LlamaChatTemplate, request: &ChatRequest) -> Result<String, GenFailure> {
+fn render_prompt(
+    model: &LlamaModel,
+    template: &LlamaChatTemplate,
+    request: &ChatRequest,
+) -> Result<String, GenFailure> {
     let mut chat = Vec::with_capacity(request.messages.len() + 1);
     let message = |role: &str, content: &str| {
-        LlamaChatMessage::new(role.to_string(), content.to_string())
-            .map_err(|_| GenFailure::permanent(format!("the {role} message contains a NUL byte; remove it")))
+        LlamaChatMessage::new(role.to_string(), content.to_string()).map_err(|_| {
+            GenFailure::permanent(format!("the {role} message contains a NUL byte; remove it"))
+        })
     };
     if let Some(system) = &request.system {
         chat.push(message("system", system)?);
@@ -370,12 +388,20 @@ fn generate(
 
     // Prompt: keep whole cached batches of the shared prefix, evaluate the rest in aligned batches.
     let batch_size = facts.batch as usize;
-    let shared = cache.prompt.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+    let shared = cache
+        .prompt
+        .iter()
+        .zip(&tokens)
+        .take_while(|(a, b)| a == b)
+        .count();
     let mut reuse = shared.min(tokens.len() - 1) / batch_size * batch_size;
     ctx.reset_timings();
     if reuse == 0 {
         ctx.clear_kv_cache();
-    } else if !ctx.clear_kv_cache_seq(Some(0), Some(reuse as u32), None).unwrap_or(false) {
+    } else if !ctx
+        .clear_kv_cache_seq(Some(0), Some(reuse as u32), None)
+        .unwrap_or(false)
+    {
         ctx.clear_kv_cache();
         reuse = 0;
     }

@@ -12,7 +12,10 @@
 mod engine;
 
 use crate::model_store::{check_gguf, ModelStore};
-use crate::{Attempt, ChatRequest, ChatResponse, FailureKind, GenerationSettings, ModelConfig, Provider, ProviderError};
+use crate::{
+    Attempt, ChatRequest, ChatResponse, FailureKind, GenerationSettings, ModelConfig, Provider,
+    ProviderError,
+};
 use anyhow::{Context, Result};
 use engine::{Engine, EngineOptions};
 use std::collections::HashMap;
@@ -52,15 +55,21 @@ pub fn open(spec: &str, config: &ModelConfig) -> Result<Arc<dyn Provider>> {
 pub fn model_facts(spec: &str) -> Result<LocalModelFacts> {
     let bare = spec.strip_prefix("local/").unwrap_or(spec);
     let resolved = ModelStore::from_env().resolve(bare)?;
-    Ok(shared_engine(&resolved.path, resolved.sha256)?.facts().clone())
+    Ok(shared_engine(&resolved.path, resolved.sha256)?
+        .facts()
+        .clone())
 }
 
 fn shared_engine(path: &Path, sha256: Option<String>) -> Result<Arc<Engine>> {
     static ENGINES: OnceLock<Mutex<HashMap<PathBuf, Arc<Engine>>>> = OnceLock::new();
     check_gguf(path)?;
-    let key = std::fs::canonicalize(path).with_context(|| format!("{}: cannot resolve", path.display()))?;
+    let key = std::fs::canonicalize(path)
+        .with_context(|| format!("{}: cannot resolve", path.display()))?;
     // Held across the load so two trials opening the same file do not load it twice.
-    let mut engines = ENGINES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut engines = ENGINES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if let Some(engine) = engines.get(&key) {
         return Ok(engine.clone());
     }
@@ -71,20 +80,19 @@ fn shared_engine(path: &Path, sha256: Option<String>) -> Result<Arc<Engine>> {
 
 fn engine_options() -> Result<EngineOptions> {
     let threads = match std::env::var(THREADS_ENV) {
-        Ok(v) if !v.is_empty() => v
-            .parse::<i32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .with_context(|| format!("{THREADS_ENV}={v}: expected a positive number of threads"))?,
-        _ => std::thread::available_parallelism().map(|n| n.get() as i32).unwrap_or(2),
+        Ok(v) if !v.is_empty() => {
+            v.parse::<i32>().ok().filter(|n| *n > 0).with_context(|| {
+                format!("{THREADS_ENV}={v}: expected a positive number of threads")
+            })?
+        }
+        _ => std::thread::available_parallelism()
+            .map(|n| n.get() as i32)
+            .unwrap_or(2),
     };
     let context = match std::env::var(CONTEXT_ENV) {
-        Ok(v) if !v.is_empty() => Some(
-            v.parse::<u32>()
-                .ok()
-                .filter(|n| *n >= 256)
-                .with_context(|| format!("{CONTEXT_ENV}={v}: expected a context size of at least 256 tokens"))?,
-        ),
+        Ok(v) if !v.is_empty() => Some(v.parse::<u32>().ok().filter(|n| *n >= 256).with_context(
+            || format!("{CONTEXT_ENV}={v}: expected a context size of at least 256 tokens"),
+        )?),
         _ => None,
     };
     Ok(EngineOptions {
@@ -109,9 +117,16 @@ fn merge(request: &GenerationSettings, defaults: &GenerationSettings) -> Generat
         max_tokens: request.max_tokens.or(defaults.max_tokens),
         top_p: request.top_p.or(defaults.top_p),
         seed: request.seed.or(defaults.seed),
-        reasoning_effort: request.reasoning_effort.clone().or(defaults.reasoning_effort.clone()),
+        reasoning_effort: request
+            .reasoning_effort
+            .clone()
+            .or(defaults.reasoning_effort.clone()),
         thinking_budget: request.thinking_budget.or(defaults.thinking_budget),
-        stop: if request.stop.is_empty() { defaults.stop.clone() } else { request.stop.clone() },
+        stop: if request.stop.is_empty() {
+            defaults.stop.clone()
+        } else {
+            request.stop.clone()
+        },
     }
 }
 
@@ -157,7 +172,11 @@ impl Provider for LocalProvider {
             Err(failure) => {
                 let message = format!("{}: {}", self.name, failure.message);
                 Err(ProviderError {
-                    kind: if failure.cancelled { FailureKind::Cancelled } else { FailureKind::Permanent },
+                    kind: if failure.cancelled {
+                        FailureKind::Cancelled
+                    } else {
+                        FailureKind::Permanent
+                    },
                     attempts: vec![attempt(Some(message.clone()))],
                     message,
                 })

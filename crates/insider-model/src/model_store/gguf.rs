@@ -44,7 +44,10 @@ pub fn check_gguf(path: &Path) -> Result<GgufInfo> {
         )
     })?;
     if !meta.is_file() {
-        bail!("{}: not a regular file (expected a .gguf model file)", path.display());
+        bail!(
+            "{}: not a regular file (expected a .gguf model file)",
+            path.display()
+        );
     }
     let size = meta.len();
     let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
@@ -124,7 +127,8 @@ impl<R: Read> HeaderReader<R> {
                 size: self.size,
             });
         }
-        std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink()).map_err(HeaderError::Io)?;
+        std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink())
+            .map_err(HeaderError::Io)?;
         self.pos = needed;
         Ok(())
     }
@@ -144,7 +148,9 @@ impl<R: Read> HeaderReader<R> {
     fn string(&mut self) -> Result<String, HeaderError> {
         let len = self.u64()?;
         if len > self.size {
-            return Err(HeaderError::Invalid(format!("string length {len} exceeds the file size")));
+            return Err(HeaderError::Invalid(format!(
+                "string length {len} exceeds the file size"
+            )));
         }
         let mut b = vec![0u8; len as usize];
         self.read_exact(&mut b)?;
@@ -160,7 +166,11 @@ fn scalar_size(value_type: u32) -> Result<Option<u64>, HeaderError> {
         4..=6 => Some(4),     // u32, i32, f32
         10..=12 => Some(8),   // u64, i64, f64
         8 | 9 => None,
-        other => return Err(HeaderError::Invalid(format!("unknown metadata value type {other}"))),
+        other => {
+            return Err(HeaderError::Invalid(format!(
+                "unknown metadata value type {other}"
+            )))
+        }
     })
 }
 
@@ -230,13 +240,18 @@ fn walk_header<R: Read>(r: &mut HeaderReader<R>, size: u64) -> Result<GgufInfo, 
             (k, 4) if k.ends_with(".context_length") => {
                 context_lengths.push((k.to_string(), u64::from(r.u32()?)))
             }
-            (k, 10) if k.ends_with(".context_length") => context_lengths.push((k.to_string(), r.u64()?)),
+            (k, 10) if k.ends_with(".context_length") => {
+                context_lengths.push((k.to_string(), r.u64()?))
+            }
             _ => skip_value(r, value_type)?,
         }
     }
     if let Some(arch) = &info.architecture {
         let wanted = format!("{arch}.context_length");
-        info.context_length = context_lengths.iter().find(|(k, _)| *k == wanted).map(|(_, v)| *v);
+        info.context_length = context_lengths
+            .iter()
+            .find(|(k, _)| *k == wanted)
+            .map(|(_, v)| *v);
     }
     let mut data_end = 0u64;
     let mut all_known = true;
@@ -244,7 +259,9 @@ fn walk_header<R: Read>(r: &mut HeaderReader<R>, size: u64) -> Result<GgufInfo, 
         let _name = r.string()?;
         let n_dims = r.u32()?;
         if n_dims > 8 {
-            return Err(HeaderError::Invalid(format!("tensor with {n_dims} dimensions")));
+            return Err(HeaderError::Invalid(format!(
+                "tensor with {n_dims} dimensions"
+            )));
         }
         let mut elements = 1u64;
         for _ in 0..n_dims {
@@ -285,7 +302,9 @@ fn skip_value<R: Read>(r: &mut HeaderReader<R>, value_type: u32) -> Result<(), H
             let item_type = r.u32()?;
             let count = r.u64()?;
             if count > r.size {
-                return Err(HeaderError::Invalid(format!("array of {count} items exceeds the file size")));
+                return Err(HeaderError::Invalid(format!(
+                    "array of {count} items exceeds the file size"
+                )));
             }
             match scalar_size(item_type)? {
                 Some(n) => r.skip(n.saturating_mul(count)),

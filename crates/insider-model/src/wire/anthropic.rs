@@ -162,11 +162,7 @@ impl Wire for AnthropicWire {
 
     fn body(&self, model: &str, request: &ChatRequest, settings: &GenerationSettings) -> String {
         let caching = self.options.prompt_caching;
-        let cache = || {
-            caching.then_some(CacheControl {
-                kind: "ephemeral",
-            })
-        };
+        let cache = || caching.then_some(CacheControl { kind: "ephemeral" });
         let system = request.system.as_deref().map(|s| {
             if caching {
                 System::Blocks([TextBlock {

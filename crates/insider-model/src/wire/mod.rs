@@ -82,7 +82,10 @@ pub fn wire_for(kind: WireKind, options: WireOptions) -> Box<dyn Wire> {
 }
 
 /// Request settings merged over model defaults: a field set on the request wins.
-pub fn merge_settings(defaults: &GenerationSettings, request: &GenerationSettings) -> GenerationSettings {
+pub fn merge_settings(
+    defaults: &GenerationSettings,
+    request: &GenerationSettings,
+) -> GenerationSettings {
     GenerationSettings {
         temperature: request.temperature.or(defaults.temperature),
         max_tokens: request.max_tokens.or(defaults.max_tokens),

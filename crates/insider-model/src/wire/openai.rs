@@ -248,11 +248,10 @@ impl Wire for OpenAiWire {
     fn error_info(&self, body: &[u8]) -> ErrorInfo {
         match serde_json::from_slice::<ErrorBody>(body) {
             Ok(e) => ErrorInfo {
-                kind: e.error.kind.or_else(|| {
-                    e.error
-                        .code
-                        .and_then(|c| c.as_str().map(str::to_string))
-                }),
+                kind: e
+                    .error
+                    .kind
+                    .or_else(|| e.error.code.and_then(|c| c.as_str().map(str::to_string))),
                 message: e.error.message,
                 retry_after_ms: None,
             },

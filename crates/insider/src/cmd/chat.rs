@@ -97,7 +97,11 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
                     cost,
                     response.latency_ms,
                     response.attempts.len(),
-                    if response.attempts.len() == 1 { "" } else { "s" },
+                    if response.attempts.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
                 );
             }
             Ok(ExitCode::SUCCESS)
