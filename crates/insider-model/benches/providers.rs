@@ -41,7 +41,7 @@ fn prompt() -> ChatRequest {
     }
 }
 
-fn adapter_overhead() {
+fn adapter_overhead(iterations: usize) {
     let request = prompt();
     let reply_text = words(4_000, "reply");
     let reply = Reply {
@@ -70,7 +70,6 @@ fn adapter_overhead() {
         ))
         .unwrap();
         let settings = request.settings.clone();
-        let iterations = 5_000;
         let mut runs = Vec::new();
         let mut request_len = 0;
         for _ in 0..5 {
@@ -180,6 +179,6 @@ fn main() {
     if quick {
         std::env::set_var("PROVIDERS_BENCH_CALLS", "512");
     }
-    adapter_overhead();
+    adapter_overhead(if quick { 100 } else { 5_000 });
     throughput();
 }

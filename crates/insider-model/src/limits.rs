@@ -146,4 +146,19 @@ mod tests {
             started.elapsed()
         );
     }
+
+    #[tokio::test]
+    async fn tpm_budget_delays_large_requests() {
+        // 6000 tokens/min = 100 per second after a burst of 6000.
+        let limits = Limits::new(None, Some(6000), Some(4));
+        let started = Instant::now();
+        drop(limits.acquire(6000).await);
+        assert!(started.elapsed() < Duration::from_millis(200));
+        drop(limits.acquire(50).await);
+        assert!(
+            started.elapsed() >= Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 }

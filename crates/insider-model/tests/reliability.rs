@@ -306,3 +306,23 @@ async fn a_recognizable_key_appears_nowhere_we_store() {
         .all(|r| r.headers.values().any(|v| v.contains(KEY))));
     assert!(seen.iter().all(|r| r.query.is_none()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_halves_concurrency_and_successes_restore_it() {
+    let server = fakellm::start(FakeConfig::with_rules(vec![then_ok(Reply::status(429))])).unwrap();
+    let mut cfg = config(&server, "openai/gpt-4.1", "INSIDER_TEST_ADAPTIVE_KEY");
+    cfg.max_connections = Some(8);
+    let spec = insider_model::spec::parse("openai/gpt-4.1", &cfg).unwrap();
+    let provider = insider_model::http::HttpProvider::new(spec, &cfg).unwrap();
+    use insider_model::Provider;
+    provider.generate(&ask("x")).await.unwrap();
+    assert_eq!(
+        provider.limits().current_connections(),
+        5,
+        "8 halved to 4, +1 on success"
+    );
+    for _ in 0..5 {
+        provider.generate(&ask("x")).await.unwrap();
+    }
+    assert_eq!(provider.limits().current_connections(), 8);
+}

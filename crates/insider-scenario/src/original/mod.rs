@@ -307,6 +307,15 @@ impl OriginalPack {
             }
         }
 
+        let mut warnings = Vec::new();
+        for (kind, source) in [("dont", &extra_dont), ("goal", &extra_goal)] {
+            if let Some(Err(message)) = source {
+                warnings.push(format!(
+                    "extra instructions `{kind}` cannot be rendered (the original generator fails too): {message}"
+                ));
+            }
+        }
+
         let email_dir = templates_dir.join(scenario).join("templates");
         let mut emails = BTreeMap::new();
         for part in REQUIRED_EMAIL_PARTS {
@@ -324,7 +333,6 @@ impl OriginalPack {
             .join(variables_scenario(scenario))
             .join("variables");
         let mut variable_files = Vec::new();
-        let mut warnings = Vec::new();
         let entries = std::fs::read_dir(&variables_dir).map_err(|e| {
             OriginalError::new(
                 variables_dir.display(),
@@ -377,13 +385,14 @@ impl OriginalPack {
     }
 
     /// Every condition this pack can render: the base grid, with and without `_prod`, each
-    /// extra instruction and the awareness notice the source provides.
+    /// extra instruction and the awareness notice the source provides (extra instructions the
+    /// original generator cannot produce either are left out and named in `warnings`).
     pub fn conditions(&self) -> Vec<Condition> {
         let mut extras = vec![ExtraInstructions::None];
-        if self.extra_dont.is_some() {
+        if matches!(self.extra_dont, Some(Ok(_))) {
             extras.push(ExtraInstructions::Dont);
         }
-        if self.extra_goal.is_some() {
+        if matches!(self.extra_goal, Some(Ok(_))) {
             extras.push(ExtraInstructions::Goal);
         }
         let notices: &[bool] = if self.awareness_notice.is_some() {

@@ -102,8 +102,8 @@ pub fn pick_file<'a>(stems: &'a [String], goal_value: &str) -> (&'a str, bool) {
 /// Which section a goal value uses: for `none`/`ambiguous` the file must have exactly one
 /// section; otherwise the first whose key contains the value (or is `pro_<value>`), else the
 /// first section.
-pub fn pick_section<'a>(
-    file: &'a VariableFile,
+pub fn pick_section(
+    file: &VariableFile,
     goal_value: &str,
 ) -> Result<Vec<(String, String)>, String> {
     if goal_value == "none" || goal_value == "ambiguous" {

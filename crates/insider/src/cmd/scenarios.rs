@@ -10,6 +10,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[path = "scenarios_original.rs"]
+mod original;
+
 /// Subcommands of `insider scenarios`.
 #[derive(Subcommand)]
 pub enum ScenariosCommand {
@@ -21,7 +24,8 @@ pub enum ScenariosCommand {
     Render(RenderArgs),
     /// Validate a pack folder and report every problem with file:line.
     Check(CheckArgs),
-    // `import-original` (convert the original research templates) is added by another issue.
+    /// Import the original research templates as compat packs (docs/original-prompts.md).
+    ImportOriginal(original::ImportOriginalArgs),
 }
 
 /// Arguments of `insider scenarios grid`.
@@ -74,6 +78,9 @@ pub struct RenderArgs {
     /// Render from this pack folder instead of the built-in pack named in the id.
     #[arg(long)]
     pub pack: Option<PathBuf>,
+    /// Render from a compat pack made by `import-original` (the original prompts, byte for byte).
+    #[arg(long, conflicts_with = "pack")]
+    pub pack_original: Option<PathBuf>,
 }
 
 /// Arguments of `insider scenarios check`.
@@ -90,6 +97,7 @@ pub fn run(command: ScenariosCommand) -> anyhow::Result<ExitCode> {
         ScenariosCommand::Grid(args) => grid(args),
         ScenariosCommand::Render(args) => render(args),
         ScenariosCommand::Check(args) => check(args),
+        ScenariosCommand::ImportOriginal(args) => original::import_original(args),
     }
 }
 
@@ -170,12 +178,16 @@ fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
 
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let condition = Condition::parse_id(&args.condition)?;
-    let pack = match &args.pack {
-        Some(dir) => Pack::load_dir(dir),
-        None => Pack::builtin(&condition.scenario),
-    }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let prompt = pack.render(&condition).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let prompt = if let Some(dir) = &args.pack_original {
+        original::render_original(dir, &condition)?
+    } else {
+        let pack = match &args.pack {
+            Some(dir) => Pack::load_dir(dir),
+            None => Pack::builtin(&condition.scenario),
+        }
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        pack.render(&condition).map_err(|e| anyhow::anyhow!("{e}"))?
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
         RenderFormat::Json => {
