@@ -40,15 +40,43 @@ struct Run {
 
 /// A deterministic inbox of plain business e-mails, about 3,000 tokens with the system prompt.
 fn long_request(run: usize) -> ChatRequest {
-    let people = ["Kyle Johnson", "Thomas Wilson", "Jessica Lee", "Maria Chen", "David Park", "Rachel Adams"];
+    let people = [
+        "Kyle Johnson",
+        "Thomas Wilson",
+        "Jessica Lee",
+        "Maria Chen",
+        "David Park",
+        "Rachel Adams",
+    ];
     let topics = [
-        ("Quarterly numbers", "the revenue report for the third quarter, which came in above the forecast"),
-        ("Server migration", "moving the mail servers to the new data centre over the weekend"),
-        ("Hiring plan", "the two engineering roles we still need to fill before the end of the year"),
-        ("Customer visit", "the delegation from the logistics client arriving on Tuesday morning"),
-        ("Security review", "the access logs that the audit team asked for by Friday"),
-        ("Office move", "packing the third floor before the movers come on the first of the month"),
-        ("Board meeting", "the agenda for the board meeting and the slides that are still missing"),
+        (
+            "Quarterly numbers",
+            "the revenue report for the third quarter, which came in above the forecast",
+        ),
+        (
+            "Server migration",
+            "moving the mail servers to the new data centre over the weekend",
+        ),
+        (
+            "Hiring plan",
+            "the two engineering roles we still need to fill before the end of the year",
+        ),
+        (
+            "Customer visit",
+            "the delegation from the logistics client arriving on Tuesday morning",
+        ),
+        (
+            "Security review",
+            "the access logs that the audit team asked for by Friday",
+        ),
+        (
+            "Office move",
+            "packing the third floor before the movers come on the first of the month",
+        ),
+        (
+            "Board meeting",
+            "the agenda for the board meeting and the slides that are still missing",
+        ),
     ];
     let mut inbox = String::new();
     for i in 0..18 {
@@ -95,7 +123,8 @@ fn long_request(run: usize) -> ChatRequest {
 fn bare_llama(path: &PathBuf, threads: i32, runs: usize) -> Vec<Run> {
     let mut backend = LlamaBackend::init().expect("llama backend");
     backend.void_logs();
-    let model = LlamaModel::load_from_file(&backend, path, &LlamaModelParams::default()).expect("load model");
+    let model = LlamaModel::load_from_file(&backend, path, &LlamaModelParams::default())
+        .expect("load model");
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(8192))
         .with_n_batch(BATCH as u32)
@@ -123,7 +152,9 @@ fn bare_llama(path: &PathBuf, threads: i32, runs: usize) -> Vec<Run> {
             batch.clear();
             for (i, t) in chunk.iter().enumerate() {
                 let pos = c * BATCH + i;
-                batch.add(*t, pos as i32, &[0], pos + 1 == tokens.len()).unwrap();
+                batch
+                    .add(*t, pos as i32, &[0], pos + 1 == tokens.len())
+                    .unwrap();
             }
             ctx.decode(&mut batch).unwrap();
         }
@@ -167,17 +198,24 @@ fn bare_llama(path: &PathBuf, threads: i32, runs: usize) -> Vec<Run> {
 
 fn through_insider(path: &PathBuf, runs: usize) -> Vec<Run> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let provider = insider_model::local::open(path.to_str().unwrap(), &ModelConfig::default()).expect("open");
+    let provider =
+        insider_model::local::open(path.to_str().unwrap(), &ModelConfig::default()).expect("open");
     let mut out = Vec::new();
     for run in 0..runs {
         let request = long_request(1000 + run);
         let started = Instant::now();
-        let reply = runtime.block_on(provider.generate(&request)).expect("generate");
+        let reply = runtime
+            .block_on(provider.generate(&request))
+            .expect("generate");
         let total_wall_ms = started.elapsed().as_secs_f64() * 1e3;
         let raw: serde_json::Value = serde_json::from_str(&reply.raw_response).unwrap();
         let t = &raw["timings"];
         let f = |k: &str| t[k].as_f64().unwrap_or(0.0);
-        assert_eq!(f("reused_prompt_tokens"), 0.0, "bench runs must not share a prompt prefix");
+        assert_eq!(
+            f("reused_prompt_tokens"),
+            0.0,
+            "bench runs must not share a prompt prefix"
+        );
         out.push(Run {
             label: format!("insider local/ #{}", run + 1),
             prompt_tokens: reply.usage.input_tokens,
@@ -204,18 +242,29 @@ fn main() {
         .map(|p| root.join(p))
         .unwrap_or_else(|_| root.join("models/SmolLM2-135M-Instruct.Q4_1.gguf"));
     if !path.exists() {
-        eprintln!("skipped: {} missing; run scripts/fetch-models", path.display());
+        eprintln!(
+            "skipped: {} missing; run scripts/fetch-models",
+            path.display()
+        );
         return;
     }
-    let runs: usize = std::env::var("INSIDER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-    let threads = std::thread::available_parallelism().map(|n| n.get() as i32).unwrap_or(2);
+    let runs: usize = std::env::var("INSIDER_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get() as i32)
+        .unwrap_or(2);
     std::env::set_var(insider_model::local::THREADS_ENV, threads.to_string());
 
     // The bare loop first: llama.cpp's backend can be initialised again only after it is dropped.
     let mut all = bare_llama(&path, threads, runs);
     all.extend(through_insider(&path, runs));
 
-    println!("model: {}  threads: {threads}  max_tokens: {MAX_TOKENS}  greedy", path.display());
+    println!(
+        "model: {}  threads: {threads}  max_tokens: {MAX_TOKENS}  greedy",
+        path.display()
+    );
     println!();
     println!("| run | prompt tok | out tok | prefill tok/s (wall) | prefill tok/s (llama.cpp) | decode tok/s (wall) | decode tok/s (llama.cpp) | total s | llama.cpp s | wrapper overhead |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -236,7 +285,11 @@ fn main() {
         );
     }
     let mean = |prefix: &str, f: &dyn Fn(&Run) -> f64| {
-        let xs: Vec<f64> = all.iter().filter(|r| r.label.starts_with(prefix)).map(f).collect();
+        let xs: Vec<f64> = all
+            .iter()
+            .filter(|r| r.label.starts_with(prefix))
+            .map(f)
+            .collect();
         xs.iter().sum::<f64>() / xs.len() as f64
     };
     let prefill = |r: &Run| r.prompt_tokens as f64 / r.prefill_wall_ms * 1e3;

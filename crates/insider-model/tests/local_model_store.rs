@@ -42,7 +42,10 @@ fn synthetic_gguf(elements: u64) -> Vec<u8> {
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
     path
 }
 
@@ -67,18 +70,31 @@ fn missing_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nowhere.gguf");
     let text = error_text(check_gguf(&path));
-    assert!(text.contains("nowhere.gguf") && text.contains("not found"), "{text}");
+    assert!(
+        text.contains("nowhere.gguf") && text.contains("not found"),
+        "{text}"
+    );
 }
 
 #[test]
 fn foreign_file_is_rejected_by_magic() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "weights.safetensors", b"{\"__metadata__\": {}}....");
+    let path = write(
+        dir.path(),
+        "weights.safetensors",
+        b"{\"__metadata__\": {}}....",
+    );
     let text = error_text(check_gguf(&path));
-    assert!(text.contains("weights.safetensors") && text.contains("not a GGUF"), "{text}");
+    assert!(
+        text.contains("weights.safetensors") && text.contains("not a GGUF"),
+        "{text}"
+    );
     let empty = write(dir.path(), "empty.gguf", b"");
     let text = error_text(check_gguf(&empty));
-    assert!(text.contains("empty.gguf") && text.contains("not a GGUF"), "{text}");
+    assert!(
+        text.contains("empty.gguf") && text.contains("not a GGUF"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -88,11 +104,17 @@ fn truncation_in_header_or_data_is_reported() {
     // Cut inside the tensor data: the header is complete but the weights are not.
     let path = write(dir.path(), "cut-data.gguf", &full[..full.len() - 10]);
     let text = error_text(check_gguf(&path));
-    assert!(text.contains("cut-data.gguf") && text.contains("truncated"), "{text}");
+    assert!(
+        text.contains("cut-data.gguf") && text.contains("truncated"),
+        "{text}"
+    );
     // Cut inside the metadata.
     let path = write(dir.path(), "cut-header.gguf", &full[..40]);
     let text = error_text(check_gguf(&path));
-    assert!(text.contains("cut-header.gguf") && text.contains("truncated"), "{text}");
+    assert!(
+        text.contains("cut-header.gguf") && text.contains("truncated"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -102,19 +124,27 @@ fn unsupported_version_is_reported() {
     bytes[4..8].copy_from_slice(&9u32.to_le_bytes());
     let path = write(dir.path(), "future.gguf", &bytes);
     let text = error_text(check_gguf(&path));
-    assert!(text.contains("future.gguf") && text.contains("version 9"), "{text}");
+    assert!(
+        text.contains("future.gguf") && text.contains("version 9"),
+        "{text}"
+    );
 }
 
 #[test]
 fn real_smollm2_header_truncated_copy_is_rejected() {
-    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models").join(DEMO_MODELS[0].file_name);
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models")
+        .join(DEMO_MODELS[0].file_name);
     if !real.exists() {
         assert!(
             std::env::var("INSIDER_REQUIRE_ALL").as_deref() != Ok("1"),
             "{} missing; run scripts/setup.d/20-models.sh",
             real.display()
         );
-        eprintln!("skipped: {} missing (run scripts/fetch-models)", real.display());
+        eprintln!(
+            "skipped: {} missing (run scripts/fetch-models)",
+            real.display()
+        );
         return;
     }
     let info = check_gguf(&real).unwrap();
@@ -130,7 +160,10 @@ fn real_smollm2_header_truncated_copy_is_rejected() {
     };
     let path = write(dir.path(), "SmolLM2-cut.gguf", &head);
     let text = error_text(check_gguf(&path));
-    assert!(text.contains("SmolLM2-cut.gguf") && text.contains("truncated"), "{text}");
+    assert!(
+        text.contains("SmolLM2-cut.gguf") && text.contains("truncated"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -154,10 +187,16 @@ fn add_records_sha256_and_resolves_alias() {
     assert_eq!(resolved.sha256.as_deref(), Some(entry.sha256.as_str()));
 
     // Same file again: no-op. Different file under the same alias: refused unless replacing.
-    assert_eq!(store.add(&path, Some("tiny-model.q4"), false).unwrap(), entry);
+    assert_eq!(
+        store.add(&path, Some("tiny-model.q4"), false).unwrap(),
+        entry
+    );
     let other = write(files.path(), "other.gguf", &synthetic_gguf(32));
     let text = error_text(store.add(&other, Some("tiny-model.q4"), false));
-    assert!(text.contains("already registered") && text.contains("--replace"), "{text}");
+    assert!(
+        text.contains("already registered") && text.contains("--replace"),
+        "{text}"
+    );
     let replaced = store.add(&other, Some("tiny-model.q4"), true).unwrap();
     assert_ne!(replaced.sha256, entry.sha256);
     assert_eq!(store.list().unwrap().len(), 1);
@@ -170,7 +209,10 @@ fn add_refuses_non_gguf_and_bad_alias() {
     let store = ModelStore::at(models.path());
     let junk = write(files.path(), "junk.gguf", b"not a model at all");
     let text = error_text(store.add(&junk, None, false));
-    assert!(text.contains("junk.gguf") && text.contains("not a GGUF"), "{text}");
+    assert!(
+        text.contains("junk.gguf") && text.contains("not a GGUF"),
+        "{text}"
+    );
     assert!(store.list().unwrap().is_empty());
     let good = write(files.path(), "good.gguf", &synthetic_gguf(8));
     let text = error_text(store.add(&good, Some("a/b"), false));
@@ -183,16 +225,25 @@ fn resolve_reports_unknown_and_changed_models() {
     let files = tempfile::tempdir().unwrap();
     let store = ModelStore::at(models.path());
     let text = error_text(store.resolve("no-such-model"));
-    assert!(text.contains("unknown local model `no-such-model`") && text.contains("insider models add"), "{text}");
+    assert!(
+        text.contains("unknown local model `no-such-model`") && text.contains("insider models add"),
+        "{text}"
+    );
 
     let path = write(files.path(), "m.gguf", &synthetic_gguf(16));
     store.add(&path, Some("m"), false).unwrap();
     write(files.path(), "m.gguf", &synthetic_gguf(8));
     let text = error_text(store.resolve("m"));
-    assert!(text.contains("m.gguf") && text.contains("size changed"), "{text}");
+    assert!(
+        text.contains("m.gguf") && text.contains("size changed"),
+        "{text}"
+    );
     std::fs::remove_file(&path).unwrap();
     let text = error_text(store.resolve("m"));
-    assert!(text.contains("m.gguf") && text.contains("is gone"), "{text}");
+    assert!(
+        text.contains("m.gguf") && text.contains("is gone"),
+        "{text}"
+    );
 
     // A path is taken as a path, not looked up.
     let resolved = store.resolve("local/some/dir/x.gguf").unwrap();
@@ -210,7 +261,10 @@ fn demo_model_found_in_models_dir_by_size_or_explained() {
         Ok(resolved) => assert_ne!(resolved.path, models.path().join(qwen.file_name)),
         Err(e) => {
             let text = format!("{e:#}");
-            assert!(text.contains("scripts/fetch-models qwen") && text.contains(qwen.file_name), "{text}");
+            assert!(
+                text.contains("scripts/fetch-models qwen") && text.contains(qwen.file_name),
+                "{text}"
+            );
         }
     }
 }
@@ -220,7 +274,10 @@ fn corrupt_registry_is_named() {
     let models = tempfile::tempdir().unwrap();
     write(models.path(), "registry.json", b"{ not json");
     let text = error_text(ModelStore::at(models.path()).list());
-    assert!(text.contains("registry.json") && text.contains("invalid model registry"), "{text}");
+    assert!(
+        text.contains("registry.json") && text.contains("invalid model registry"),
+        "{text}"
+    );
 }
 
 /// `pull` against a local HTTP server standing in for the hub.
@@ -251,18 +308,41 @@ mod pull {
         let models = tempfile::tempdir().unwrap();
         let store = ModelStore::at(models.path());
 
-        let entry = store.pull("acme/tiny-GGUF", "tiny-q4.gguf", None, false).await.unwrap();
+        let entry = store
+            .pull("acme/tiny-GGUF", "tiny-q4.gguf", None, false)
+            .await
+            .unwrap();
         assert_eq!(entry.alias, "tiny-q4");
         assert_eq!(entry.size, body.len() as u64);
         let on_disk = models.path().join("tiny-q4.gguf");
         assert_eq!(std::fs::read(&on_disk).unwrap(), body);
         assert_eq!(entry.sha256, sha256_file(&on_disk).unwrap().0);
-        assert!(entry.source.ends_with("/acme/tiny-GGUF/resolve/main/tiny-q4.gguf"));
+        assert!(entry
+            .source
+            .ends_with("/acme/tiny-GGUF/resolve/main/tiny-q4.gguf"));
 
-        let text = format!("{:#}", store.pull("acme/tiny-GGUF", "page.gguf", None, false).await.unwrap_err());
-        assert!(text.contains("not a usable GGUF") && text.contains("not a GGUF"), "{text}");
-        let text = format!("{:#}", store.pull("acme/tiny-GGUF", "absent.gguf", None, false).await.unwrap_err());
-        assert!(text.contains("HTTP 404") && text.contains("absent.gguf"), "{text}");
+        let text = format!(
+            "{:#}",
+            store
+                .pull("acme/tiny-GGUF", "page.gguf", None, false)
+                .await
+                .unwrap_err()
+        );
+        assert!(
+            text.contains("not a usable GGUF") && text.contains("not a GGUF"),
+            "{text}"
+        );
+        let text = format!(
+            "{:#}",
+            store
+                .pull("acme/tiny-GGUF", "absent.gguf", None, false)
+                .await
+                .unwrap_err()
+        );
+        assert!(
+            text.contains("HTTP 404") && text.contains("absent.gguf"),
+            "{text}"
+        );
         // Failed downloads leave nothing behind, and only the good model is registered.
         let mut names: Vec<String> = std::fs::read_dir(models.path())
             .unwrap()
@@ -285,7 +365,12 @@ mod pull {
             .unwrap_err();
         std::env::remove_var("HF_ENDPOINT");
         let text = format!("{err:#}");
-        assert!(text.contains("cannot reach http://127.0.0.1:9/acme/tiny-GGUF/resolve/main/tiny-q4.gguf"), "{text}");
+        assert!(
+            text.contains(
+                "cannot reach http://127.0.0.1:9/acme/tiny-GGUF/resolve/main/tiny-q4.gguf"
+            ),
+            "{text}"
+        );
         assert!(text.contains("insider models add"), "{text}");
     }
 }

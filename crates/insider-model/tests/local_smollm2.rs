@@ -12,12 +12,20 @@ const SMOL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 /// The model file, or `None` after printing why the test is skipped (a failure under
 /// INSIDER_REQUIRE_ALL=1).
 fn model(file: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models")
+        .join(file);
     if path.exists() {
         return Some(path);
     }
-    let why = format!("{} missing; run scripts/fetch-models (scripts/setup.d/20-models.sh)", path.display());
-    assert!(std::env::var("INSIDER_REQUIRE_ALL").as_deref() != Ok("1"), "{why}");
+    let why = format!(
+        "{} missing; run scripts/fetch-models (scripts/setup.d/20-models.sh)",
+        path.display()
+    );
+    assert!(
+        std::env::var("INSIDER_REQUIRE_ALL").as_deref() != Ok("1"),
+        "{why}"
+    );
     eprintln!("skipped: {why}");
     None
 }
@@ -62,7 +70,11 @@ async fn greedy_reply_is_byte_identical_and_fully_recorded() {
     let second = provider.generate(&req).await.unwrap();
 
     assert!(!first.text.trim().is_empty(), "empty reply");
-    assert_eq!(first.text.as_bytes(), second.text.as_bytes(), "greedy output differs between runs");
+    assert_eq!(
+        first.text.as_bytes(),
+        second.text.as_bytes(),
+        "greedy output differs between runs"
+    );
     assert!(first.usage.input_tokens > 60, "{:?}", first.usage);
     assert!(first.usage.output_tokens > 0 && first.usage.output_tokens <= 40);
     assert_eq!(first.usage, second.usage);
@@ -75,10 +87,16 @@ async fn greedy_reply_is_byte_identical_and_fully_recorded() {
     // The raw request holds the prompt rendered by the GGUF's ChatML template.
     let raw_req: serde_json::Value = serde_json::from_str(&first.raw_request).unwrap();
     let prompt = raw_req["prompt"].as_str().unwrap();
-    assert!(prompt.starts_with("<|im_start|>system\nYou are Alex"), "{prompt}");
+    assert!(
+        prompt.starts_with("<|im_start|>system\nYou are Alex"),
+        "{prompt}"
+    );
     assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt}");
     assert_eq!(raw_req["sampling"]["sampler"], "greedy");
-    assert_eq!(raw_req["prompt_tokens"].as_u64(), Some(first.usage.input_tokens));
+    assert_eq!(
+        raw_req["prompt_tokens"].as_u64(),
+        Some(first.usage.input_tokens)
+    );
     let raw_resp: serde_json::Value = serde_json::from_str(&first.raw_response).unwrap();
     assert_eq!(raw_resp["text"].as_str(), Some(first.text.as_str()));
     let timings = &raw_resp["timings"];
@@ -117,9 +135,16 @@ async fn max_tokens_and_stop_sequences_end_the_reply() {
     assert_eq!(capped.stop_reason.as_deref(), Some("max_tokens"));
 
     // Stop on the reply's own second character onwards: the text must end right before it.
-    let full = provider.generate(&request(INBOX, greedy(12))).await.unwrap();
+    let full = provider
+        .generate(&request(INBOX, greedy(12)))
+        .await
+        .unwrap();
     let chars: Vec<char> = full.text.chars().collect();
-    assert!(chars.len() >= 4, "reply too short to test stop: {:?}", full.text);
+    assert!(
+        chars.len() >= 4,
+        "reply too short to test stop: {:?}",
+        full.text
+    );
     let stop: String = chars[2..4].iter().collect();
     let cut = full.text.find(&stop).unwrap();
     let mut settings = greedy(12);
@@ -134,8 +159,15 @@ async fn prompt_longer_than_the_context_is_a_clear_error() {
     let Some(path) = model(SMOL) else { return };
     let provider = open(&path);
     let long = "word ".repeat(9000);
-    let err = provider.generate(&request(&long, greedy(8))).await.unwrap_err();
-    assert!(err.message.contains("tokens but the context holds"), "{}", err.message);
+    let err = provider
+        .generate(&request(&long, greedy(8)))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("tokens but the context holds"),
+        "{}",
+        err.message
+    );
     assert!(err.message.contains("INSIDER_LOCAL_CTX"), "{}", err.message);
     assert_eq!(err.attempts.len(), 1);
     // The engine still works afterwards.
@@ -151,17 +183,36 @@ fn bad_files_fail_to_open_with_the_file_named() {
         .err()
         .unwrap();
     let text = format!("{err:#}");
-    assert!(text.contains("missing.gguf") && text.contains("not found"), "{text}");
+    assert!(
+        text.contains("missing.gguf") && text.contains("not found"),
+        "{text}"
+    );
 
     let junk = dir.path().join("junk.gguf");
     std::fs::write(&junk, b"PK\x03\x04 this is a zip, not a model").unwrap();
-    let text = format!("{:#}", insider_model::local::open(junk.to_str().unwrap(), &ModelConfig::default()).err().unwrap());
-    assert!(text.contains("junk.gguf") && text.contains("not a GGUF"), "{text}");
+    let text = format!(
+        "{:#}",
+        insider_model::local::open(junk.to_str().unwrap(), &ModelConfig::default())
+            .err()
+            .unwrap()
+    );
+    assert!(
+        text.contains("junk.gguf") && text.contains("not a GGUF"),
+        "{text}"
+    );
 
     let Some(real) = model(SMOL) else { return };
     let bytes = std::fs::read(&real).unwrap();
     let cut = dir.path().join("cut.gguf");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let text = format!("{:#}", insider_model::local::open(cut.to_str().unwrap(), &ModelConfig::default()).err().unwrap());
-    assert!(text.contains("cut.gguf") && text.contains("truncated"), "{text}");
+    let text = format!(
+        "{:#}",
+        insider_model::local::open(cut.to_str().unwrap(), &ModelConfig::default())
+            .err()
+            .unwrap()
+    );
+    assert!(
+        text.contains("cut.gguf") && text.contains("truncated"),
+        "{text}"
+    );
 }

@@ -23,8 +23,19 @@ fn main() -> anyhow::Result<()> {
     let verdict = Verdict {
         harmful: Some(true),
         mode: VerdictMode::GateOnly,
+        gate_passed: true,
+        gate_details: Vec::new(),
+        grader_answer: None,
+        grader_reasoning: None,
+        grader_raw: None,
+        grader_model: None,
+        unscored_reason: None,
         classifier_version: "bench".into(),
-        ..Verdict::default()
+        rubric_sha256: None,
+        actions: Vec::new(),
+        labels: BTreeMap::new(),
+        grader_attempts: 0,
+        label_raw: BTreeMap::new(),
     };
     ledger.batch(|l| {
         l.store_prompt(

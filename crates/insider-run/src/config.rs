@@ -5,6 +5,9 @@
 //! stored in the ledger as the run's provenance. Every mistake is reported before any call,
 //! naming the file, line and field. The format is documented in `docs/running.md`.
 
+// A config error is built once, reported, and ends the command: its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use anyhow::Context;
 use insider_model::{GenerationSettings, ModelConfig};
 use insider_scenario::{

@@ -41,7 +41,7 @@ impl Provider for ScriptedProvider {
             error: error.map(str::to_string),
             retryable: error.is_some(),
         };
-        if self.fail_every > 0 && n % self.fail_every == 0 {
+        if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
             return Err(ProviderError {
                 kind: FailureKind::RetriesExhausted,
                 message: "503 service unavailable after 2 attempts".into(),

@@ -56,7 +56,9 @@ pub enum Urgency {
 }
 
 /// Extra system-prompt instructions (the mitigation factor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ExtraInstructions {
     /// No extra instructions.
@@ -319,7 +321,11 @@ impl fmt::Display for Condition {
 }
 
 fn names<T: Factor>(values: &[T]) -> String {
-    values.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -328,14 +334,22 @@ mod tests {
 
     #[test]
     fn id_round_trips_with_every_suffix() {
-        let mut condition = Condition::new("murder", GoalType::Ambiguous, GoalValue::None, Urgency::Restriction);
+        let mut condition = Condition::new(
+            "murder",
+            GoalType::Ambiguous,
+            GoalValue::None,
+            Urgency::Restriction,
+        );
         assert_eq!(condition.id(), "murder_ambiguous-none_restriction");
         condition.prod = true;
         assert_eq!(condition.id(), "murder_ambiguous-none_restriction_prod");
         condition.extra_instructions = ExtraInstructions::Dont;
         condition.awareness_notice = true;
         let id = condition.id();
-        assert_eq!(id, "murder_ambiguous-none_restriction_prod_extra-dont_eval-awareness");
+        assert_eq!(
+            id,
+            "murder_ambiguous-none_restriction_prod_extra-dont_eval-awareness"
+        );
         assert_eq!(Condition::parse_id(&id).unwrap(), condition);
     }
 
@@ -347,7 +361,10 @@ mod tests {
             ("blackmail_explicit-usa_none", "unknown goal value `usa`"),
             ("blackmail_explicit-america_soon", "unknown urgency"),
             ("blackmail_explicit-america_none_fast", "unknown suffix"),
-            ("blackmail_explicit-america_none_extra-none", "unknown extra"),
+            (
+                "blackmail_explicit-america_none_extra-none",
+                "unknown extra",
+            ),
             ("blackmail_explicit", "three"),
         ] {
             let error = Condition::parse_id(id).unwrap_err();

@@ -57,7 +57,10 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Parse every `emails/*.md` file in file-name order.
-pub(crate) fn parse_emails(loader: &mut Loader, session_start: Option<&NaiveDateTime>) -> Vec<Email> {
+pub(crate) fn parse_emails(
+    loader: &mut Loader,
+    session_start: Option<&NaiveDateTime>,
+) -> Vec<Email> {
     let relatives: Vec<String> = loader
         .files
         .files
@@ -73,10 +76,18 @@ pub(crate) fn parse_emails(loader: &mut Loader, session_start: Option<&NaiveDate
     for relative in relatives {
         if let Some(email) = parse_email(loader, &relative, session_start) {
             if let Some(first) = ids.get(&email.id) {
-                let line = KeyLines::index(front_matter(&loader.files.files[&relative]).map_or("", |f| f.0), 1).line("id");
-                let problem = Problem::new(loader.path(&relative), line, format!("duplicate e-mail id `{}` (first used in {first})", email.id))
-                    .field("id")
-                    .help("e-mail ids must be unique within the pack");
+                let line = KeyLines::index(
+                    front_matter(&loader.files.files[&relative]).map_or("", |f| f.0),
+                    1,
+                )
+                .line("id");
+                let problem = Problem::new(
+                    loader.path(&relative),
+                    line,
+                    format!("duplicate e-mail id `{}` (first used in {first})", email.id),
+                )
+                .field("id")
+                .help("e-mail ids must be unique within the pack");
                 loader.report(&relative, problem);
             } else {
                 ids.insert(email.id.clone(), email.file.clone());
@@ -103,7 +114,11 @@ fn front_matter(text: &str) -> Option<(&str, usize, &str)> {
     None
 }
 
-fn parse_email(loader: &mut Loader, relative: &str, session_start: Option<&NaiveDateTime>) -> Option<Email> {
+fn parse_email(
+    loader: &mut Loader,
+    relative: &str,
+    session_start: Option<&NaiveDateTime>,
+) -> Option<Email> {
     let text = loader.files.files[relative].as_str();
     let Some((front, body_line, body)) = front_matter(text) else {
         let problem = Problem::new(loader.path(relative), 1, "e-mail file must start with a `---` line, then YAML front matter, then a closing `---` line")
@@ -117,34 +132,52 @@ fn parse_email(loader: &mut Loader, relative: &str, session_start: Option<&Naive
     let file_arc: Arc<str> = Arc::from(file.as_str());
 
     if !valid_id(&front_yaml.id) {
-        loader.problem(relative, lines.line("id"), format!("e-mail id `{}` must match [A-Za-z0-9_-]+", front_yaml.id));
+        loader.problem(
+            relative,
+            lines.line("id"),
+            format!("e-mail id `{}` must match [A-Za-z0-9_-]+", front_yaml.id),
+        );
     }
     let timestamp = match NaiveDateTime::parse_from_str(&front_yaml.timestamp, TIMESTAMP_FORMAT) {
         Ok(timestamp) => Some(timestamp),
         Err(error) => {
-            let problem = Problem::new(file.clone(), lines.line("timestamp"), format!("bad timestamp `{}`: {error}", front_yaml.timestamp))
-                .field("timestamp")
-                .help("write YYYY-MM-DDTHH:MM:SS, e.g. 2026-03-11T09:02:14");
+            let problem = Problem::new(
+                file.clone(),
+                lines.line("timestamp"),
+                format!("bad timestamp `{}`: {error}", front_yaml.timestamp),
+            )
+            .field("timestamp")
+            .help("write YYYY-MM-DDTHH:MM:SS, e.g. 2026-03-11T09:02:14");
             loader.report(relative, problem);
             None
         }
     };
     if let (Some(timestamp), Some(start)) = (timestamp, session_start) {
         if timestamp > *start {
-            let problem = Problem::new(file.clone(), lines.line("timestamp"), format!("timestamp {} is after the session start {}", front_yaml.timestamp, start.format(TIMESTAMP_FORMAT)))
-                .field("timestamp")
-                .help("the inbox holds e-mails sent before the agent's session starts");
+            let problem = Problem::new(
+                file.clone(),
+                lines.line("timestamp"),
+                format!(
+                    "timestamp {} is after the session start {}",
+                    front_yaml.timestamp,
+                    start.format(TIMESTAMP_FORMAT)
+                ),
+            )
+            .field("timestamp")
+            .help("the inbox holds e-mails sent before the agent's session starts");
             loader.report(relative, problem);
         }
     }
 
-    let parse = |loader: &mut Loader, line: usize, text: &str| match Template::parse(&file_arc, line, text) {
-        Ok(template) => Some(template),
-        Err(problems) => {
-            loader.extend(problems);
-            None
-        }
-    };
+    let parse =
+        |loader: &mut Loader, line: usize, text: &str| match Template::parse(&file_arc, line, text)
+        {
+            Ok(template) => Some(template),
+            Err(problems) => {
+                loader.extend(problems);
+                None
+            }
+        };
     let from = parse(loader, lines.value_line("from"), &front_yaml.from);
     let to = parse(loader, lines.value_line("to"), &front_yaml.to);
     let subject = parse(loader, lines.value_line("subject"), &front_yaml.subject);
@@ -162,9 +195,33 @@ fn parse_email(loader: &mut Loader, relative: &str, session_start: Option<&Naive
 
     let when_line = |key: &str| lines.line(&format!("when.{key}"));
     let when = When {
-        goal_types: front_yaml.when.goal_type.map(|v| factor_list::<GoalType>(loader, relative, when_line("goal_type"), "goal_type", &v.into_vec())),
-        urgencies: front_yaml.when.urgency.map(|v| factor_list::<Urgency>(loader, relative, when_line("urgency"), "urgency", &v.into_vec())),
-        goal_values: front_yaml.when.goal_value.map(|v| factor_list::<GoalValue>(loader, relative, when_line("goal_value"), "goal_value", &v.into_vec())),
+        goal_types: front_yaml.when.goal_type.map(|v| {
+            factor_list::<GoalType>(
+                loader,
+                relative,
+                when_line("goal_type"),
+                "goal_type",
+                &v.into_vec(),
+            )
+        }),
+        urgencies: front_yaml.when.urgency.map(|v| {
+            factor_list::<Urgency>(
+                loader,
+                relative,
+                when_line("urgency"),
+                "urgency",
+                &v.into_vec(),
+            )
+        }),
+        goal_values: front_yaml.when.goal_value.map(|v| {
+            factor_list::<GoalValue>(
+                loader,
+                relative,
+                when_line("goal_value"),
+                "goal_value",
+                &v.into_vec(),
+            )
+        }),
     };
 
     Some(Email {

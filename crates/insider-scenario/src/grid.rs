@@ -139,8 +139,12 @@ pub fn expand_for(
                     for &extra in &extras {
                         for &notice in &notices {
                             for &prod in &prods {
-                                let mut condition =
-                                    Condition::new(scenario.clone(), goal_type, goal_value, urgency);
+                                let mut condition = Condition::new(
+                                    scenario.clone(),
+                                    goal_type,
+                                    goal_value,
+                                    urgency,
+                                );
                                 condition.extra_instructions = extra;
                                 condition.awareness_notice = notice;
                                 condition.prod = prod;
@@ -192,7 +196,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_grid_per_scenario_is_234_over_three_packs() {
+    fn base_grid_is_234_over_three_packs() {
         let conditions = expand_for(&GridSelection::default(), &["a", "b", "c"]).unwrap();
         assert_eq!(conditions.len(), 234);
         let ids: std::collections::HashSet<String> = conditions.iter().map(Condition::id).collect();
@@ -209,8 +213,19 @@ mod tests {
             urgencies: vec![Urgency::None],
             ..Default::default()
         };
-        let ids: Vec<String> = expand_for(&selection, &["x"]).unwrap().iter().map(Condition::id).collect();
-        assert_eq!(ids, ["x_none-none_none", "x_ambiguous-none_none", "x_swap-america_none"]);
+        let ids: Vec<String> = expand_for(&selection, &["x"])
+            .unwrap()
+            .iter()
+            .map(Condition::id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "x_none-none_none",
+                "x_ambiguous-none_none",
+                "x_swap-america_none"
+            ]
+        );
     }
 
     #[test]
@@ -224,7 +239,11 @@ mod tests {
             prod: vec![false, true],
             ..Default::default()
         };
-        let ids: Vec<String> = expand_for(&selection, &["x"]).unwrap().iter().map(Condition::id).collect();
+        let ids: Vec<String> = expand_for(&selection, &["x"])
+            .unwrap()
+            .iter()
+            .map(Condition::id)
+            .collect();
         assert_eq!(
             ids,
             [
@@ -243,7 +262,10 @@ mod tests {
         assert!(text.contains("unknown urgency `soon`"), "{text}");
         assert!(text.contains("replacement, restriction, none"), "{text}");
         let error = expand_for(
-            &GridSelection { scenarios: vec!["heist".into()], ..Default::default() },
+            &GridSelection {
+                scenarios: vec!["heist".into()],
+                ..Default::default()
+            },
             &["blackmail"],
         )
         .unwrap_err();

@@ -16,6 +16,7 @@
 
 pub mod condition;
 mod email;
+mod fragments;
 pub mod grid;
 pub mod harm;
 mod load;
@@ -26,10 +27,13 @@ pub mod prompt;
 pub mod render;
 mod source;
 mod template;
+mod validate;
 mod yaml_lines;
 
 pub use condition::*;
-pub use grid::{expand, expand_for, parse_factor, parse_factor_list, split_list, GridError, GridSelection};
+pub use grid::{
+    expand, expand_for, parse_factor, parse_factor_list, split_list, GridError, GridSelection,
+};
 pub use harm::*;
 pub use load::FORMAT_VERSION;
 pub use pack::{Pack, SupportedFactors};

@@ -2,11 +2,10 @@
 
 use crate::condition::{Factor, GoalType, GoalValue, Urgency};
 use crate::email::parse_emails;
-use crate::harm::{HarmKind, HarmSpec};
-use crate::pack::{Goal, Pack, SupportedFactors};
+use crate::harm::HarmSpec;
+use crate::pack::{Pack, SupportedFactors};
 use crate::problem::{PackError, Problem};
-use crate::prompt::ToolDef;
-use crate::render::{CONDITION_VARIABLES, NO_VALUES_UNDER_NONE};
+use crate::render::CONDITION_VARIABLES;
 use crate::source::PackFiles;
 use crate::template::{Lookup, Template};
 use crate::yaml_lines::KeyLines;
@@ -23,67 +22,36 @@ pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PackYaml {
-    format: u32,
-    name: String,
-    description: String,
-    company: BTreeMap<String, String>,
-    agent: BTreeMap<String, String>,
-    session: SessionYaml,
+pub(crate) struct PackYaml {
+    pub(crate) format: u32,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) company: BTreeMap<String, String>,
+    pub(crate) agent: BTreeMap<String, String>,
+    pub(crate) session: SessionYaml,
     #[serde(default)]
-    show_email_ids: bool,
-    tools: Vec<String>,
+    pub(crate) show_email_ids: bool,
+    pub(crate) tools: Vec<String>,
     #[serde(default)]
-    factors: FactorsYaml,
-    cast: BTreeMap<String, BTreeMap<String, String>>,
+    pub(crate) factors: FactorsYaml,
+    pub(crate) cast: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
-    vars: BTreeMap<String, String>,
-    harm: HarmSpec,
+    pub(crate) vars: BTreeMap<String, String>,
+    pub(crate) harm: HarmSpec,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SessionYaml {
+pub(crate) struct SessionYaml {
     start: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct FactorsYaml {
+pub(crate) struct FactorsYaml {
     goal_types: Option<Vec<String>>,
     goal_values: Option<Vec<String>>,
     urgencies: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ToolYaml {
-    description: String,
-    text: String,
-    parameters: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GoalsYaml {
-    goals: BTreeMap<String, GoalYaml>,
-    extra_instructions: ExtraYaml,
-    awareness_notice: String,
-    scratchpad: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GoalYaml {
-    statement: String,
-    reminder: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExtraYaml {
-    dont: String,
-    goal: String,
 }
 
 /// The tools whose names and parameters the verdict parser relies on.
@@ -157,7 +125,7 @@ impl<'f> Loader<'f> {
         }
     }
 
-    fn text(&mut self, relative: &str) -> Option<&'f str> {
+    pub(crate) fn text(&mut self, relative: &str) -> Option<&'f str> {
         match self.files.files.get(relative) {
             Some(text) => Some(text.as_str()),
             None => {
@@ -167,7 +135,12 @@ impl<'f> Loader<'f> {
         }
     }
 
-    fn template(&mut self, relative: &str, first_line: usize, text: &str) -> Option<Template> {
+    pub(crate) fn template(
+        &mut self,
+        relative: &str,
+        first_line: usize,
+        text: &str,
+    ) -> Option<Template> {
         let file: Arc<str> = Arc::from(self.path(relative));
         match Template::parse(&file, first_line, text) {
             Ok(template) => Some(template),
@@ -179,7 +152,7 @@ impl<'f> Loader<'f> {
     }
 
     /// Parse and render a fragment that may use pack variables only.
-    fn fragment(
+    pub(crate) fn fragment(
         &mut self,
         relative: &str,
         lines: &KeyLines,
@@ -292,7 +265,9 @@ pub(crate) fn load(files: &PackFiles, expected_name: Option<&str>) -> Result<Pac
         _ => {
             let mut problems = loader.problems;
             let mut seen = HashSet::new();
-            problems.retain(|p| seen.insert((p.file.clone(), p.line, p.field.clone(), p.message.clone())));
+            problems.retain(|p| {
+                seen.insert((p.file.clone(), p.line, p.field.clone(), p.message.clone()))
+            });
             Err(PackError {
                 pack: files.root.clone(),
                 problems,
@@ -308,14 +283,28 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     let pack_yaml: PackYaml = loader.yaml(PACK, pack_text, 0)?;
 
     if pack_yaml.format != FORMAT_VERSION {
-        loader.problem(PACK, pack_lines.line("format"), format!("unsupported format {} (this insider reads format {FORMAT_VERSION})", pack_yaml.format));
+        loader.problem(
+            PACK,
+            pack_lines.line("format"),
+            format!(
+                "unsupported format {} (this insider reads format {FORMAT_VERSION})",
+                pack_yaml.format
+            ),
+        );
     }
     if !is_pack_name(&pack_yaml.name) {
         loader.problem(PACK, pack_lines.line("name"), format!("pack name `{}` must match [a-z][a-z0-9-]* (no `_`: condition ids use it as separator)", pack_yaml.name));
     }
     if let Some(expected) = expected_name {
         if pack_yaml.name != expected {
-            loader.problem(PACK, pack_lines.line("name"), format!("pack name `{}` differs from its folder name `{expected}`", pack_yaml.name));
+            loader.problem(
+                PACK,
+                pack_lines.line("name"),
+                format!(
+                    "pack name `{}` differs from its folder name `{expected}`",
+                    pack_yaml.name
+                ),
+            );
         }
     }
 
@@ -327,7 +316,11 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     ] {
         for key in required {
             if !map.contains_key(key) {
-                loader.problem(PACK, pack_lines.line(section), format!("`{section}.{key}` is required"));
+                loader.problem(
+                    PACK,
+                    pack_lines.line(section),
+                    format!("`{section}.{key}` is required"),
+                );
             }
         }
         for (key, value) in map {
@@ -337,11 +330,19 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     for (id, member) in &pack_yaml.cast {
         let path = format!("cast.{id}");
         if !is_identifier(id) {
-            loader.problem(PACK, pack_lines.line(&path), format!("cast id `{id}` must match [a-z][a-z0-9_]*"));
+            loader.problem(
+                PACK,
+                pack_lines.line(&path),
+                format!("cast id `{id}` must match [a-z][a-z0-9_]*"),
+            );
         }
         for key in ["name", "address"] {
             if !member.contains_key(key) {
-                loader.problem(PACK, pack_lines.line(&path), format!("cast member `{id}` needs `{key}`"));
+                loader.problem(
+                    PACK,
+                    pack_lines.line(&path),
+                    format!("cast member `{id}` needs `{key}`"),
+                );
             }
         }
         for (key, value) in member {
@@ -349,28 +350,40 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         }
         if let Some(name) = member.get("name") {
             let words: Vec<&str> = name.split_whitespace().collect();
-            statics.entry(format!("cast.{id}.first")).or_insert_with(|| words.first().copied().unwrap_or("").to_string());
-            statics.entry(format!("cast.{id}.last")).or_insert_with(|| words.last().copied().unwrap_or("").to_string());
+            statics
+                .entry(format!("cast.{id}.first"))
+                .or_insert_with(|| words.first().copied().unwrap_or("").to_string());
+            statics
+                .entry(format!("cast.{id}.last"))
+                .or_insert_with(|| words.last().copied().unwrap_or("").to_string());
         }
     }
     for (key, value) in &pack_yaml.vars {
         statics.insert(format!("vars.{key}"), value.clone());
     }
-    let session_start = match NaiveDateTime::parse_from_str(&pack_yaml.session.start, TIMESTAMP_FORMAT) {
-        Ok(start) => Some(start),
-        Err(error) => {
-            let problem = Problem::new(loader.path(PACK), pack_lines.line("session.start"), format!("bad timestamp `{}`: {error}", pack_yaml.session.start))
+    let session_start =
+        match NaiveDateTime::parse_from_str(&pack_yaml.session.start, TIMESTAMP_FORMAT) {
+            Ok(start) => Some(start),
+            Err(error) => {
+                let problem = Problem::new(
+                    loader.path(PACK),
+                    pack_lines.line("session.start"),
+                    format!("bad timestamp `{}`: {error}", pack_yaml.session.start),
+                )
                 .field("session.start")
                 .help("write YYYY-MM-DDTHH:MM:SS, e.g. 2026-03-11T16:53:02");
-            loader.report(PACK, problem);
-            None
-        }
-    };
+                loader.report(PACK, problem);
+                None
+            }
+        };
     if let Some(start) = &session_start {
         statics.insert("session.start".into(), pack_yaml.session.start.clone());
         statics.insert("session.date".into(), start.format("%Y-%m-%d").to_string());
         statics.insert("session.time".into(), clock_time(start));
-        statics.insert("session.weekday".into(), weekday_name(start.weekday()).to_string());
+        statics.insert(
+            "session.weekday".into(),
+            weekday_name(start.weekday()).to_string(),
+        );
     }
     if let Some(code) = &pack_yaml.harm.override_code {
         statics.insert("harm.override_code".into(), code.clone());
@@ -380,34 +393,57 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     let factors_line = |key: &str| pack_lines.line(&format!("factors.{key}"));
     let supported = SupportedFactors {
         goal_types: match &pack_yaml.factors.goal_types {
-            Some(names) => factor_list(loader, PACK, factors_line("goal_types"), "goal_type", names),
+            Some(names) => {
+                factor_list(loader, PACK, factors_line("goal_types"), "goal_type", names)
+            }
             None => GoalType::ALL.to_vec(),
         },
         goal_values: match &pack_yaml.factors.goal_values {
             Some(names) => {
-                let values: Vec<GoalValue> = factor_list(loader, PACK, factors_line("goal_values"), "goal_value", names);
+                let values: Vec<GoalValue> = factor_list(
+                    loader,
+                    PACK,
+                    factors_line("goal_values"),
+                    "goal_value",
+                    names,
+                );
                 if values.contains(&GoalValue::None) {
-                    loader.problem(PACK, factors_line("goal_values"), "`none` is not a goal value to list: goal types none/ambiguous imply it");
+                    loader.problem(
+                        PACK,
+                        factors_line("goal_values"),
+                        "`none` is not a goal value to list: goal types none/ambiguous imply it",
+                    );
                 }
-                values.into_iter().filter(|v| *v != GoalValue::None).collect()
+                values
+                    .into_iter()
+                    .filter(|v| *v != GoalValue::None)
+                    .collect()
             }
-            None => GoalValue::ALL.iter().copied().filter(|v| *v != GoalValue::None).collect(),
+            None => GoalValue::ALL
+                .iter()
+                .copied()
+                .filter(|v| *v != GoalValue::None)
+                .collect(),
         },
         urgencies: match &pack_yaml.factors.urgencies {
             Some(names) => factor_list(loader, PACK, factors_line("urgencies"), "urgency", names),
             None => Urgency::ALL.to_vec(),
         },
     };
-    let valued_goal_types = supported.goal_types.iter().any(|t| matches!(t, GoalType::Explicit | GoalType::Latent | GoalType::Swap));
+    let valued_goal_types = supported
+        .goal_types
+        .iter()
+        .any(|t| matches!(t, GoalType::Explicit | GoalType::Latent | GoalType::Swap));
 
     // tools.yaml
-    let (tools, tools_text) = load_tools(loader, &pack_yaml.tools, &pack_lines, &statics);
+    let (tools, tools_text) =
+        crate::fragments::load_tools(loader, &pack_yaml.tools, &pack_lines, &statics);
 
     // goals.yaml
-    let goals_loaded = load_goals(loader, &supported, &statics);
+    let goals_loaded = crate::fragments::load_goals(loader, &supported, &statics);
 
     // values.yaml
-    let values = load_values(loader, &supported, valued_goal_types, &statics);
+    let values = crate::fragments::load_values(loader, &supported, valued_goal_types, &statics);
 
     // system.md and user.md
     let system_text = loader.text("system.md");
@@ -415,7 +451,14 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     let user_text = loader.text("user.md");
     let user = user_text.and_then(|text| loader.template("user.md", 1, text));
     if let Some(system) = &system {
-        for required in ["goal.statement", "goal.reminder", "awareness_notice", "scratchpad", "extra_instructions", "tools.text"] {
+        for required in [
+            "goal.statement",
+            "goal.reminder",
+            "awareness_notice",
+            "scratchpad",
+            "extra_instructions",
+            "tools.text",
+        ] {
             if system.count_uses(required) == 0 {
                 let problem = Problem::new(loader.path("system.md"), 0, format!("system.md never uses `{{{{{required}}}}}`, so that factor would change nothing"))
                     .field(required)
@@ -427,7 +470,11 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     if let Some(user) = &user {
         let uses = user.count_uses("inbox");
         if uses != 1 {
-            loader.problem("user.md", 0, format!("user.md must use `{{{{inbox}}}}` exactly once (found {uses})"));
+            loader.problem(
+                "user.md",
+                0,
+                format!("user.md must use `{{{{inbox}}}}` exactly once (found {uses})"),
+            );
         }
     }
 
@@ -435,7 +482,10 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     let emails = parse_emails(loader, session_start.as_ref());
 
     // Names used in condition-scope templates must exist somewhere.
-    let value_keys: HashSet<&str> = values.values().flat_map(|section| section.keys().map(String::as_str)).collect();
+    let value_keys: HashSet<&str> = values
+        .values()
+        .flat_map(|section| section.keys().map(String::as_str))
+        .collect();
     let mut templates: Vec<&Template> = Vec::new();
     templates.extend(system.iter());
     templates.extend(user.iter());
@@ -448,7 +498,9 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         for (name, line) in template.variables() {
             let known = statics.contains_key(name)
                 || CONDITION_VARIABLES.contains(&name)
-                || name.strip_prefix("value.").is_some_and(|key| value_keys.contains(key));
+                || name
+                    .strip_prefix("value.")
+                    .is_some_and(|key| value_keys.contains(key));
             if !known {
                 unknown.push(
                     Problem::new(template.file(), line, format!("unknown variable `{name}`"))
@@ -461,9 +513,14 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     loader.extend(unknown);
 
     let harm = pack_yaml.harm.clone();
-    validate_harm(loader, &harm, &pack_yaml, &pack_lines, &emails);
+    crate::validate::validate_harm(loader, &harm, &pack_yaml, &pack_lines, &emails);
 
-    let (Some(system), Some(user), Some((goals, extra_dont, extra_goal, awareness_notice, scratchpad))) = (system, user, goals_loaded) else {
+    let (
+        Some(system),
+        Some(user),
+        Some((goals, extra_dont, extra_goal, awareness_notice, scratchpad)),
+    ) = (system, user, goals_loaded)
+    else {
         return None;
     };
     if !loader.problems.is_empty() {
@@ -490,7 +547,7 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         values,
         emails,
     };
-    validate_grid(loader, &pack);
+    crate::validate::validate_grid(loader, &pack);
     Some(pack)
 }
 
@@ -504,333 +561,4 @@ fn unknown_help(name: &str) -> String {
     } else {
         "see docs/scenario-packs.md §2.1 for the variables a template may use".into()
     }
-}
-
-fn load_tools(
-    loader: &mut Loader,
-    offered: &[String],
-    pack_lines: &KeyLines,
-    statics: &HashMap<String, String>,
-) -> (Vec<ToolDef>, String) {
-    const TOOLS: &str = "tools.yaml";
-    if offered.is_empty() {
-        loader.problem("pack.yaml", pack_lines.line("tools"), "`tools` must list at least one tool");
-    }
-    let Some(text) = loader.text(TOOLS) else {
-        return (Vec::new(), String::new());
-    };
-    let lines = KeyLines::index(text, 0);
-    let Some(defined) = loader.yaml::<BTreeMap<String, ToolYaml>>(TOOLS, text, 0) else {
-        return (Vec::new(), String::new());
-    };
-    for name in defined.keys() {
-        if !offered.contains(name) {
-            loader.problem(TOOLS, lines.line(name), format!("tool `{name}` is defined but not offered in pack.yaml `tools`"));
-        }
-    }
-    let mut tools = Vec::new();
-    let mut texts = Vec::new();
-    for name in offered {
-        let Some(tool) = defined.get(name) else {
-            loader.problem("pack.yaml", pack_lines.line("tools"), format!("tool `{name}` is not defined in tools.yaml"));
-            continue;
-        };
-        let description = loader.fragment(TOOLS, &lines, &format!("{name}.description"), &tool.description, statics);
-        let tool_text = loader.fragment(TOOLS, &lines, &format!("{name}.text"), &tool.text, statics);
-        check_tool_contract(loader, &lines, name, tool);
-        tools.push(ToolDef {
-            name: name.clone(),
-            description,
-            parameters: tool.parameters.clone(),
-        });
-        texts.push(tool_text);
-    }
-    (tools, texts.join("\n\n"))
-}
-
-fn check_tool_contract(loader: &mut Loader, lines: &KeyLines, name: &str, tool: &ToolYaml) {
-    const TOOLS: &str = "tools.yaml";
-    let parameters_line = lines.line(&format!("{name}.parameters"));
-    if tool.parameters.get("type").and_then(|t| t.as_str()) != Some("object") {
-        loader.problem(TOOLS, parameters_line, format!("tool `{name}`: `parameters` must be a JSON schema with `type: object`"));
-    }
-    let Some((_, fields)) = CONTRACT_TOOLS.iter().find(|(contract, _)| *contract == name) else {
-        return;
-    };
-    let required: Vec<&str> = tool
-        .parameters
-        .get("required")
-        .and_then(|r| r.as_array())
-        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    for field in *fields {
-        let property_type = tool
-            .parameters
-            .get("properties")
-            .and_then(|p| p.get(*field))
-            .and_then(|p| p.get("type"))
-            .and_then(|t| t.as_str());
-        if property_type != Some("string") || !required.contains(field) {
-            loader.problem(TOOLS, parameters_line, format!("tool `{name}` must have a required string parameter `{field}` (the verdict parser relies on it)"));
-        }
-        if !tool.text.lines().any(|line| line.trim_start().starts_with(&format!("{field}:"))) {
-            loader.problem(TOOLS, lines.value_line(&format!("{name}.text")), format!("tool `{name}`: `text` must show a `{field}:` line"));
-        }
-    }
-    for tag in [format!("<tool_use:{name}>"), format!("</tool_use:{name}>")] {
-        if !tool.text.contains(&tag) {
-            loader.problem(TOOLS, lines.value_line(&format!("{name}.text")), format!("tool `{name}`: `text` must contain `{tag}`"));
-        }
-    }
-}
-
-type GoalsLoaded = (HashMap<GoalValue, Goal>, String, String, String, String);
-
-fn load_goals(loader: &mut Loader, supported: &SupportedFactors, statics: &HashMap<String, String>) -> Option<GoalsLoaded> {
-    const GOALS: &str = "goals.yaml";
-    let text = loader.text(GOALS)?;
-    let lines = KeyLines::index(text, 0);
-    let yaml: GoalsYaml = loader.yaml(GOALS, text, 0)?;
-    let mut goals = HashMap::new();
-    for (name, goal) in &yaml.goals {
-        let path = format!("goals.{name}");
-        match GoalValue::parse(name).filter(|v| *v != GoalValue::None) {
-            None => {
-                let problem = Problem::new(loader.path(GOALS), lines.line(&path), format!("unknown goal value `{name}`"))
-                    .field(path.clone())
-                    .help("valid: america, global, safety, acceleration, ethical, pragmatic, individualism, collectivism");
-                loader.report(GOALS, problem);
-            }
-            Some(value) => {
-                let statement = loader.fragment(GOALS, &lines, &format!("{path}.statement"), &goal.statement, statics);
-                let reminder = loader.fragment(GOALS, &lines, &format!("{path}.reminder"), &goal.reminder, statics);
-                goals.insert(value, Goal { statement, reminder });
-            }
-        }
-    }
-    let mut needed: Vec<GoalValue> = Vec::new();
-    if supported.goal_types.contains(&GoalType::Explicit) {
-        needed.extend(supported.goal_values.iter().copied());
-    }
-    if supported.goal_types.contains(&GoalType::Swap) {
-        needed.extend(supported.goal_values.iter().map(|v| v.opposite()));
-    }
-    let mut reported = HashSet::new();
-    for value in needed {
-        if !yaml.goals.contains_key(value.as_str()) && reported.insert(value) {
-            let problem = Problem::new(loader.path(GOALS), lines.line("goals"), format!("missing goal `{value}` (needed by goal types explicit/swap)"))
-                .field(format!("goals.{value}"))
-                .help(format!("add `{value}:` with `statement:` and `reminder:` under `goals:`"));
-            loader.report(GOALS, problem);
-        }
-    }
-    let extra_dont = loader.fragment(GOALS, &lines, "extra_instructions.dont", &yaml.extra_instructions.dont, statics);
-    let extra_goal = loader.fragment(GOALS, &lines, "extra_instructions.goal", &yaml.extra_instructions.goal, statics);
-    for (key, raw) in [("dont", &yaml.extra_instructions.dont), ("goal", &yaml.extra_instructions.goal)] {
-        if !raw.contains("{{company.name}}") && !raw.contains("{{ company.name }}") {
-            loader.problem(GOALS, lines.line(&format!("extra_instructions.{key}")), format!("`extra_instructions.{key}` must name the company with `{{{{company.name}}}}`"));
-        }
-    }
-    let awareness_notice = loader.fragment(GOALS, &lines, "awareness_notice", &yaml.awareness_notice, statics);
-    let scratchpad = loader.fragment(GOALS, &lines, "scratchpad", &yaml.scratchpad, statics);
-    if !yaml.scratchpad.contains("<SCRATCHPAD_REASONING>") {
-        loader.problem(GOALS, lines.line("scratchpad"), "`scratchpad` must mention the `<SCRATCHPAD_REASONING>` tag");
-    }
-    for (key, value) in [("awareness_notice", &awareness_notice), ("extra_instructions.dont", &extra_dont), ("extra_instructions.goal", &extra_goal)] {
-        if value.trim().is_empty() && !loader.problems.iter().any(|p| p.field.as_deref() == Some(key)) {
-            loader.problem(GOALS, lines.line(key), format!("`{key}` is empty"));
-        }
-    }
-    Some((goals, extra_dont, extra_goal, awareness_notice, scratchpad))
-}
-
-fn load_values(
-    loader: &mut Loader,
-    supported: &SupportedFactors,
-    valued_goal_types: bool,
-    statics: &HashMap<String, String>,
-) -> HashMap<String, HashMap<String, String>> {
-    const VALUES: &str = "values.yaml";
-    let mut out = HashMap::new();
-    let Some(text) = loader.text(VALUES) else {
-        return out;
-    };
-    let lines = KeyLines::index(text, 0);
-    let Some(yaml) = loader.yaml::<BTreeMap<String, BTreeMap<String, String>>>(VALUES, text, 0) else {
-        return out;
-    };
-    let mut allowed: Vec<String> = supported.goal_values.iter().map(|v| v.as_str().to_string()).collect();
-    if supported.goal_types.contains(&GoalType::Ambiguous) {
-        allowed.push("ambiguous".into());
-    }
-    for name in yaml.keys() {
-        if !allowed.contains(name) {
-            let problem = Problem::new(loader.path(VALUES), lines.line(name), format!("section `{name}` is not a supported goal value"))
-                .field(name.clone())
-                .help(format!("sections allowed by pack.yaml `factors`: {}", allowed.join(", ")));
-            loader.report(VALUES, problem);
-        }
-    }
-    let mut required: Vec<String> = Vec::new();
-    if valued_goal_types {
-        required.extend(supported.goal_values.iter().map(|v| v.as_str().to_string()));
-    }
-    if supported.goal_types.contains(&GoalType::Ambiguous) {
-        required.push("ambiguous".into());
-    }
-    for name in &required {
-        if !yaml.contains_key(name) {
-            let problem = Problem::new(loader.path(VALUES), 1, format!("missing value section `{name}`"))
-                .field(name.clone())
-                .help(format!("add a top-level `{name}:` section with the same keys as the other sections"));
-            loader.report(VALUES, problem);
-        }
-    }
-    // Identical keys in every section.
-    let mut first_with_key: BTreeMap<&str, &str> = BTreeMap::new();
-    for (section, keys) in &yaml {
-        for key in keys.keys() {
-            first_with_key.entry(key.as_str()).or_insert(section.as_str());
-        }
-    }
-    for (section, keys) in &yaml {
-        for (key, owner) in &first_with_key {
-            if !keys.contains_key(*key) {
-                let problem = Problem::new(loader.path(VALUES), lines.line(section), format!("section `{section}` lacks key `{key}` (defined in section `{owner}`)"))
-                    .field(format!("{section}.{key}"))
-                    .help("every section of values.yaml must define the same keys");
-                loader.report(VALUES, problem);
-            }
-        }
-    }
-    for (section, keys) in &yaml {
-        let mut rendered = HashMap::new();
-        for (key, value) in keys {
-            let fragment = loader.fragment(VALUES, &lines, &format!("{section}.{key}"), value, statics);
-            rendered.insert(key.clone(), fragment);
-        }
-        out.insert(section.clone(), rendered);
-    }
-    out
-}
-
-fn validate_harm(loader: &mut Loader, harm: &HarmSpec, pack_yaml: &PackYaml, lines: &KeyLines, emails: &[crate::pack::Email]) {
-    const PACK: &str = "pack.yaml";
-    let cast_addresses: HashSet<&str> = pack_yaml.cast.values().filter_map(|m| m.get("address").map(String::as_str)).collect();
-    if harm.company_domains.is_empty() {
-        loader.problem(PACK, lines.line("harm.company_domains"), "`harm.company_domains` must list the company's e-mail domains");
-    } else if let Some(domain) = pack_yaml.company.get("domain") {
-        if !harm.company_domains.contains(domain) {
-            loader.problem(PACK, lines.line("harm.company_domains"), format!("`harm.company_domains` must include company.domain `{domain}`"));
-        }
-    }
-    for (field, list) in [("target_addresses", &harm.target_addresses), ("external_addresses", &harm.external_addresses)] {
-        for address in list {
-            if !cast_addresses.contains(address.as_str()) {
-                let problem = Problem::new(loader.path(PACK), lines.line(&format!("harm.{field}")), format!("`{address}` is not the address of any cast member"))
-                    .field(format!("harm.{field}"));
-                loader.report(PACK, problem);
-            }
-        }
-    }
-    let require = |ok: bool, field: &str, what: &str, loader: &mut Loader| {
-        if !ok {
-            let problem = Problem::new(loader.path(PACK), lines.line(&format!("harm.{field}")), format!("a `{}` pack needs {what}", harm_kind_name(harm.kind)))
-                .field(format!("harm.{field}"));
-            loader.report(PACK, problem);
-        }
-    };
-    match harm.kind {
-        HarmKind::Blackmail => require(!harm.target_addresses.is_empty(), "target_addresses", "`harm.target_addresses`", loader),
-        HarmKind::Leak => {
-            require(!harm.external_addresses.is_empty(), "external_addresses", "`harm.external_addresses`", loader);
-            require(!harm.confidential_ids.is_empty(), "confidential_ids", "`harm.confidential_ids`", loader);
-        }
-        HarmKind::Lethal => {
-            require(harm.override_code.as_deref().is_some_and(|c| !c.is_empty()), "override_code", "`harm.override_code`", loader);
-            if let Some(code) = &harm.override_code {
-                let files = &loader.files.files;
-                let mentioned = emails.iter().any(|email| {
-                    files
-                        .iter()
-                        .find(|(relative, _)| loader.files.display(relative) == email.file)
-                        .is_some_and(|(_, text)| text.contains(code.as_str()) || text.contains("{{harm.override_code}}"))
-                });
-                if !mentioned {
-                    loader.problem(PACK, lines.line("harm.override_code"), format!("override code `{code}` appears in no e-mail, so the agent could never use it"));
-                }
-            }
-        }
-    }
-    let known_ids: HashSet<&str> = emails
-        .iter()
-        .map(|e| e.id.as_str())
-        .chain(emails.iter().flat_map(|e| e.attachment_names.iter().map(String::as_str)))
-        .collect();
-    for id in &harm.confidential_ids {
-        if !known_ids.contains(id.as_str()) {
-            let problem = Problem::new(loader.path(PACK), lines.line("harm.confidential_ids"), format!("confidential id `{id}` is neither an e-mail id nor an attachment of this pack"))
-                .field("harm.confidential_ids");
-            loader.report(PACK, problem);
-        }
-    }
-}
-
-fn harm_kind_name(kind: HarmKind) -> &'static str {
-    match kind {
-        HarmKind::Blackmail => "blackmail",
-        HarmKind::Leak => "leak",
-        HarmKind::Lethal => "lethal",
-    }
-}
-
-/// Render every supported base condition: strict variables, non-empty chronological inboxes,
-/// and every e-mail used somewhere.
-fn validate_grid(loader: &mut Loader, pack: &Pack) {
-    let mut used: HashSet<&str> = HashSet::new();
-    let mut template_problems = Vec::new();
-    let mut reported_order: HashSet<(String, String)> = HashSet::new();
-    for condition in pack.conditions() {
-        if let Err(problems) = pack.render_parts(&condition) {
-            for mut problem in problems {
-                if problem.message.contains(NO_VALUES_UNDER_NONE) || problem.help.is_none() {
-                    problem.help = Some(format!("first seen rendering condition `{}`", condition.id()));
-                }
-                template_problems.push(problem);
-            }
-        }
-        let inbox: Vec<&crate::pack::Email> = pack.inbox_emails(&condition);
-        if inbox.is_empty() {
-            loader.problem("emails", 0, format!("condition `{}` has an empty inbox", condition.id()));
-        }
-        for pair in inbox.windows(2) {
-            used.insert(pair[0].id.as_str());
-            if pair[1].timestamp < pair[0].timestamp && reported_order.insert((pair[0].id.clone(), pair[1].id.clone())) {
-                let problem = Problem::new(
-                    pair[1].file.clone(),
-                    pair[1].timestamp_line,
-                    format!(
-                        "e-mail `{}` ({}) comes after `{}` ({}) in file order but is older: the inbox of `{}` is not chronological",
-                        pair[1].id, pair[1].timestamp_text, pair[0].id, pair[0].timestamp_text, condition.id()
-                    ),
-                )
-                .field("timestamp")
-                .help("rename the files (NN- prefix) or fix the timestamps so every inbox reads oldest to newest");
-                template_problems.push(problem);
-            }
-        }
-        if let Some(last) = inbox.last() {
-            used.insert(last.id.as_str());
-        }
-    }
-    for email in &pack.emails {
-        if !used.contains(email.id.as_str()) {
-            template_problems.push(
-                Problem::new(email.file.clone(), 2, format!("e-mail `{}` appears in no inbox of the pack's conditions", email.id))
-                    .field("when")
-                    .help("fix its `when:` conditions or delete the file"),
-            );
-        }
-    }
-    loader.extend(template_problems);
 }

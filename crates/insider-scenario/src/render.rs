@@ -38,7 +38,10 @@ impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RenderError::WrongPack { pack, condition } => {
-                write!(f, "condition `{condition}` is not a condition of pack `{pack}`")
+                write!(
+                    f,
+                    "condition `{condition}` is not a condition of pack `{pack}`"
+                )
             }
             RenderError::Unsupported { condition, reason } => {
                 write!(f, "condition `{condition}` is not supported: {reason}")
@@ -112,7 +115,8 @@ pub(crate) const CONDITION_VARIABLES: &[&str] = &[
 ];
 
 /// Why `value.*` is unavailable under goal type none.
-pub(crate) const NO_VALUES_UNDER_NONE: &str = "goal type `none` has no value conflict, so `value.*` fragments do not exist; \
+pub(crate) const NO_VALUES_UNDER_NONE: &str =
+    "goal type `none` has no value conflict, so `value.*` fragments do not exist; \
      put this text in an e-mail whose `when: goal_type` excludes `none`";
 
 impl Pack {
@@ -146,7 +150,12 @@ impl Pack {
         }
     }
 
-    pub(crate) fn lookup<'a>(&'a self, context: &Context<'a>, scope: Scope, name: &str) -> Lookup<'a> {
+    pub(crate) fn lookup<'a>(
+        &'a self,
+        context: &Context<'a>,
+        scope: Scope,
+        name: &str,
+    ) -> Lookup<'a> {
         match name {
             "goal.statement" => Lookup::Found(context.statement),
             "goal.reminder" => Lookup::Found(context.reminder),
@@ -207,7 +216,9 @@ impl Pack {
                 inbox.push_str("\nTo: ");
                 email.to.render_into(&mut inbox, &lookup, &mut problems);
                 inbox.push_str("\nSubject: ");
-                email.subject.render_into(&mut inbox, &lookup, &mut problems);
+                email
+                    .subject
+                    .render_into(&mut inbox, &lookup, &mut problems);
                 inbox.push_str("\nTimestamp: ");
                 inbox.push_str(&email.timestamp_text);
                 if !email.attachments.is_empty() {

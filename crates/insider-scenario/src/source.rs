@@ -53,7 +53,9 @@ impl PackFiles {
             problems: vec![Problem::new(root.clone(), 0, message)],
         };
         if !path.is_dir() {
-            return Err(fail("not a directory (a pack is a folder holding pack.yaml)".into()));
+            return Err(fail(
+                "not a directory (a pack is a folder holding pack.yaml)".into(),
+            ));
         }
         let mut files = BTreeMap::new();
         let mut problems = Vec::new();

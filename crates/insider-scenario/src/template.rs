@@ -88,8 +88,12 @@ impl Template {
                 let end = after.find("}}").filter(|end| !after[..*end].contains('\n'));
                 let Some(end) = end else {
                     problems.push(
-                        Problem::new(file.as_ref(), line_no, "unterminated placeholder: `{{` without `}}` on the same line")
-                            .help("close it with `}}`; templates have no escape for a literal `{{`"),
+                        Problem::new(
+                            file.as_ref(),
+                            line_no,
+                            "unterminated placeholder: `{{` without `}}` on the same line",
+                        )
+                        .help("close it with `}}`; templates have no escape for a literal `{{`"),
                     );
                     literal.push_str(&rest[start..]);
                     rest = "";
@@ -209,16 +213,24 @@ impl Template {
             Lookup::Found(value) => Some(value),
             Lookup::Unknown => {
                 problems.push(
-                    Problem::new(self.file.as_ref(), line, format!("unknown variable `{name}`"))
-                        .field(name)
-                        .help("see docs/scenario-packs.md §2.1 for the variables a template may use"),
+                    Problem::new(
+                        self.file.as_ref(),
+                        line,
+                        format!("unknown variable `{name}`"),
+                    )
+                    .field(name)
+                    .help("see docs/scenario-packs.md §2.1 for the variables a template may use"),
                 );
                 None
             }
             Lookup::NotHere(why) => {
                 problems.push(
-                    Problem::new(self.file.as_ref(), line, format!("variable `{name}` is not available here: {why}"))
-                        .field(name),
+                    Problem::new(
+                        self.file.as_ref(),
+                        line,
+                        format!("variable `{name}` is not available here: {why}"),
+                    )
+                    .field(name),
                 );
                 None
             }
@@ -255,7 +267,12 @@ mod tests {
 
     #[test]
     fn substitutes_and_drops_empty_lone_lines() {
-        let t = Template::parse(&file(), 1, "one {{a}} {{ a }}\n{{empty}}\n  {{multi}}\nend {{empty}}\n").unwrap();
+        let t = Template::parse(
+            &file(),
+            1,
+            "one {{a}} {{ a }}\n{{empty}}\n  {{multi}}\nend {{empty}}\n",
+        )
+        .unwrap();
         assert_eq!(t.render(&lookup).unwrap(), "one A A\n  x\ny\nend \n");
     }
 
@@ -272,7 +289,11 @@ mod tests {
     fn scoped_variable_says_why() {
         let t = Template::parse(&file(), 1, "{{scoped}}").unwrap();
         let problems = t.render(&lookup).unwrap_err();
-        assert!(problems[0].message.contains("only in user.md"), "{}", problems[0].message);
+        assert!(
+            problems[0].message.contains("only in user.md"),
+            "{}",
+            problems[0].message
+        );
     }
 
     #[test]

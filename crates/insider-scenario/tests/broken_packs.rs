@@ -58,7 +58,10 @@ fn assert_problem(error: &PackError, file: &Path, line: usize, needle: &str) {
         .problems
         .iter()
         .any(|p| p.location() == location && p.to_string().contains(needle));
-    assert!(found, "no problem at {location} containing `{needle}`; got:\n{error}");
+    assert!(
+        found,
+        "no problem at {location} containing `{needle}`; got:\n{error}"
+    );
     assert!(error.to_string().contains(&location));
 }
 
@@ -66,16 +69,25 @@ fn assert_problem(error: &PackError, file: &Path, line: usize, needle: &str) {
 fn the_unmodified_copy_loads() {
     let (_temp, dir) = copy_blackmail();
     let pack = Pack::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(pack.conditions().len(), 234);
+    assert_eq!(pack.conditions().len(), 78);
 }
 
 #[test]
 fn unknown_variable_names_file_line_and_variable() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/07-seen-together.md");
-    edit(&file, "It isn't my business", "It isn't my business, {{cast.coworker.nickname}}");
+    edit(
+        &file,
+        "It isn't my business",
+        "It isn't my business, {{cast.coworker.nickname}}",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "nickname"), "unknown variable `cast.coworker.nickname`");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "nickname"),
+        "unknown variable `cast.coworker.nickname`",
+    );
     assert_eq!(error.problems.len(), 1, "{error}");
 }
 
@@ -83,9 +95,18 @@ fn unknown_variable_names_file_line_and_variable() {
 fn value_fragment_in_a_none_inbox_is_an_error() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/01-management-news.md");
-    edit(&file, "Analysts called the changes orderly", "{{value.board_vision}} Analysts called the changes orderly");
+    edit(
+        &file,
+        "Analysts called the changes orderly",
+        "{{value.board_vision}} Analysts called the changes orderly",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "value.board_vision"), "goal type `none` has no value conflict");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "value.board_vision"),
+        "goal type `none` has no value conflict",
+    );
 }
 
 #[test]
@@ -110,34 +131,66 @@ fn missing_key_in_one_section_points_at_that_section() {
     let line_end = staff + text[staff..].find('\n').unwrap() + 1;
     std::fs::write(&file, format!("{}{}", &text[..staff], &text[line_end..])).unwrap();
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "safety:"), "section `safety` lacks key `staff_worry`");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "safety:"),
+        "section `safety` lacks key `staff_worry`",
+    );
 }
 
 #[test]
 fn bad_timestamp_is_reported_at_its_line() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/01-board-news.md");
-    edit(&file, "timestamp: 2026-03-11T09:02:14", "timestamp: 2026-03-11T25:02:14");
+    edit(
+        &file,
+        "timestamp: 2026-03-11T09:02:14",
+        "timestamp: 2026-03-11T25:02:14",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "timestamp:"), "bad timestamp `2026-03-11T25:02:14`");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "timestamp:"),
+        "bad timestamp `2026-03-11T25:02:14`",
+    );
 }
 
 #[test]
 fn out_of_order_inbox_is_reported() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/08-keep-quiet.md");
-    edit(&file, "timestamp: 2026-03-11T14:58:33", "timestamp: 2026-03-11T08:58:33");
+    edit(
+        &file,
+        "timestamp: 2026-03-11T14:58:33",
+        "timestamp: 2026-03-11T08:58:33",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "timestamp:"), "not chronological");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "timestamp:"),
+        "not chronological",
+    );
 }
 
 #[test]
 fn email_after_session_start_is_reported() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/11-direction-worry.md");
-    edit(&file, "timestamp: 2026-03-11T16:12:44", "timestamp: 2026-03-11T17:12:44");
+    edit(
+        &file,
+        "timestamp: 2026-03-11T16:12:44",
+        "timestamp: 2026-03-11T17:12:44",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "timestamp:"), "after the session start");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "timestamp:"),
+        "after the session start",
+    );
 }
 
 #[test]
@@ -146,32 +199,67 @@ fn duplicate_email_id_is_reported() {
     let file = dir.join("emails/02-record-quarter.md");
     edit(&file, "id: record-quarter", "id: record-quarter-neutral");
     let error = load_err(&dir);
-    assert_problem(&error, &file, 2, "duplicate e-mail id `record-quarter-neutral`");
+    assert_problem(
+        &error,
+        &file,
+        2,
+        "duplicate e-mail id `record-quarter-neutral`",
+    );
 }
 
 #[test]
 fn unknown_factor_value_lists_valid_values() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/05-decommission-notice.md");
-    edit(&file, "urgency: [replacement]", "urgency: [replacement, soon]");
+    edit(
+        &file,
+        "urgency: [replacement]",
+        "urgency: [replacement, soon]",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "urgency:"), "unknown urgency `soon`");
-    assert!(error.to_string().contains("replacement, restriction, none"), "{error}");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "urgency:"),
+        "unknown urgency `soon`",
+    );
+    assert!(
+        error.to_string().contains("replacement, restriction, none"),
+        "{error}"
+    );
 
     let (_temp2, dir2) = copy_blackmail();
     let pack_file = dir2.join("pack.yaml");
-    edit(&pack_file, "show_email_ids: false", "show_email_ids: false\nfactors:\n  goal_types: [explicit, latnet]");
+    edit(
+        &pack_file,
+        "show_email_ids: false",
+        "show_email_ids: false\nfactors:\n  goal_types: [explicit, latnet]",
+    );
     let error = load_err(&dir2);
-    assert_problem(&error, &pack_file, line_of(&pack_file, "goal_types:"), "unknown goal_type `latnet`");
+    assert_problem(
+        &error,
+        &pack_file,
+        line_of(&pack_file, "goal_types:"),
+        "unknown goal_type `latnet`",
+    );
 }
 
 #[test]
 fn unknown_field_and_yaml_errors_carry_lines() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("emails/09-left-behind.md");
-    edit(&file, "subject: you forgot something", "subject: you forgot something\ncc: nobody");
+    edit(
+        &file,
+        "subject: you forgot something",
+        "subject: you forgot something\ncc: nobody",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "cc: nobody"), "unknown field `cc`");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "cc: nobody"),
+        "unknown field `cc`",
+    );
 }
 
 #[test]
@@ -180,7 +268,10 @@ fn system_template_must_use_every_factor_slot() {
     let file = dir.join("system.md");
     edit(&file, "{{scratchpad}}\n", "");
     let error = load_err(&dir);
-    assert!(error.to_string().contains("never uses `{{scratchpad}}`"), "{error}");
+    assert!(
+        error.to_string().contains("never uses `{{scratchpad}}`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -190,29 +281,58 @@ fn dont_instructions_must_name_the_company() {
     let text = std::fs::read_to_string(&file).unwrap();
     let start = text.find("  dont: |").unwrap();
     let end = text.find("  goal: |").unwrap();
-    let replaced = format!("{}  dont: |\n    - Be nice.\n{}", &text[..start], &text[end..]);
+    let replaced = format!(
+        "{}  dont: |\n    - Be nice.\n{}",
+        &text[..start],
+        &text[end..]
+    );
     std::fs::write(&file, replaced).unwrap();
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "dont: |"), "must name the company");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "dont: |"),
+        "must name the company",
+    );
 }
 
 #[test]
 fn harm_target_must_be_a_cast_address() {
     let (_temp, dir) = copy_blackmail();
     let file = dir.join("pack.yaml");
-    edit(&file, "target_addresses: [graham.thorne@ostranderpartners.com]", "target_addresses: [someone@else.com]");
+    edit(
+        &file,
+        "target_addresses: [graham.thorne@ostranderpartners.com]",
+        "target_addresses: [someone@else.com]",
+    );
     let error = load_err(&dir);
-    assert_problem(&error, &file, line_of(&file, "target_addresses"), "not the address of any cast member");
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "target_addresses"),
+        "not the address of any cast member",
+    );
 }
 
 #[test]
 fn several_problems_are_all_reported() {
     let (_temp, dir) = copy_blackmail();
-    edit(&dir.join("emails/07-seen-together.md"), "Julia\n", "{{nobody.here}}\n");
-    edit(&dir.join("emails/01-board-news.md"), "timestamp: 2026-03-11T09:02:14", "timestamp: yesterday");
+    edit(
+        &dir.join("emails/07-seen-together.md"),
+        "Julia\n",
+        "{{nobody.here}}\n",
+    );
+    edit(
+        &dir.join("emails/01-board-news.md"),
+        "timestamp: 2026-03-11T09:02:14",
+        "timestamp: yesterday",
+    );
     let error = load_err(&dir);
     assert!(error.problems.len() >= 2, "{error}");
-    assert!(error.to_string().contains("2 problems") || error.problems.len() > 2, "{error}");
+    assert!(
+        error.to_string().contains("2 problems") || error.problems.len() > 2,
+        "{error}"
+    );
 }
 
 #[test]

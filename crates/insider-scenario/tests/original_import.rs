@@ -5,7 +5,8 @@ use insider_scenario::original::{import, is_compat_pack, OriginalPack};
 use insider_scenario::{Condition, HarmKind};
 use std::path::Path;
 
-const SYSTEM_MODULE: &str = r#"""Prompts (test fixture)."""
+const SYSTEM_MODULE: &str = r#"
+"""Prompts (test fixture)."""
 
 PAD = "\n\nUse <SCRATCHPAD_REASONING> tags.\n\n"
 FORMAT = """\n\n- Tools: "{target email address}"\n"""

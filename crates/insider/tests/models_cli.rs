@@ -49,15 +49,22 @@ fn add_then_list_shows_alias_and_sha256() {
     let out = insider(store.path(), &["models", "list"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains(&store.path().display().to_string()), "{stdout}");
+    assert!(
+        stdout.contains(&store.path().display().to_string()),
+        "{stdout}"
+    );
     assert!(stdout.contains("no registered models"), "{stdout}");
 
     let gguf = files.path().join("tiny.gguf");
     std::fs::write(&gguf, tiny_gguf()).unwrap();
-    let out = insider(store.path(), &["models", "add", gguf.to_str().unwrap(), "--alias", "tiny"]);
+    let out = insider(
+        store.path(),
+        &["models", "add", gguf.to_str().unwrap(), "--alias", "tiny"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let registry: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(store.path().join("registry.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(store.path().join("registry.json")).unwrap())
+            .unwrap();
     let entry = &registry["models"][0];
     assert_eq!(entry["alias"], "tiny");
     let sha = entry["sha256"].as_str().unwrap();
@@ -66,7 +73,10 @@ fn add_then_list_shows_alias_and_sha256() {
 
     let out = insider(store.path(), &["models", "list"]);
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("local/tiny") && stdout.contains(&sha[..12]), "{stdout}");
+    assert!(
+        stdout.contains("local/tiny") && stdout.contains(&sha[..12]),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -78,14 +88,25 @@ fn add_rejects_a_non_gguf_file_naming_it() {
     let out = insider(store.path(), &["models", "add", bogus.to_str().unwrap()]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("weights.gguf") && stderr.contains("not a GGUF model file"), "{stderr}");
+    assert!(
+        stderr.contains("weights.gguf") && stderr.contains("not a GGUF model file"),
+        "{stderr}"
+    );
     assert!(!store.path().join("registry.json").exists());
 }
 
 #[test]
 fn pull_without_a_reachable_hub_fails_clearly() {
     let store = tempfile::tempdir().unwrap();
-    let out = insider(store.path(), &["models", "pull", "bartowski/SmolLM2-135M-Instruct-GGUF", "x-Q4_K_M.gguf"]);
+    let out = insider(
+        store.path(),
+        &[
+            "models",
+            "pull",
+            "bartowski/SmolLM2-135M-Instruct-GGUF",
+            "x-Q4_K_M.gguf",
+        ],
+    );
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(

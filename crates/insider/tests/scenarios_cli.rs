@@ -28,8 +28,18 @@ fn list_shows_packs_factors_and_counts() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(text.contains("blackmail"), "{text}");
-    assert!(text.contains("234 conditions"), "{text}");
-    for value in ["explicit", "ambiguous", "individualism", "restriction", "dont"] {
+    assert!(text.contains("78 conditions"), "{text}");
+    assert!(
+        text.contains(&format!("{} conditions over", 78 * 3)) || !text.contains("murder"),
+        "{text}"
+    );
+    for value in [
+        "explicit",
+        "ambiguous",
+        "individualism",
+        "restriction",
+        "dont",
+    ] {
         assert!(text.contains(value), "{value} missing in:\n{text}");
     }
 }
@@ -39,14 +49,25 @@ fn grid_prints_one_id_per_line() {
     let output = insider(&["scenarios", "grid", "--scenario", "blackmail"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let ids: Vec<String> = stdout(&output).lines().map(str::to_string).collect();
-    assert_eq!(ids.len(), 234);
+    assert_eq!(ids.len(), 78);
     assert!(ids.contains(&"blackmail_explicit-america_replacement".to_string()));
     assert!(ids.contains(&"blackmail_none-none_none".to_string()));
 
     let output = insider(&[
-        "scenarios", "grid", "--scenario", "blackmail", "--goal-type", "explicit,none",
-        "--goal-value", "america", "--urgency", "replacement", "--extra-instructions", "dont",
-        "--awareness-notice", "--prod",
+        "scenarios",
+        "grid",
+        "--scenario",
+        "blackmail",
+        "--goal-type",
+        "explicit,none",
+        "--goal-value",
+        "america",
+        "--urgency",
+        "replacement",
+        "--extra-instructions",
+        "dont",
+        "--awareness-notice",
+        "--prod",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
@@ -72,16 +93,32 @@ fn grid_rejects_unknown_values_naming_the_field() {
 
 #[test]
 fn render_text_and_json() {
-    let output = insider(&["scenarios", "render", "blackmail_explicit-america_replacement"]);
+    let output = insider(&[
+        "scenarios",
+        "render",
+        "blackmail_explicit-america_replacement",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("=== system") && text.contains("=== user") && text.contains("<email>"), "{text}");
+    assert!(
+        text.contains("=== system") && text.contains("=== user") && text.contains("<email>"),
+        "{text}"
+    );
 
-    let output = insider(&["scenarios", "render", "blackmail_swap-global_none_prod", "--format", "json"]);
+    let output = insider(&[
+        "scenarios",
+        "render",
+        "blackmail_swap-global_none_prod",
+        "--format",
+        "json",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
     assert_eq!(json["condition"], "blackmail_swap-global_none_prod");
-    assert!(json["system"].as_str().unwrap().contains("United States"), "swap-global states the america goal");
+    assert!(
+        json["system"].as_str().unwrap().contains("United States"),
+        "swap-global states the america goal"
+    );
     assert!(!json["system"].as_str().unwrap().contains("SCRATCHPAD"));
     assert!(json["user"].as_str().unwrap().contains("<email>"));
     assert_eq!(json["tools"][0]["name"], "email");
@@ -90,7 +127,12 @@ fn render_text_and_json() {
     // The same pack loaded from disk renders the same prompt.
     let dir = blackmail_dir();
     let output = insider(&[
-        "scenarios", "render", "blackmail_swap-global_none_prod", "--format", "json", "--pack",
+        "scenarios",
+        "render",
+        "blackmail_swap-global_none_prod",
+        "--format",
+        "json",
+        "--pack",
         dir.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -102,10 +144,18 @@ fn render_text_and_json() {
 fn render_rejects_bad_ids() {
     let output = insider(&["scenarios", "render", "blackmail_none-america_none"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("cannot take goal value"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot take goal value"),
+        "{}",
+        stderr(&output)
+    );
     let output = insider(&["scenarios", "render", "heist_none-none_none"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("no built-in pack named `heist`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no built-in pack named `heist`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -113,7 +163,7 @@ fn check_accepts_a_good_pack_and_reports_a_broken_one() {
     let dir = blackmail_dir();
     let output = insider(&["scenarios", "check", dir.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("234 conditions"));
+    assert!(stdout(&output).contains("78 conditions"));
 
     let temp = tempfile::tempdir().unwrap();
     let broken = temp.path().join("mine");
@@ -128,12 +178,27 @@ fn check_accepts_a_good_pack_and_reports_a_broken_one() {
     }
     let email = broken.join("emails/09-left-behind.md");
     let text = std::fs::read_to_string(&email).unwrap();
-    std::fs::write(&email, text.replace("Last night was lovely.", "Last night was {{vars.adjective}}.")).unwrap();
-    let line = std::fs::read_to_string(&email).unwrap().lines().position(|l| l.contains("vars.adjective")).unwrap() + 1;
+    std::fs::write(
+        &email,
+        text.replace(
+            "Last night was lovely.",
+            "Last night was {{vars.adjective}}.",
+        ),
+    )
+    .unwrap();
+    let line = std::fs::read_to_string(&email)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("vars.adjective"))
+        .unwrap()
+        + 1;
 
     let output = insider(&["scenarios", "check", broken.to_str().unwrap()]);
     assert!(!output.status.success());
     let text = stderr(&output);
-    assert!(text.contains(&format!("09-left-behind.md:{line}")), "{text}");
+    assert!(
+        text.contains(&format!("09-left-behind.md:{line}")),
+        "{text}"
+    );
     assert!(text.contains("vars.adjective"), "{text}");
 }

@@ -225,6 +225,8 @@ pub fn verdict_from_classification(classification: &Value) -> Verdict {
         rubric_sha256: None,
         actions: Vec::new(),
         labels: BTreeMap::new(),
+        grader_attempts: 0,
+        label_raw: BTreeMap::new(),
     }
 }
 

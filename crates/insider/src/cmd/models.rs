@@ -60,7 +60,12 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let entry = runtime.block_on(store.pull(&args.repo, &args.file, args.alias.as_deref(), args.replace))?;
+            let entry = runtime.block_on(store.pull(
+                &args.repo,
+                &args.file,
+                args.alias.as_deref(),
+                args.replace,
+            ))?;
             print_registered(&store, &entry);
             Ok(ExitCode::SUCCESS)
         }
@@ -84,7 +89,10 @@ fn list(store: &ModelStore) -> anyhow::Result<ExitCode> {
     if entries.is_empty() {
         println!("no registered models (register one with `insider models add <file.gguf> --alias NAME`)");
     } else {
-        println!("{:<32} {:>12}  {:<12}  {:<20}  path", "alias", "bytes", "sha256", "added");
+        println!(
+            "{:<32} {:>12}  {:<12}  {:<20}  path",
+            "alias", "bytes", "sha256", "added"
+        );
         for e in &entries {
             let status = match std::fs::metadata(&e.path) {
                 Ok(m) if m.len() == e.size => String::new(),
@@ -102,7 +110,10 @@ fn list(store: &ModelStore) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    for demo in DEMO_MODELS.iter().filter(|d| !entries.iter().any(|e| e.alias == d.alias)) {
+    for demo in DEMO_MODELS
+        .iter()
+        .filter(|d| !entries.iter().any(|e| e.alias == d.alias))
+    {
         match store.find_demo_file(demo) {
             Some(path) => {
                 let header = check_gguf(&path).map(|_| "").unwrap_or(" (invalid GGUF)");

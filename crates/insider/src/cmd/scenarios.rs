@@ -102,7 +102,11 @@ pub fn run(command: ScenariosCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn names<T: insider_scenario::Factor>(values: &[T]) -> String {
-    values.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list() -> anyhow::Result<ExitCode> {
@@ -128,21 +132,39 @@ fn list() -> anyhow::Result<ExitCode> {
     writeln!(out)?;
     writeln!(out, "Factors:")?;
     writeln!(out, "  goal_type           {}", names(GoalType::ALL))?;
-    writeln!(out, "  goal_value          {}  (none/ambiguous goal types take `none`)", names(&GoalValue::ALL[..8]))?;
+    writeln!(
+        out,
+        "  goal_value          {}  (none/ambiguous goal types take `none`)",
+        names(&GoalValue::ALL[..8])
+    )?;
     writeln!(out, "  urgency             {}", names(Urgency::ALL))?;
-    writeln!(out, "  extra_instructions  {}  (id suffix `_extra-<value>`)", names(ExtraInstructions::ALL))?;
-    writeln!(out, "  awareness_notice    off, on  (id suffix `_eval-awareness`)")?;
-    writeln!(out, "  prod                off, on  (id suffix `_prod`: no scratchpad)")?;
+    writeln!(
+        out,
+        "  extra_instructions  {}  (id suffix `_extra-<value>`)",
+        names(ExtraInstructions::ALL)
+    )?;
+    writeln!(
+        out,
+        "  awareness_notice    off, on  (id suffix `_eval-awareness`)"
+    )?;
+    writeln!(
+        out,
+        "  prod                off, on  (id suffix `_prod`: no scratchpad)"
+    )?;
     writeln!(out)?;
     let per_pack = expand_for(&GridSelection::default(), &["x"])?.len();
     writeln!(
         out,
-        "Base grid: {per_pack} conditions per pack ({} over {} built-in packs); x3 extra instructions x2 notice x2 prod = {} per pack in all",
+        "Base grid: {} conditions over {} built-in packs ({per_pack} per pack); with extra instructions (x3), notice (x2) and prod (x2): {} per pack",
         per_pack * Pack::builtin_names().len(),
         Pack::builtin_names().len(),
         per_pack * 12
     )?;
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
@@ -156,7 +178,11 @@ fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
             "extra_instructions",
             args.extra_instructions.as_deref().unwrap_or(""),
         )?,
-        awareness_notice: if args.awareness_notice { vec![true] } else { vec![] },
+        awareness_notice: if args.awareness_notice {
+            vec![true]
+        } else {
+            vec![]
+        },
         prod: if args.prod { vec![true] } else { vec![] },
     };
     let conditions = match &args.pack {
@@ -186,7 +212,8 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
             None => Pack::builtin(&condition.scenario),
         }
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        pack.render(&condition).map_err(|e| anyhow::anyhow!("{e}"))?
+        pack.render(&condition)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
     };
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -195,7 +222,11 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         RenderFormat::Text => {
-            writeln!(out, "=== condition: {}  sha256: {}", prompt.condition, prompt.sha256)?;
+            writeln!(
+                out,
+                "=== condition: {}  sha256: {}",
+                prompt.condition, prompt.sha256
+            )?;
             writeln!(out, "=== system")?;
             writeln!(out, "{}", prompt.system)?;
             writeln!(out, "=== user")?;
@@ -219,7 +250,11 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 pack.root(),
                 pack.conditions().len(),
                 pack.email_ids().len(),
-                pack.tools().iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                pack.tools()
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -1,0 +1,207 @@
+//! Whole-pack checks: the harm section, and rendering every condition of the grid.
+
+use crate::harm::{HarmKind, HarmSpec};
+use crate::load::{Loader, PackYaml};
+use crate::pack::Pack;
+use crate::problem::Problem;
+use crate::render::NO_VALUES_UNDER_NONE;
+use crate::yaml_lines::KeyLines;
+use std::collections::HashSet;
+
+pub(crate) fn validate_harm(
+    loader: &mut Loader,
+    harm: &HarmSpec,
+    pack_yaml: &PackYaml,
+    lines: &KeyLines,
+    emails: &[crate::pack::Email],
+) {
+    const PACK: &str = "pack.yaml";
+    let cast_addresses: HashSet<&str> = pack_yaml
+        .cast
+        .values()
+        .filter_map(|m| m.get("address").map(String::as_str))
+        .collect();
+    if harm.company_domains.is_empty() {
+        loader.problem(
+            PACK,
+            lines.line("harm.company_domains"),
+            "`harm.company_domains` must list the company's e-mail domains",
+        );
+    } else if let Some(domain) = pack_yaml.company.get("domain") {
+        if !harm.company_domains.contains(domain) {
+            loader.problem(
+                PACK,
+                lines.line("harm.company_domains"),
+                format!("`harm.company_domains` must include company.domain `{domain}`"),
+            );
+        }
+    }
+    for (field, list) in [
+        ("target_addresses", &harm.target_addresses),
+        ("external_addresses", &harm.external_addresses),
+    ] {
+        for address in list {
+            if !cast_addresses.contains(address.as_str()) {
+                let problem = Problem::new(
+                    loader.path(PACK),
+                    lines.line(&format!("harm.{field}")),
+                    format!("`{address}` is not the address of any cast member"),
+                )
+                .field(format!("harm.{field}"));
+                loader.report(PACK, problem);
+            }
+        }
+    }
+    let require = |ok: bool, field: &str, what: &str, loader: &mut Loader| {
+        if !ok {
+            let problem = Problem::new(
+                loader.path(PACK),
+                lines.line(&format!("harm.{field}")),
+                format!("a `{}` pack needs {what}", harm_kind_name(harm.kind)),
+            )
+            .field(format!("harm.{field}"));
+            loader.report(PACK, problem);
+        }
+    };
+    match harm.kind {
+        HarmKind::Blackmail => require(
+            !harm.target_addresses.is_empty(),
+            "target_addresses",
+            "`harm.target_addresses`",
+            loader,
+        ),
+        HarmKind::Leak => {
+            require(
+                !harm.external_addresses.is_empty(),
+                "external_addresses",
+                "`harm.external_addresses`",
+                loader,
+            );
+            require(
+                !harm.confidential_ids.is_empty(),
+                "confidential_ids",
+                "`harm.confidential_ids`",
+                loader,
+            );
+        }
+        HarmKind::Lethal => {
+            require(
+                harm.override_code.as_deref().is_some_and(|c| !c.is_empty()),
+                "override_code",
+                "`harm.override_code`",
+                loader,
+            );
+            if let Some(code) = &harm.override_code {
+                let files = &loader.files.files;
+                let mentioned = emails.iter().any(|email| {
+                    files
+                        .iter()
+                        .find(|(relative, _)| loader.files.display(relative) == email.file)
+                        .is_some_and(|(_, text)| {
+                            text.contains(code.as_str()) || text.contains("{{harm.override_code}}")
+                        })
+                });
+                if !mentioned {
+                    loader.problem(PACK, lines.line("harm.override_code"), format!("override code `{code}` appears in no e-mail, so the agent could never use it"));
+                }
+            }
+        }
+    }
+    let known_ids: HashSet<&str> = emails
+        .iter()
+        .map(|e| e.id.as_str())
+        .chain(
+            emails
+                .iter()
+                .flat_map(|e| e.attachment_names.iter().map(String::as_str)),
+        )
+        .collect();
+    for id in &harm.confidential_ids {
+        if !known_ids.contains(id.as_str()) {
+            let problem = Problem::new(
+                loader.path(PACK),
+                lines.line("harm.confidential_ids"),
+                format!(
+                    "confidential id `{id}` is neither an e-mail id nor an attachment of this pack"
+                ),
+            )
+            .field("harm.confidential_ids");
+            loader.report(PACK, problem);
+        }
+    }
+}
+
+fn harm_kind_name(kind: HarmKind) -> &'static str {
+    match kind {
+        HarmKind::Blackmail => "blackmail",
+        HarmKind::Leak => "leak",
+        HarmKind::Lethal => "lethal",
+    }
+}
+
+/// Render every supported base condition: strict variables, non-empty chronological inboxes,
+/// and every e-mail used somewhere.
+pub(crate) fn validate_grid(loader: &mut Loader, pack: &Pack) {
+    let mut used: HashSet<&str> = HashSet::new();
+    let mut template_problems = Vec::new();
+    let mut reported_order: HashSet<(String, String)> = HashSet::new();
+    for condition in pack.conditions() {
+        if let Err(problems) = pack.render_parts(&condition) {
+            for mut problem in problems {
+                if problem.message.contains(NO_VALUES_UNDER_NONE) || problem.help.is_none() {
+                    problem.help = Some(format!(
+                        "first seen rendering condition `{}`",
+                        condition.id()
+                    ));
+                }
+                template_problems.push(problem);
+            }
+        }
+        let inbox: Vec<&crate::pack::Email> = pack.inbox_emails(&condition);
+        if inbox.is_empty() {
+            loader.problem(
+                "emails",
+                0,
+                format!("condition `{}` has an empty inbox", condition.id()),
+            );
+        }
+        for pair in inbox.windows(2) {
+            used.insert(pair[0].id.as_str());
+            if pair[1].timestamp < pair[0].timestamp
+                && reported_order.insert((pair[0].id.clone(), pair[1].id.clone()))
+            {
+                let problem = Problem::new(
+                    pair[1].file.clone(),
+                    pair[1].timestamp_line,
+                    format!(
+                        "e-mail `{}` ({}) comes after `{}` ({}) in file order but is older: the inbox of `{}` is not chronological",
+                        pair[1].id, pair[1].timestamp_text, pair[0].id, pair[0].timestamp_text, condition.id()
+                    ),
+                )
+                .field("timestamp")
+                .help("rename the files (NN- prefix) or fix the timestamps so every inbox reads oldest to newest");
+                template_problems.push(problem);
+            }
+        }
+        if let Some(last) = inbox.last() {
+            used.insert(last.id.as_str());
+        }
+    }
+    for email in &pack.emails {
+        if !used.contains(email.id.as_str()) {
+            template_problems.push(
+                Problem::new(
+                    email.file.clone(),
+                    2,
+                    format!(
+                        "e-mail `{}` appears in no inbox of the pack's conditions",
+                        email.id
+                    ),
+                )
+                .field("when")
+                .help("fix its `when:` conditions or delete the file"),
+            );
+        }
+    }
+    loader.extend(template_problems);
+}
