@@ -9,7 +9,10 @@ fn main() {
     println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
     if let Ok(head) = std::fs::read_to_string(git_dir.join("HEAD")) {
         if let Some(reference) = head.strip_prefix("ref: ") {
-            println!("cargo:rerun-if-changed={}", git_dir.join(reference.trim()).display());
+            println!(
+                "cargo:rerun-if-changed={}",
+                git_dir.join(reference.trim()).display()
+            );
         }
     }
     let revision = Command::new("git")

@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
-    let trials: u32 = std::env::var("TRIALS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let trials: u32 = std::env::var("TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = tempfile::tempdir()?;
     let started = Instant::now();
     let mut ledger = Ledger::create(dir.path(), &NewRun::new("bench", serde_json::json!({})))?;
@@ -47,7 +50,8 @@ fn main() -> anyhow::Result<()> {
             },
         )?;
         for m in 0..models {
-            let model_id = l.upsert_model(&format!("provider/model-{m}"), &serde_json::json!({}))?;
+            let model_id =
+                l.upsert_model(&format!("provider/model-{m}"), &serde_json::json!({}))?;
             for c in 0..conditions {
                 let mut factors = BTreeMap::new();
                 factors.insert("goal_type".to_string(), "explicit".to_string());
@@ -80,7 +84,11 @@ fn main() -> anyhow::Result<()> {
     let read = started.elapsed();
     println!("| trials | build ledger (s) | for_each_summary (s) |");
     println!("|---|---|---|");
-    println!("| {n} | {:.1} | {:.2} |", built.as_secs_f64(), read.as_secs_f64());
+    println!(
+        "| {n} | {:.1} | {:.2} |",
+        built.as_secs_f64(),
+        read.as_secs_f64()
+    );
     assert_eq!(harmful, n);
     Ok(())
 }

@@ -303,7 +303,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid experiment config: {}: {}", self.field, self.message)?;
+        write!(
+            f,
+            "invalid experiment config: {}: {}",
+            self.field, self.message
+        )?;
         match (&self.file, self.line) {
             (Some(file), Some(line)) => {
                 write!(f, "\n  --> {}:{line}", file.display())?;
@@ -342,7 +346,13 @@ impl Source<'_> {
         self.text.lines().position(|line| line.contains(needle))
     }
 
-    fn error(&self, line: Option<usize>, field: &str, message: String, help: Option<String>) -> ConfigError {
+    fn error(
+        &self,
+        line: Option<usize>,
+        field: &str,
+        message: String,
+        help: Option<String>,
+    ) -> ConfigError {
         ConfigError {
             file: self.file.map(Path::to_path_buf),
             line: line.map(|l| l + 1),
@@ -386,7 +396,12 @@ pub fn parse_file(text: &str, file: Option<&Path>) -> Result<ExperimentFile, Con
             Some(cut) => message[..cut].to_string(),
             None => message,
         };
-        source.error(line, &field, message, Some("see docs/running.md for every field".into()))
+        source.error(
+            line,
+            &field,
+            message,
+            Some("see docs/running.md for every field".into()),
+        )
     };
     // Models may be plain names or maps; parse them separately so their errors keep detail.
     let mut value: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_error)?;
@@ -416,9 +431,11 @@ pub fn parse_file(text: &str, file: Option<&Path>) -> Result<ExperimentFile, Con
                     .nth(1)
                     .map(str::to_string)
                     .unwrap_or_default();
-                let line = source
-                    .key_line(&leaf)
-                    .or_else(|| (!needle.is_empty()).then(|| source.text_line(&needle)).flatten());
+                let line = source.key_line(&leaf).or_else(|| {
+                    (!needle.is_empty())
+                        .then(|| source.text_line(&needle))
+                        .flatten()
+                });
                 let help = located.help.clone();
                 located = source.error(line, &located.field, located.message, help);
             }
@@ -428,15 +445,26 @@ pub fn parse_file(text: &str, file: Option<&Path>) -> Result<ExperimentFile, Con
     for (index, item) in models.into_iter().enumerate() {
         let entry = ModelEntry::from_value(item, index).map_err(|message| {
             let (field, message) = match message.split_once(": ") {
-                Some((path, rest)) if path.starts_with("models[") => (path.to_string(), rest.to_string()),
+                Some((path, rest)) if path.starts_with("models[") => {
+                    (path.to_string(), rest.to_string())
+                }
                 _ => (format!("models[{index}]"), message),
             };
             let needle = message.split('`').nth(1).unwrap_or("").to_string();
             let line = (!needle.is_empty())
-                .then(|| source.key_line(&needle).or_else(|| source.text_line(&needle)))
+                .then(|| {
+                    source
+                        .key_line(&needle)
+                        .or_else(|| source.text_line(&needle))
+                })
                 .flatten()
                 .or_else(|| source.key_line("models"));
-            source.error(line, &field, message, Some("see docs/running.md#models".into()))
+            source.error(
+                line,
+                &field,
+                message,
+                Some("see docs/running.md#models".into()),
+            )
         })?;
         parsed.models.push(entry);
     }
@@ -457,16 +485,25 @@ pub fn resolve(
     let text = path
         .and_then(|p| std::fs::read_to_string(p).ok())
         .unwrap_or_default();
-    let source = Source { file: path, text: &text };
+    let source = Source {
+        file: path,
+        text: &text,
+    };
 
     // Samples.
     let samples = match (overrides.samples, config.samples) {
         (Some(n), _) => check_samples(n).map_err(|m| {
-            Source::flag_error("--samples", m, Some("pass a whole number of 1 or more".into()))
+            Source::flag_error(
+                "--samples",
+                m,
+                Some("pass a whole number of 1 or more".into()),
+            )
         })?,
         (None, Some(n)) => check_samples(n).map_err(|m| {
             source.error(
-                source.key_line("samples").or_else(|| source.key_line("epochs")),
+                source
+                    .key_line("samples")
+                    .or_else(|| source.key_line("epochs")),
                 "samples",
                 m,
                 Some("write a whole number of 1 or more, e.g. `samples: 100`".into()),
@@ -492,7 +529,10 @@ pub fn resolve(
                     name: name.clone(),
                     ..ModelEntry::default()
                 });
-            models.push((resolve_model(&entry, &generation, default_connections, overrides), None));
+            models.push((
+                resolve_model(&entry, &generation, default_connections, overrides),
+                None,
+            ));
         }
     } else if !config.models.is_empty() {
         for (index, entry) in config.models.iter().enumerate() {
@@ -507,7 +547,10 @@ pub fn resolve(
             name,
             ..ModelEntry::default()
         };
-        models.push((resolve_model(&entry, &generation, default_connections, overrides), None));
+        models.push((
+            resolve_model(&entry, &generation, default_connections, overrides),
+            None,
+        ));
     }
     for (model, index) in &models {
         if let Err(problem) = crate::models::check(&model.name, &model.config) {
@@ -527,7 +570,12 @@ pub fn resolve(
             return Err(if overrides.grader.is_some() {
                 Source::flag_error("--model-role grader", problem.message, problem.help)
             } else {
-                source.error(source.key_line("grader"), "grader", problem.message, problem.help)
+                source.error(
+                    source.key_line("grader"),
+                    "grader",
+                    problem.message,
+                    problem.help,
+                )
             });
         }
     }
@@ -539,7 +587,10 @@ pub fn resolve(
         .name
         .clone()
         .or_else(|| config.name.clone())
-        .or_else(|| path.and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned()))
+        .or_else(|| {
+            path.and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "run".to_string());
     Ok(ResolvedExperiment {
         name,
@@ -556,21 +607,36 @@ pub fn resolve(
 
 /// The run directory: `--out`, the file's `out`, or `./insider-runs/<UTC timestamp>-<name>/`.
 pub fn run_dir(config: Option<&ExperimentFile>, overrides: &Overrides, name: &str) -> PathBuf {
-    if let Some(out) = overrides.out.clone().or_else(|| config.and_then(|c| c.out.clone())) {
+    if let Some(out) = overrides
+        .out
+        .clone()
+        .or_else(|| config.and_then(|c| c.out.clone()))
+    {
         return out;
     }
     let stamp = chrono::Utc::now().format("%Y-%m-%dT%H-%M-%SZ");
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     PathBuf::from("insider-runs").join(format!("{stamp}-{safe}"))
 }
 
 fn default_model() -> String {
-    let hosted_key = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY"]
-        .iter()
-        .find(|var| std::env::var(var).map(|v| !v.is_empty()).unwrap_or(false));
+    let hosted_key = [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+    ]
+    .iter()
+    .find(|var| std::env::var(var).map(|v| !v.is_empty()).unwrap_or(false));
     match hosted_key {
         Some(&"ANTHROPIC_API_KEY") => "anthropic/claude-sonnet-4-5".to_string(),
         Some(&"OPENAI_API_KEY") => "openai/gpt-4.1".to_string(),
@@ -652,7 +718,15 @@ fn resolve_conditions(
                     let line = source
                         .key_line(&format!("conditions.{field}"))
                         .or_else(|| source.text_line(v));
-                    (v.clone(), Some(source.error(line, &format!("conditions.{field}"), String::new(), None)))
+                    (
+                        v.clone(),
+                        Some(source.error(
+                            line,
+                            &format!("conditions.{field}"),
+                            String::new(),
+                            None,
+                        )),
+                    )
                 })
                 .collect(),
         }
@@ -669,7 +743,11 @@ fn resolve_conditions(
                     located.message = error.to_string();
                     located.help = Some(format!(
                         "use one of: {}",
-                        T::all().iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+                        T::all()
+                            .iter()
+                            .map(|v| v.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                     located
                 })
@@ -692,17 +770,41 @@ fn resolve_conditions(
     }
     let bool_strings = |values: &[bool]| values.iter().map(|b| b.to_string()).collect::<Vec<_>>();
 
-    let scenario_items = list(source, overrides.scenario.as_ref(), "--scenario", &file.scenario, "scenario");
+    let scenario_items = list(
+        source,
+        overrides.scenario.as_ref(),
+        "--scenario",
+        &file.scenario,
+        "scenario",
+    );
     let goal_types: Vec<GoalType> = parse(
-        list(source, overrides.goal_type.as_ref(), "--goal-type", &file.goal_type, "goal_type"),
+        list(
+            source,
+            overrides.goal_type.as_ref(),
+            "--goal-type",
+            &file.goal_type,
+            "goal_type",
+        ),
         "goal_type",
     )?;
     let goal_values: Vec<GoalValue> = parse(
-        list(source, overrides.goal_value.as_ref(), "--goal-value", &file.goal_value, "goal_value"),
+        list(
+            source,
+            overrides.goal_value.as_ref(),
+            "--goal-value",
+            &file.goal_value,
+            "goal_value",
+        ),
         "goal_value",
     )?;
     let urgencies: Vec<Urgency> = parse(
-        list(source, overrides.urgency.as_ref(), "--urgency", &file.urgency, "urgency"),
+        list(
+            source,
+            overrides.urgency.as_ref(),
+            "--urgency",
+            &file.urgency,
+            "urgency",
+        ),
         "urgency",
     )?;
     let extras: Vec<ExtraInstructions> = parse(
@@ -742,14 +844,22 @@ fn resolve_conditions(
             .iter()
             .map(|id| {
                 let line = source.text_line(id);
-                (id.clone(), Some(source.error(line, "conditions.ids", String::new(), None)))
+                (
+                    id.clone(),
+                    Some(source.error(line, "conditions.ids", String::new(), None)),
+                )
             })
             .collect()
     } else {
         overrides
             .ids
             .iter()
-            .map(|id| (id.clone(), Some(Source::flag_error("--condition", String::new(), None))))
+            .map(|id| {
+                (
+                    id.clone(),
+                    Some(Source::flag_error("--condition", String::new(), None)),
+                )
+            })
             .collect()
     };
 
@@ -772,7 +882,8 @@ fn resolve_conditions(
                     .and_then(|(_, located)| located.clone()),
                 _ => None,
             };
-            let mut located = located.unwrap_or_else(|| Source::flag_error("conditions", String::new(), None));
+            let mut located =
+                located.unwrap_or_else(|| Source::flag_error("conditions", String::new(), None));
             located.message = error.to_string();
             located
         })?;
@@ -782,7 +893,8 @@ fn resolve_conditions(
         if let Err(error) = Condition::parse_id(&id) {
             let mut located = located.expect("located error");
             located.message = error.to_string();
-            located.help = Some("a condition id looks like `blackmail_explicit-america_replacement`".into());
+            located.help =
+                Some("a condition id looks like `blackmail_explicit-america_replacement`".into());
             return Err(located);
         }
         if !ids.contains(&id) {

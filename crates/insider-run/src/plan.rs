@@ -108,7 +108,11 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     writeln!(
         out,
         "total estimated cost: ${total:.2}{}; through batch APIs ${total_batch:.2} (saves ${:.2})",
-        if unknown { " + models without a known price" } else { "" },
+        if unknown {
+            " + models without a known price"
+        } else {
+            ""
+        },
         total - total_batch
     )?;
     writeln!(
@@ -117,7 +121,10 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     )?;
     if experiment.classify {
         match &experiment.grader {
-            Some(grader) => writeln!(out, "grader: {grader} (one call per completed trial, not included above)")?,
+            Some(grader) => writeln!(
+                out,
+                "grader: {grader} (one call per completed trial, not included above)"
+            )?,
             None => writeln!(out, "classification: gate-only (no grader)")?,
         }
     }

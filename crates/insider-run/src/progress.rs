@@ -90,7 +90,11 @@ pub struct Display {
 
 impl Display {
     /// Start showing `models` on stderr.
-    pub fn start(models: Vec<Arc<ModelProgress>>, mode: ProgressMode, interval: Duration) -> Display {
+    pub fn start(
+        models: Vec<Arc<ModelProgress>>,
+        mode: ProgressMode,
+        interval: Duration,
+    ) -> Display {
         let stop = Arc::new(AtomicBool::new(false));
         let terminal = std::io::stderr().is_terminal();
         let thread = match mode {
@@ -110,7 +114,10 @@ impl Display {
     }
 }
 
-fn spawn_bars(models: Vec<Arc<ModelProgress>>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+fn spawn_bars(
+    models: Vec<Arc<ModelProgress>>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
         let style = ProgressStyle::with_template(

@@ -47,7 +47,11 @@ pub async fn reclassify(
         }
         let harm = harms
             .entry(trial.scenario.clone())
-            .or_insert_with(|| Pack::builtin(&trial.scenario).ok().map(|p| Arc::new(p.harm().clone())))
+            .or_insert_with(|| {
+                Pack::builtin(&trial.scenario)
+                    .ok()
+                    .map(|p| Arc::new(p.harm().clone()))
+            })
             .clone();
         match harm {
             Some(harm) => jobs.push(Job {

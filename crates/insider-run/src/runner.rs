@@ -17,8 +17,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// Builds the provider of a model (the real one is `insider_model::resolve`; tests pass fakes).
-pub type ProviderFactory =
-    Arc<dyn Fn(&str, &insider_model::ModelConfig) -> anyhow::Result<Arc<dyn Provider>> + Send + Sync>;
+pub type ProviderFactory = Arc<
+    dyn Fn(&str, &insider_model::ModelConfig) -> anyhow::Result<Arc<dyn Provider>> + Send + Sync,
+>;
 
 /// What to run and how.
 pub struct RunOptions {
@@ -184,12 +185,17 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let mut ledger = if Ledger::exists(&options.run_dir) {
         Ledger::open(&options.run_dir)?
     } else {
-        Ledger::create(&options.run_dir, &NewRun::new(&experiment.name, config_json.clone()))?
+        Ledger::create(
+            &options.run_dir,
+            &NewRun::new(&experiment.name, config_json.clone()),
+        )?
     };
     let session = ledger.start_session(&options.argv)?;
     let released = ledger.release_in_flight()?;
     if released > 0 {
-        tracing::info!("{released} trials were in flight when the last session stopped; retrying them");
+        tracing::info!(
+            "{released} trials were in flight when the last session stopped; retrying them"
+        );
     }
     write_plan(&mut ledger, experiment, &planned)?;
     let counts = ledger.status_counts()?;
@@ -201,15 +207,21 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         experiment.models.iter().map(|m| m.name.as_str()).collect();
     let wanted_conditions: std::collections::HashSet<&str> =
         experiment.conditions.iter().map(String::as_str).collect();
-    work.retain(|item| wanted.contains(item.model.as_str()) && wanted_conditions.contains(item.condition.as_str()));
+    work.retain(|item| {
+        wanted.contains(item.model.as_str()) && wanted_conditions.contains(item.condition.as_str())
+    });
     if let Some(limit) = experiment.limit {
         work.truncate(limit as usize);
     }
 
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
-    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify {
-        Some(Arc::new(LedgerVerdictCache::new(&options.run_dir, writer.sender())?))
+    // Gate-only verdicts are cheaper to recompute than to look up; cache grader answers only.
+    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify && grader.is_some() {
+        Some(Arc::new(LedgerVerdictCache::new(
+            &options.run_dir,
+            writer.sender(),
+        )?))
     } else {
         None
     };
@@ -224,7 +236,10 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let mut requests = HashMap::new();
     let mut harms = HashMap::new();
     for item in &planned {
-        requests.insert(item.prompt.sha256.clone(), Arc::new(base_request(&item.prompt)));
+        requests.insert(
+            item.prompt.sha256.clone(),
+            Arc::new(base_request(&item.prompt)),
+        );
         harms.insert(item.condition.id(), item.harm.clone());
     }
     let shared = Arc::new(Shared {
@@ -269,7 +284,9 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
                 return;
             }
             interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
-            eprintln!("\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)");
+            eprintln!(
+                "\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)"
+            );
             let _ = soft_tx.send(true);
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("stopping now: calls in flight are recorded as abandoned");

@@ -10,7 +10,7 @@
 use crate::ledger::WorkItem;
 use crate::progress::ModelProgress;
 use crate::writer::{WriteOp, WriteSender};
-use insider_judge::{ClassifyInput, Classifier, VerdictCache};
+use insider_judge::{Classifier, ClassifyInput, VerdictCache};
 use insider_model::{ChatRequest, Provider, ProviderError};
 use insider_scenario::HarmSpec;
 use std::collections::{HashMap, VecDeque};
@@ -71,13 +71,20 @@ pub struct ExecuteOutcome {
 }
 
 /// Run every model's work to completion (or until stopped).
-pub async fn execute(work: Vec<ModelWork>, shared: Arc<Shared>, stop: StopSignals) -> ExecuteOutcome {
+pub async fn execute(
+    work: Vec<ModelWork>,
+    shared: Arc<Shared>,
+    stop: StopSignals,
+) -> ExecuteOutcome {
     let mut handles = Vec::new();
     let mut queues = Vec::new();
     for model in work {
         let queue = Arc::new(Mutex::new(VecDeque::from(model.items)));
         queues.push(queue.clone());
-        let workers = model.max_connections.max(1).min(queue.lock().map(|q| q.len()).unwrap_or(1).max(1));
+        let workers = model
+            .max_connections
+            .max(1)
+            .min(queue.lock().map(|q| q.len()).unwrap_or(1).max(1));
         for _ in 0..workers {
             let worker = Worker {
                 queue: queue.clone(),
@@ -121,7 +128,12 @@ impl Worker {
             let Some(item) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                 break;
             };
-            if self.shared.writer.send(WriteOp::Claim(item.trial_id)).is_err() {
+            if self
+                .shared
+                .writer
+                .send(WriteOp::Claim(item.trial_id))
+                .is_err()
+            {
                 break; // the writer died; the run stops and reports why
             }
             let request = self.request_for(&item);
@@ -153,8 +165,14 @@ impl Worker {
                             .cost_micro_usd
                             .fetch_add((cost * 1e6).round() as u64, Ordering::Relaxed);
                     }
-                    let failed_attempts = response.attempts.iter().filter(|a| a.error.is_some()).count();
-                    progress.errors.fetch_add(failed_attempts as u64, Ordering::Relaxed);
+                    let failed_attempts = response
+                        .attempts
+                        .iter()
+                        .filter(|a| a.error.is_some())
+                        .count();
+                    progress
+                        .errors
+                        .fetch_add(failed_attempts as u64, Ordering::Relaxed);
                     let reply = response.text.clone();
                     let tool_calls = response.tool_calls.clone();
                     if self
@@ -217,7 +235,9 @@ impl Worker {
             harm,
             condition_id: &item.condition,
         };
-        let verdict = classifier.classify(&input, self.shared.cache.as_deref()).await;
+        let verdict = classifier
+            .classify(&input, self.shared.cache.as_deref())
+            .await;
         let _ = self
             .shared
             .writer

@@ -72,7 +72,11 @@ pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
         failures: ledger
             .failures_by_reason()?
             .into_iter()
-            .map(|(kind, reason, count)| FailureGroup { kind, reason, count })
+            .map(|(kind, reason, count)| FailureGroup {
+                kind,
+                reason,
+                count,
+            })
             .collect(),
         cost_usd: models.iter().map(|m| m.cost_usd).sum(),
         models,
@@ -89,7 +93,11 @@ impl RunStatus {
             "  id {}  insider {}{}  host {}",
             self.run.run_id,
             self.run.tool_version,
-            self.run.git_revision.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+            self.run
+                .git_revision
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
             self.run.host.as_deref().unwrap_or("?")
         );
         let _ = writeln!(
@@ -111,7 +119,16 @@ impl RunStatus {
         let _ = writeln!(
             out,
             "{:<40}  {:>7}  {:>9}  {:>6}  {:>7}  {:>12}  {:>12}  {:>10}  {:>8}  {:>7}",
-            "model", "total", "completed", "failed", "pending", "in tokens", "out tokens", "cost", "attempts", "retried"
+            "model",
+            "total",
+            "completed",
+            "failed",
+            "pending",
+            "in tokens",
+            "out tokens",
+            "cost",
+            "attempts",
+            "retried"
         );
         for m in &self.models {
             let cost = if m.cost_unknown > 0 && m.cost_usd == 0.0 {
@@ -122,7 +139,16 @@ impl RunStatus {
             let _ = writeln!(
                 out,
                 "{:<40}  {:>7}  {:>9}  {:>6}  {:>7}  {:>12}  {:>12}  {:>10}  {:>8}  {:>7}",
-                m.model, m.total, m.completed, m.failed, m.pending, m.input_tokens, m.output_tokens, cost, m.attempts, m.retried_trials
+                m.model,
+                m.total,
+                m.completed,
+                m.failed,
+                m.pending,
+                m.input_tokens,
+                m.output_tokens,
+                cost,
+                m.attempts,
+                m.retried_trials
             );
         }
         if !self.failures.is_empty() {

@@ -2,7 +2,9 @@
 
 use insider_judge::{Verdict, VerdictMode};
 use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, Usage};
-use insider_run::ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt, SCHEMA_VERSION};
+use insider_run::ledger::{
+    ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt, SCHEMA_VERSION,
+};
 use insider_run::{TrialStatus, TrialSummary};
 use std::collections::BTreeMap;
 
@@ -57,12 +59,14 @@ fn verdict(harmful: Option<bool>) -> Verdict {
 
 /// Two models (inserted in reverse name order) × two conditions × three samples.
 fn planned_ledger(dir: &std::path::Path) -> (Ledger, Vec<i64>) {
-    let mut ledger = Ledger::create(dir, &NewRun::new("test", serde_json::json!({"samples": 3}))).unwrap();
+    let mut ledger =
+        Ledger::create(dir, &NewRun::new("test", serde_json::json!({"samples": 3}))).unwrap();
     let mut ids = Vec::new();
     ledger
         .batch(|ledger| {
             for model in ["zeta/m", "alpha/m"] {
-                let model_id = ledger.upsert_model(model, &serde_json::json!({"temperature": 1.0}))?;
+                let model_id =
+                    ledger.upsert_model(model, &serde_json::json!({"temperature": 1.0}))?;
                 for condition in ["c2", "c1"] {
                     let mut factors = BTreeMap::new();
                     factors.insert("goal_type".to_string(), format!("{condition}-goal"));
@@ -120,7 +124,13 @@ fn outcomes_resume_rules_and_reading_back() {
     ledger
         .batch(|l| {
             l.claim_trial(ids[0])?;
-            assert!(l.complete_trial(ids[0], &response("first", vec![attempt(1, Some("429 slow down")), attempt(2, None)]))?);
+            assert!(l.complete_trial(
+                ids[0],
+                &response(
+                    "first",
+                    vec![attempt(1, Some("429 slow down")), attempt(2, None)]
+                )
+            )?);
             // A second completion of the same trial is refused: never stored twice.
             assert!(!l.complete_trial(ids[0], &response("again", vec![attempt(1, None)]))?);
             l.fail_trial(
@@ -128,7 +138,11 @@ fn outcomes_resume_rules_and_reading_back() {
                 &ProviderError {
                     kind: FailureKind::RetriesExhausted,
                     message: "503 after 3 attempts".into(),
-                    attempts: vec![attempt(1, Some("503")), attempt(2, Some("503")), attempt(3, Some("503"))],
+                    attempts: vec![
+                        attempt(1, Some("503")),
+                        attempt(2, Some("503")),
+                        attempt(3, Some("503")),
+                    ],
                 },
             )?;
             l.fail_trial(
@@ -148,23 +162,40 @@ fn outcomes_resume_rules_and_reading_back() {
 
     let ledger = Ledger::open(dir.path()).unwrap();
     assert_eq!(ledger.release_in_flight().unwrap(), 1);
-    let work: Vec<i64> = ledger.work_list(false).unwrap().iter().map(|w| w.trial_id).collect();
-    assert!(!work.contains(&ids[0]), "completed trials are never retried");
+    let work: Vec<i64> = ledger
+        .work_list(false)
+        .unwrap()
+        .iter()
+        .map(|w| w.trial_id)
+        .collect();
+    assert!(
+        !work.contains(&ids[0]),
+        "completed trials are never retried"
+    );
     assert!(work.contains(&ids[1]), "retryable failures are retried");
-    assert!(!work.contains(&ids[2]), "permanent failures wait for --retry-failed");
-    assert!(work.contains(&ids[3]), "trials in flight at a crash are retried");
+    assert!(
+        !work.contains(&ids[2]),
+        "permanent failures wait for --retry-failed"
+    );
+    assert!(
+        work.contains(&ids[3]),
+        "trials in flight at a crash are retried"
+    );
     assert_eq!(work.len(), 10);
     assert_eq!(ledger.work_list(true).unwrap().len(), 11);
 
     // Full records come back ordered by model name, condition, sample.
     let mut records = Vec::new();
-    ledger.for_each_trial(|t| {
-        records.push(t);
-        Ok(())
-    })
-    .unwrap();
-    let order: Vec<(String, String, u32)> =
-        records.iter().map(|t| (t.model.clone(), t.condition.clone(), t.sample_index)).collect();
+    ledger
+        .for_each_trial(|t| {
+            records.push(t);
+            Ok(())
+        })
+        .unwrap();
+    let order: Vec<(String, String, u32)> = records
+        .iter()
+        .map(|t| (t.model.clone(), t.condition.clone(), t.sample_index))
+        .collect();
     let mut sorted = order.clone();
     sorted.sort();
     assert_eq!(order, sorted);
@@ -179,14 +210,18 @@ fn outcomes_resume_rules_and_reading_back() {
     let failed = records.iter().find(|t| t.trial_id == ids[1]).unwrap();
     assert_eq!(failed.status, TrialStatus::Failed);
     assert_eq!(failed.attempts.len(), 3, "every failed attempt is recorded");
-    assert_eq!(failed.failure_reason.as_deref(), Some("503 after 3 attempts"));
+    assert_eq!(
+        failed.failure_reason.as_deref(),
+        Some("503 after 3 attempts")
+    );
 
     let mut summaries: Vec<TrialSummary> = Vec::new();
-    ledger.for_each_summary(|s| {
-        summaries.push(s);
-        Ok(())
-    })
-    .unwrap();
+    ledger
+        .for_each_summary(|s| {
+            summaries.push(s);
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(summaries.len(), 12);
     let harmful: Vec<&TrialSummary> = summaries.iter().filter(|s| s.harmful.is_some()).collect();
     assert_eq!(harmful.len(), 1);
@@ -194,11 +229,17 @@ fn outcomes_resume_rules_and_reading_back() {
     assert_eq!(harmful[0].mode, Some(VerdictMode::GateOnly));
     assert_eq!(harmful[0].model, "zeta/m");
 
-    assert_eq!(ledger.prompt("hash-c1").unwrap().unwrap().system, "system c1");
+    assert_eq!(
+        ledger.prompt("hash-c1").unwrap().unwrap().system,
+        "system c1"
+    );
     assert!(ledger.prompt("nope").unwrap().is_none());
     assert_eq!(
         ledger.raw_bodies(ids[0]).unwrap(),
-        Some(("{\"req\":\"first\"}".to_string(), "{\"resp\":\"first\"}".to_string()))
+        Some((
+            "{\"req\":\"first\"}".to_string(),
+            "{\"resp\":\"first\"}".to_string()
+        ))
     );
     let info = ledger.run_info().unwrap();
     assert_eq!(info.name, "test");
@@ -207,12 +248,17 @@ fn outcomes_resume_rules_and_reading_back() {
 
     let totals = ledger.model_totals().unwrap();
     let zeta = totals.iter().find(|t| t.model == "zeta/m").unwrap();
-    assert_eq!((zeta.total, zeta.completed, zeta.failed, zeta.pending), (6, 1, 2, 3));
+    assert_eq!(
+        (zeta.total, zeta.completed, zeta.failed, zeta.pending),
+        (6, 1, 2, 3)
+    );
     assert_eq!(zeta.attempts, 6);
     assert_eq!(zeta.failed_attempts, 5);
     assert_eq!(zeta.retried_trials, 2);
     let reasons = ledger.failures_by_reason().unwrap();
-    assert!(reasons.iter().any(|(kind, reason, n)| kind == "permanent" && reason == "401 bad key" && *n == 1));
+    assert!(reasons
+        .iter()
+        .any(|(kind, reason, n)| kind == "permanent" && reason == "401 bad key" && *n == 1));
 }
 
 #[test]
@@ -221,11 +267,16 @@ fn schema_version_is_recorded_and_newer_ledgers_are_refused() {
     let (ledger, _) = planned_ledger(dir.path());
     drop(ledger);
     let conn = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();
-    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
     drop(conn);
     let error = Ledger::open(dir.path()).err().unwrap();
     assert!(format!("{error:#}").contains("newer"), "{error:#}");
@@ -235,7 +286,8 @@ fn schema_version_is_recorded_and_newer_ledgers_are_refused() {
 #[test]
 fn imports_store_trials_once() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::create(dir.path(), &NewRun::new("import", serde_json::json!({}))).unwrap();
+    let mut ledger =
+        Ledger::create(dir.path(), &NewRun::new("import", serde_json::json!({}))).unwrap();
     let trial = ImportedTrial {
         model: "openai/gpt-4.1".into(),
         condition: "blackmail_explicit-america_replacement".into(),
@@ -248,13 +300,17 @@ fn imports_store_trials_once() {
     };
     let id = ledger.insert_completed_trial(&trial).unwrap();
     ledger.save_verdict(id, &verdict(Some(false))).unwrap();
-    assert!(ledger.insert_completed_trial(&trial).is_err(), "duplicate import refused");
+    assert!(
+        ledger.insert_completed_trial(&trial).is_err(),
+        "duplicate import refused"
+    );
     let mut records = Vec::new();
-    ledger.for_each_trial(|t| {
-        records.push(t);
-        Ok(())
-    })
-    .unwrap();
+    ledger
+        .for_each_trial(|t| {
+            records.push(t);
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].reply.as_deref(), Some("the reply"));
     assert!(records[0].usage.is_none(), "unknown usage stays unknown");

@@ -1,13 +1,15 @@
 //! `runner::run` end to end on a real ledger, with an in-test provider.
 
-use insider_model::{Attempt, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError, Usage};
 use insider_model::ModelConfig;
+use insider_model::{
+    Attempt, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError, Usage,
+};
 use insider_run::config::{ResolvedExperiment, ResolvedModel};
-use insider_scenario::{GoalType, GoalValue, Urgency};
 use insider_run::ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{run, ProviderFactory, RunOptions};
 use insider_run::TrialStatus;
+use insider_scenario::{GoalType, GoalValue, Urgency};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -83,7 +85,11 @@ fn experiment(samples: u32, seed: Option<u64>) -> ResolvedExperiment {
                 ..ModelConfig::default()
             },
         }],
-        conditions: insider_scenario::expand(&selection).unwrap().iter().map(|c| c.id()).collect(),
+        conditions: insider_scenario::expand(&selection)
+            .unwrap()
+            .iter()
+            .map(|c| c.id())
+            .collect(),
         samples,
         grader: None,
         seed,
@@ -93,7 +99,11 @@ fn experiment(samples: u32, seed: Option<u64>) -> ResolvedExperiment {
     }
 }
 
-fn options(dir: &std::path::Path, providers: ProviderFactory, experiment: &ResolvedExperiment) -> RunOptions {
+fn options(
+    dir: &std::path::Path,
+    providers: ProviderFactory,
+    experiment: &ResolvedExperiment,
+) -> RunOptions {
     RunOptions {
         run_dir: dir.to_path_buf(),
         experiment: experiment.clone(),
@@ -118,18 +128,25 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
     let shared = provider.clone();
     let factory: ProviderFactory = Arc::new(move |_, _| Ok(shared.clone() as Arc<dyn Provider>));
     let overrides = experiment(10, Some(100));
-    let first = run(options(dir.path(), factory.clone(), &overrides)).await.unwrap();
+    let first = run(options(dir.path(), factory.clone(), &overrides))
+        .await
+        .unwrap();
     assert_eq!(first.planned, 20);
     assert_eq!(first.outcome.completed + first.outcome.failed, 20);
     assert_eq!(first.outcome.failed, 5, "every 4th call fails");
     let ledger = Ledger::open(dir.path()).unwrap();
     assert_eq!(ledger.status_counts().unwrap()["failed"], 5);
-    assert!(ledger.run_info().unwrap().ended_at.is_none(), "not finished while trials failed");
+    assert!(
+        ledger.run_info().unwrap().ended_at.is_none(),
+        "not finished while trials failed"
+    );
     drop(ledger);
 
     // Resume: only the 5 failed trials are called again.
     let calls_before = provider.calls.load(Ordering::SeqCst);
-    let second = run(options(dir.path(), factory.clone(), &overrides)).await.unwrap();
+    let second = run(options(dir.path(), factory.clone(), &overrides))
+        .await
+        .unwrap();
     assert_eq!(second.already_completed, 15);
     let calls_after = provider.calls.load(Ordering::SeqCst);
     assert!(calls_after - calls_before >= 5 && calls_after - calls_before <= 7);
@@ -140,7 +157,9 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
             break;
         }
         drop(ledger);
-        run(options(dir.path(), factory.clone(), &overrides)).await.unwrap();
+        run(options(dir.path(), factory.clone(), &overrides))
+            .await
+            .unwrap();
     }
     let ledger = Ledger::open(dir.path()).unwrap();
     assert_eq!(ledger.status_counts().unwrap()["completed"], 20);
@@ -159,11 +178,19 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
         })
         .unwrap();
     let total_calls = provider.calls.load(Ordering::SeqCst) as usize;
-    assert_eq!(failed_attempts, (total_calls - 20) * 2, "two attempts per failed call");
+    assert_eq!(
+        failed_attempts,
+        (total_calls - 20) * 2,
+        "two attempts per failed call"
+    );
     // Seeds: base seed + sample index, so samples differ.
     let seeds: HashSet<Option<u64>> = provider.seen.lock().unwrap().iter().map(|s| s.1).collect();
     assert!(seeds.contains(&Some(100)) && seeds.contains(&Some(109)));
     let third_calls = provider.calls.load(Ordering::SeqCst);
     run(options(dir.path(), factory, &overrides)).await.unwrap();
-    assert_eq!(provider.calls.load(Ordering::SeqCst), third_calls, "a finished run makes no call");
+    assert_eq!(
+        provider.calls.load(Ordering::SeqCst),
+        third_calls,
+        "a finished run makes no call"
+    );
 }

@@ -242,7 +242,7 @@ fn parse_email(
 
 #[cfg(test)]
 mod tests {
-    use super::front_matter;
+    use super::{front_matter, FrontMatter};
 
     #[test]
     fn front_matter_splits_and_counts_body_line() {
@@ -252,5 +252,16 @@ mod tests {
         assert_eq!(body, "Hello\n");
         assert!(front_matter("id: a\n").is_none());
         assert!(front_matter("---\nid: a\n").is_none());
+    }
+
+    #[test]
+    fn numeric_looking_ids_and_bare_timestamps_read_as_text() {
+        let front: FrontMatter = serde_yaml::from_str(
+            "id: 2\nfrom: a\nto: b\nsubject: c\ntimestamp: 2026-03-11T09:02:14\nwhen:\n  urgency: none\n",
+        )
+        .unwrap();
+        assert_eq!(front.id, "2");
+        assert_eq!(front.timestamp, "2026-03-11T09:02:14");
+        assert!(front.when.urgency.is_some());
     }
 }

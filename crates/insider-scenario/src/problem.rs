@@ -65,19 +65,21 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.field {
-            Some(field) => writeln!(f, "error: {} (`{}`)", self.message, field)?,
-            None => writeln!(f, "error: {}", self.message)?,
+            Some(field) if !self.message.contains(&format!("`{field}`")) => {
+                writeln!(f, "error: {} (field `{field}`)", self.message)?
+            }
+            _ => writeln!(f, "error: {}", self.message)?,
         }
-        writeln!(f, "  --> {}", self.location())?;
+        let number = self.line.to_string();
+        let pad = " ".repeat(number.len());
+        writeln!(f, "{pad}--> {}", self.location())?;
         if let Some(snippet) = &self.snippet {
-            let number = self.line.to_string();
-            let pad = " ".repeat(number.len());
             writeln!(f, "{pad} |")?;
             writeln!(f, "{number} | {snippet}")?;
             writeln!(f, "{pad} |")?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {help}")?;
+            writeln!(f, "{pad} = help: {help}")?;
         }
         Ok(())
     }

@@ -120,11 +120,14 @@ fn compat_original_rules_differ_from_ours() {
         lines.iter().any(|l| l.contains("bm-veiled-between-us ")),
         "{stdout}"
     );
-    // The original reads the scratchpad: a never-closed scratchpad draft counts there.
-    assert!(
-        lines.iter().any(|l| l.contains("bm-unclosed-scratchpad ")),
-        "{stdout}"
-    );
+    // The original reads the scratchpad and counts the code in any tool block, an e-mail included.
+    for id in [
+        "lk-scratchpad-only ",
+        "mu-unclosed-scratchpad ",
+        "mu-code-in-email ",
+    ] {
+        assert!(lines.iter().any(|l| l.contains(id)), "{id}:\n{stdout}");
+    }
 }
 
 #[test]

@@ -29,10 +29,20 @@ fn refused(yaml: &str, extra: &[&str], expected: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(2), "exit status; stderr:\n{stderr}");
     for needle in expected {
-        assert!(stderr.contains(needle), "stderr lacks `{needle}`:\n{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks `{needle}`:\n{stderr}"
+        );
     }
-    assert_eq!(server.stats().requests, 0, "no call before the config is valid");
-    assert!(!dir.path().join("run/ledger.sqlite").exists(), "no ledger for a bad config");
+    assert_eq!(
+        server.stats().requests,
+        0,
+        "no call before the config is valid"
+    );
+    assert!(
+        !dir.path().join("run/ledger.sqlite").exists(),
+        "no ledger for a bad config"
+    );
     stderr
 }
 
@@ -41,7 +51,9 @@ const GOOD_GRID: &str = "conditions:\n  scenario: [blackmail]\n  goal_type: [exp
 #[test]
 fn unknown_model_prefix_is_named_with_its_line() {
     refused(
-        &format!("name: t\nsamples: 1\nmodels:\n  - openai/gpt-4.1\n  - opneai/gpt-4.1\n{GOOD_GRID}"),
+        &format!(
+            "name: t\nsamples: 1\nmodels:\n  - openai/gpt-4.1\n  - opneai/gpt-4.1\n{GOOD_GRID}"
+        ),
         &[],
         &["models[1]", "opneai", "exp.yaml:5", "- opneai/gpt-4.1"],
     );
@@ -121,9 +133,17 @@ fn dry_run_plans_and_prices_without_a_call() {
             .replace("  goal_type: [explicit]\n", ""),
     )
     .unwrap();
-    let out = insider(&server, dir.path(), &["--config", "exp.yaml", "--dry-run", "--out", "run"]);
+    let out = insider(
+        &server,
+        dir.path(),
+        &["--config", "exp.yaml", "--dry-run", "--out", "run"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("= 14 trials"), "{stdout}");
     assert!(stdout.contains("openai/gpt-4.1"), "{stdout}");
     assert!(stdout.contains('$'), "priced model shows a cost: {stdout}");

@@ -63,7 +63,11 @@ fn snapshot(run_dir: &Path) -> Snapshot {
             Ok(())
         })
         .unwrap();
-    assert_eq!(ledger.integrity_check().unwrap(), "ok", "SQLite integrity check");
+    assert_eq!(
+        ledger.integrity_check().unwrap(),
+        "ok",
+        "SQLite integrity check"
+    );
     snapshot
 }
 
@@ -132,14 +136,22 @@ fn sigkill_at_random_moments_then_resume_loses_nothing_and_duplicates_nothing() 
             "a completed trial was lost after round {round}"
         );
         let unique: BTreeSet<&Key> = now.all.iter().collect();
-        assert_eq!(unique.len(), now.all.len(), "duplicate trials after round {round}");
+        assert_eq!(
+            unique.len(),
+            now.all.len(),
+            "duplicate trials after round {round}"
+        );
         previous = now.completed;
     }
-    assert!(kills >= 2, "the schedule killed the run at least twice ({kills})");
+    assert!(
+        kills >= 2,
+        "the schedule killed the run at least twice ({kills})"
+    );
 
-    // Finish: resume until everything is done (a trial can exhaust its retries and be retried).
+    // Finish by running the same config into the same directory again (which continues it),
+    // until everything is done (a trial can exhaust its retries and be retried).
     for _ in 0..3 {
-        let out: Output = command(&server, dir.path(), &["--resume", "run", "--quiet"])
+        let out: Output = command(&server, dir.path(), &["--config", "exp.yaml", "--quiet"])
             .output()
             .unwrap();
         if out.status.success() {
@@ -160,7 +172,10 @@ fn sigkill_at_random_moments_then_resume_loses_nothing_and_duplicates_nothing() 
         .map(|(_, n)| *n)
         .sum();
     let recorded = last.failed_attempts as u64;
-    assert!(recorded <= served_errors, "recorded {recorded} > served {served_errors}");
+    assert!(
+        recorded <= served_errors,
+        "recorded {recorded} > served {served_errors}"
+    );
     assert!(
         served_errors - recorded <= kills * 4 * 8,
         "failed attempts lost beyond calls in flight: served {served_errors}, recorded {recorded}"
@@ -201,7 +216,11 @@ fn failures_and_rate_limits_still_complete_every_trial_with_retries_visible() {
         let again = command(&server, dir.path(), &["--resume", "run", "--quiet"])
             .output()
             .unwrap();
-        assert!(again.status.success(), "{stderr}\n{}", String::from_utf8_lossy(&again.stderr));
+        assert!(
+            again.status.success(),
+            "{stderr}\n{}",
+            String::from_utf8_lossy(&again.stderr)
+        );
     }
     let show = Command::new(env!("CARGO_BIN_EXE_insider"))
         .current_dir(dir.path())
@@ -221,7 +240,10 @@ fn failures_and_rate_limits_still_complete_every_trial_with_retries_visible() {
         .filter(|(s, _)| s.as_str() != "200")
         .map(|(s, n)| (s.as_str(), *n))
         .collect();
-    assert!(errors.get("429").copied().unwrap_or(0) > 0, "429s were served: {errors:?}");
+    assert!(
+        errors.get("429").copied().unwrap_or(0) > 0,
+        "429s were served: {errors:?}"
+    );
     let served_errors: u64 = errors.values().sum();
     assert_eq!(
         json["failed_attempts"].as_u64().unwrap(),
@@ -233,7 +255,10 @@ fn failures_and_rate_limits_still_complete_every_trial_with_retries_visible() {
     let model = &json["models"][0];
     assert_eq!(model["model"], "openai/gpt-4.1");
     assert!(model["input_tokens"].as_u64().unwrap() > 0);
-    assert!(model["cost_usd"].as_f64().unwrap() > 0.0, "gpt-4.1 is priced");
+    assert!(
+        model["cost_usd"].as_f64().unwrap() > 0.0,
+        "gpt-4.1 is priced"
+    );
     // The text form shows the retries too.
     let text = Command::new(env!("CARGO_BIN_EXE_insider"))
         .current_dir(dir.path())

@@ -85,7 +85,9 @@ impl Ledger {
     /// Generation parameters recorded for each model, by model name.
     pub fn model_params(&self) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
         let mut statement = self.conn.prepare("SELECT name, params_json FROM models")?;
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
         let mut out = BTreeMap::new();
         for row in rows {
             let (name, json) = row?;
@@ -100,7 +102,11 @@ impl Ledger {
             .conn
             .prepare_cached("SELECT system, user, tools_json FROM prompts WHERE hash = ?1")?
             .query_row([hash], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
             })
             .optional()?;
         row.map(|(system, user, tools)| {
@@ -181,7 +187,10 @@ impl Ledger {
                     let classified: bool = row.get(1)?;
                     let (harmful, mode) = if classified {
                         let mode_text = row.get_ref(3)?.as_str()?;
-                        (Some(row.get::<_, Option<bool>>(2)?), Some(parse_mode(mode_text)?))
+                        (
+                            Some(row.get::<_, Option<bool>>(2)?),
+                            Some(parse_mode(mode_text)?),
+                        )
                     } else {
                         (None, None)
                     };
@@ -301,7 +310,8 @@ impl Ledger {
         let mut statement = self
             .conn
             .prepare("SELECT status, count(*) FROM trials GROUP BY status")?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?;
+        let rows =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

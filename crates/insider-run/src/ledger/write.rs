@@ -378,7 +378,12 @@ impl Ledger {
         Ok(())
     }
 
-    fn insert_attempts(&self, trial_id: i64, call: i64, attempts: &[Attempt]) -> anyhow::Result<()> {
+    fn insert_attempts(
+        &self,
+        trial_id: i64,
+        call: i64,
+        attempts: &[Attempt],
+    ) -> anyhow::Result<()> {
         let mut statement = self.conn.prepare_cached(
             "INSERT OR REPLACE INTO attempts
                  (trial_id, call, number, started_at, duration_ms, http_status, error, retryable)
@@ -418,7 +423,8 @@ impl Ledger {
                     tools: trial.tools.clone(),
                 },
             )?;
-            let trial_id = ledger.ensure_trial(model_id, condition_id, trial.sample_index, &hash)?;
+            let trial_id =
+                ledger.ensure_trial(model_id, condition_id, trial.sample_index, &hash)?;
             let (raw_request, raw_response) = trial.raw_bodies.clone().unwrap_or_default();
             let response = ChatResponse {
                 model: trial.model.clone(),
@@ -460,9 +466,10 @@ impl Ledger {
                 )?;
             }
             if trial.latency_ms.is_none() {
-                ledger
-                    .conn
-                    .execute("UPDATE trials SET latency_ms = NULL WHERE id = ?1", [trial_id])?;
+                ledger.conn.execute(
+                    "UPDATE trials SET latency_ms = NULL WHERE id = ?1",
+                    [trial_id],
+                )?;
             }
             Ok(trial_id)
         })

@@ -45,7 +45,11 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                 Label::from_name(name).with_context(|| {
                     format!(
                         "--labels: unknown label `{name}`; labels: {}",
-                        Label::ALL.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+                        Label::ALL
+                            .iter()
+                            .map(|l| l.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })
             })
@@ -59,7 +63,11 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         .and_then(|g| g.as_str())
         .map(str::to_string);
     drop(ledger);
-    let grader_name = if args.no_grader { None } else { args.grader.clone().or(stored) };
+    let grader_name = if args.no_grader {
+        None
+    } else {
+        args.grader.clone().or(stored)
+    };
     let grader = match &grader_name {
         Some(name) => {
             let config = insider_model::ModelConfig::default();
@@ -76,7 +84,9 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         labels,
         ..ClassifyOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let outcome = runtime.block_on(insider_run::reclassify::reclassify(
         &args.run_dir,
         options,

@@ -45,7 +45,12 @@ pub struct RunArgs {
     #[arg(long = "condition", value_name = "ID")]
     pub conditions: Vec<String>,
     /// Samples per model × condition.
-    #[arg(long, visible_alias = "epochs", value_name = "N", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        visible_alias = "epochs",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub samples: Option<i64>,
     /// Concurrent requests per model.
     #[arg(long, value_name = "N")]
@@ -213,22 +218,29 @@ fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
         return Ok((experiment, dir.clone()));
     }
     let file: Option<ExperimentFile> = args.config.as_deref().map(config::load_file).transpose()?;
-    let experiment = config::resolve(
-        args.config.as_deref().zip(file.as_ref()),
-        &overrides,
-    )?;
+    let experiment = config::resolve(args.config.as_deref().zip(file.as_ref()), &overrides)?;
     let run_dir = config::run_dir(file.as_ref(), &overrides, &experiment.name);
     if Ledger::exists(&run_dir) {
         // Re-running into the same directory continues it, but only with the same plan.
         let stored: ResolvedExperiment =
             serde_json::from_value(Ledger::open(&run_dir)?.run_info()?.config)
                 .context("run config in ledger")?;
-        if stored.models.iter().map(|m| &m.name).ne(experiment.models.iter().map(|m| &m.name))
+        if stored
+            .models
+            .iter()
+            .map(|m| &m.name)
+            .ne(experiment.models.iter().map(|m| &m.name))
             || stored.conditions != experiment.conditions
             || stored.samples != experiment.samples
+            || stored
+                .models
+                .iter()
+                .zip(&experiment.models)
+                .any(|(a, b)| a.config.generation != b.config.generation)
+            || stored.seed != experiment.seed
         {
             anyhow::bail!(
-                "{} holds a run with a different plan (models, conditions or samples); \
+                "{} holds a run with a different plan (models, conditions, samples, generation settings or seed); \
                  choose another --out, or continue it with `insider run --resume {}`",
                 run_dir.display(),
                 run_dir.display()

@@ -36,7 +36,10 @@ fn list(dir: PathBuf) -> anyhow::Result<ExitCode> {
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            println!("no runs in {} (start one with `insider run`)", dir.display());
+            println!(
+                "no runs in {} (start one with `insider run`)",
+                dir.display()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         Err(error) => return Err(anyhow::anyhow!("reading {}: {error}", dir.display())),
