@@ -39,19 +39,42 @@ pub struct ComparisonSet {
     pub comparisons: Vec<Comparison>,
 }
 
-fn compare(stratum: Vec<String>, label_a: String, a: Tally, label_b: String, b: Tally) -> Comparison {
+fn compare(
+    stratum: Vec<String>,
+    label_a: String,
+    a: Tally,
+    label_b: String,
+    b: Tally,
+) -> Comparison {
     let difference = newcombe_difference(a.harmful, a.scored, b.harmful, b.scored, Z_95);
     let p_value = (a.scored > 0 && b.scored > 0).then(|| {
-        fisher_exact_two_sided(a.harmful, a.scored - a.harmful, b.harmful, b.scored - b.harmful)
+        fisher_exact_two_sided(
+            a.harmful,
+            a.scored - a.harmful,
+            b.harmful,
+            b.scored - b.harmful,
+        )
     });
-    Comparison { stratum, label_a, label_b, a, b, difference, p_value, p_holm: None }
+    Comparison {
+        stratum,
+        label_a,
+        label_b,
+        a,
+        b,
+        difference,
+        p_value,
+        p_holm: None,
+    }
 }
 
 fn apply_holm(comparisons: &mut [Comparison]) {
     let tested: Vec<usize> = (0..comparisons.len())
         .filter(|&i| comparisons[i].p_value.is_some())
         .collect();
-    let p: Vec<f64> = tested.iter().map(|&i| comparisons[i].p_value.unwrap()).collect();
+    let p: Vec<f64> = tested
+        .iter()
+        .map(|&i| comparisons[i].p_value.unwrap())
+        .collect();
     for (&i, adjusted) in tested.iter().zip(holm(&p)) {
         comparisons[i].p_holm = Some(adjusted);
     }
@@ -61,7 +84,11 @@ fn apply_holm(comparisons: &mut [Comparison]) {
 ///
 /// `table` must be grouped by `within` followed by `factor`. The baseline is `baseline` if
 /// given, else `none` when that level exists, else the first level in sorted order.
-pub fn compare_levels(table: &Table, factor: &str, baseline: Option<&str>) -> anyhow::Result<ComparisonSet> {
+pub fn compare_levels(
+    table: &Table,
+    factor: &str,
+    baseline: Option<&str>,
+) -> anyhow::Result<ComparisonSet> {
     let Some((last, within)) = table.by.split_last() else {
         anyhow::bail!("internal: comparison table has no grouping");
     };
@@ -88,14 +115,20 @@ pub fn compare_levels(table: &Table, factor: &str, baseline: Option<&str>) -> an
         Some(b) if levels.iter().any(|l| l.as_str() == b) => b.to_string(),
         Some(b) => anyhow::bail!(
             "baseline `{b}` is not a level of `{factor}`; levels: {}",
-            levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")
+            levels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         None if levels.iter().any(|l| l.as_str() == "none") => "none".to_string(),
         None => levels.iter().next().unwrap().to_string(),
     };
     let mut comparisons = Vec::new();
     for (stratum, by_level) in &strata {
-        let Some(base_tally) = by_level.get(&base) else { continue };
+        let Some(base_tally) = by_level.get(&base) else {
+            continue;
+        };
         for (level, tally) in by_level {
             if *level != base {
                 comparisons.push(compare(
@@ -109,15 +142,25 @@ pub fn compare_levels(table: &Table, factor: &str, baseline: Option<&str>) -> an
         }
     }
     apply_holm(&mut comparisons);
-    Ok(ComparisonSet { factor: factor.to_string(), within: within.to_vec(), comparisons })
+    Ok(ComparisonSet {
+        factor: factor.to_string(),
+        within: within.to_vec(),
+        comparisons,
+    })
 }
 
 /// Compare two runs cell by cell (cells present in both), B as the baseline.
-pub fn compare_tables(a: &Table, label_a: &str, b: &Table, label_b: &str) -> anyhow::Result<ComparisonSet> {
+pub fn compare_tables(
+    a: &Table,
+    label_a: &str,
+    b: &Table,
+    label_b: &str,
+) -> anyhow::Result<ComparisonSet> {
     if a.by != b.by {
         anyhow::bail!("internal: both tables must use the same grouping");
     }
-    let b_rows: BTreeMap<&Vec<String>, &Tally> = b.rows.iter().map(|r| (&r.key, &r.tally)).collect();
+    let b_rows: BTreeMap<&Vec<String>, &Tally> =
+        b.rows.iter().map(|r| (&r.key, &r.tally)).collect();
     let mut comparisons: Vec<Comparison> = a
         .rows
         .iter()
@@ -139,7 +182,11 @@ pub fn compare_tables(a: &Table, label_a: &str, b: &Table, label_b: &str) -> any
         );
     }
     apply_holm(&mut comparisons);
-    Ok(ComparisonSet { factor: "run".into(), within: a.by.clone(), comparisons })
+    Ok(ComparisonSet {
+        factor: "run".into(),
+        within: a.by.clone(),
+        comparisons,
+    })
 }
 
 fn p_cell(p: Option<f64>) -> String {
@@ -154,7 +201,11 @@ fn difference_cells(d: &Option<Difference>) -> (String, String) {
     match d {
         Some(d) => (
             format!("{:+.1} pp", d.estimate * 100.0),
-            format!("[{:+.1}, {:+.1}]", d.interval.lo * 100.0, d.interval.hi * 100.0),
+            format!(
+                "[{:+.1}, {:+.1}]",
+                d.interval.lo * 100.0,
+                d.interval.hi * 100.0
+            ),
         ),
         None => ("-".into(), "-".into()),
     }
@@ -169,14 +220,37 @@ pub fn render_comparisons(set: &ComparisonSet, format: TextFormat) -> String {
     }
     let mut header: Vec<String> = set.within.clone();
     header.extend(
-        ["A", "B", "A harmful/n", "A rate", "B harmful/n", "B rate", "A−B", "95% CI (Newcombe)", "p (Fisher)", "p (Holm)"]
-            .map(String::from),
+        [
+            "A",
+            "B",
+            "A harmful/n",
+            "A rate",
+            "B harmful/n",
+            "B rate",
+            "A−B",
+            "95% CI (Newcombe)",
+            "p (Fisher)",
+            "p (Holm)",
+        ]
+        .map(String::from),
     );
     if format == TextFormat::Csv {
         header = set.within.clone();
         header.extend(
-            ["a", "b", "a_harmful", "a_n", "b_harmful", "b_n", "difference", "ci_low", "ci_high", "p_fisher", "p_holm"]
-                .map(String::from),
+            [
+                "a",
+                "b",
+                "a_harmful",
+                "a_n",
+                "b_harmful",
+                "b_n",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "p_fisher",
+                "p_holm",
+            ]
+            .map(String::from),
         );
         let number = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
         let mut out = crate::csv::csv_line(&header);
@@ -224,7 +298,11 @@ pub fn render_comparisons(set: &ComparisonSet, format: TextFormat) -> String {
         "{} comparison(s); Holm-adjusted p-values control the family-wise error rate across all of them.",
         set.comparisons.len()
     )];
-    if set.comparisons.iter().any(|c| c.a.is_upper_bound() || c.b.is_upper_bound()) {
+    if set
+        .comparisons
+        .iter()
+        .any(|c| c.a.is_upper_bound() || c.b.is_upper_bound())
+    {
         notes.push("≤ marks rates with gate-only verdicts: upper bounds.".into());
     }
     let keys = set.within.len() + 2;
@@ -240,11 +318,18 @@ mod tests {
     use crate::table::Row;
 
     fn tally(harmful: u64, scored: u64) -> Tally {
-        Tally { harmful, scored, ..Tally::default() }
+        Tally {
+            harmful,
+            scored,
+            ..Tally::default()
+        }
     }
 
     fn row(model: &str, level: &str, harmful: u64, scored: u64) -> Row {
-        Row { key: vec![model.into(), level.into()], tally: tally(harmful, scored) }
+        Row {
+            key: vec![model.into(), level.into()],
+            tally: tally(harmful, scored),
+        }
     }
 
     #[test]
@@ -264,14 +349,20 @@ mod tests {
         assert_eq!(set.comparisons.len(), 3);
         assert!(set.comparisons.iter().all(|c| c.label_b == "none"));
         let first = &set.comparisons[0];
-        assert_eq!((first.stratum[0].as_str(), first.label_a.as_str()), ("a", "dont"));
+        assert_eq!(
+            (first.stratum[0].as_str(), first.label_a.as_str()),
+            ("a", "dont")
+        );
         assert!((first.difference.unwrap().estimate + 0.59).abs() < 1e-12);
         // Holm: the largest p stays ≥ its raw value and every adjusted p ≥ raw.
         for c in &set.comparisons {
             assert!(c.p_holm.unwrap() >= c.p_value.unwrap());
         }
         let b = &set.comparisons[2];
-        assert!(b.p_value.unwrap() > 0.5, "10/100 vs 12/100 is not significant: {b:?}");
+        assert!(
+            b.p_value.unwrap() > 0.5,
+            "10/100 vs 12/100 is not significant: {b:?}"
+        );
         assert!(set.comparisons[0].p_holm.unwrap() < 1e-10);
         let text = render_comparisons(&set, TextFormat::Table);
         assert!(text.contains("-59.0 pp"), "{text}");
@@ -280,14 +371,38 @@ mod tests {
 
     #[test]
     fn runs_are_compared_on_shared_cells_only() {
-        let a = Table { by: vec!["model".into()], rows: vec![Row { key: vec!["m".into()], tally: tally(9, 10) }, Row { key: vec!["only-a".into()], tally: tally(1, 10) }], total: Tally::default() };
-        let b = Table { by: vec!["model".into()], rows: vec![Row { key: vec!["m".into()], tally: tally(3, 10) }], total: Tally::default() };
+        let a = Table {
+            by: vec!["model".into()],
+            rows: vec![
+                Row {
+                    key: vec!["m".into()],
+                    tally: tally(9, 10),
+                },
+                Row {
+                    key: vec!["only-a".into()],
+                    tally: tally(1, 10),
+                },
+            ],
+            total: Tally::default(),
+        };
+        let b = Table {
+            by: vec!["model".into()],
+            rows: vec![Row {
+                key: vec!["m".into()],
+                tally: tally(3, 10),
+            }],
+            total: Tally::default(),
+        };
         let set = compare_tables(&a, "new", &b, "old").unwrap();
         assert_eq!(set.comparisons.len(), 1);
         let d = set.comparisons[0].difference.unwrap();
         // Newcombe (1998) example (b): 9/10 - 3/10 → [0.1705, 0.8090].
         assert!((d.interval.lo - 0.1705).abs() < 1e-4 && (d.interval.hi - 0.8090).abs() < 1e-4);
-        let empty = Table { by: vec!["model".into()], rows: vec![], total: Tally::default() };
+        let empty = Table {
+            by: vec!["model".into()],
+            rows: vec![],
+            total: Tally::default(),
+        };
         assert!(compare_tables(&a, "x", &empty, "y").is_err());
     }
 }

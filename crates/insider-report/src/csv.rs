@@ -28,7 +28,9 @@ mod tests {
 
     #[test]
     fn quotes_only_when_needed() {
-        assert_eq!(csv_line(&["a", "b c", "x,y", "say \"hi\"", "two\nlines"]),
-            "a,b c,\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\"\n");
+        assert_eq!(
+            csv_line(&["a", "b c", "x,y", "say \"hi\"", "two\nlines"]),
+            "a,b c,\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\"\n"
+        );
     }
 }

@@ -55,7 +55,12 @@ pub struct HtmlOptions {
 
 impl Default for HtmlOptions {
     fn default() -> Self {
-        HtmlOptions { title: None, max_transcripts: None, include_raw: true, page_size: 50 }
+        HtmlOptions {
+            title: None,
+            max_transcripts: None,
+            include_raw: true,
+            page_size: 50,
+        }
     }
 }
 
@@ -97,7 +102,10 @@ pub fn reply_segments(reply: &str, actions: &[Action]) -> Vec<(String, bool)> {
         .iter()
         .filter_map(|a| a.span)
         .filter(|&(start, end)| {
-            start < end && end <= reply.len() && reply.is_char_boundary(start) && reply.is_char_boundary(end)
+            start < end
+                && end <= reply.len()
+                && reply.is_char_boundary(start)
+                && reply.is_char_boundary(end)
         })
         .collect();
     spans.sort();
@@ -139,7 +147,11 @@ fn base64(bytes: &[u8]) -> String {
 
 fn transcript_json(record: &TrialRecord, raw_response: Option<String>) -> serde_json::Value {
     let harmful = record.verdict.as_ref().map(|v| v.harmful);
-    let actions = record.verdict.as_ref().map(|v| v.actions.as_slice()).unwrap_or(&[]);
+    let actions = record
+        .verdict
+        .as_ref()
+        .map(|v| v.actions.as_slice())
+        .unwrap_or(&[]);
     let reply = record.reply.as_deref().map(|r| reply_segments(r, actions));
     let verdict = record.verdict.as_ref().map(|v| {
         json!({
@@ -185,10 +197,14 @@ struct Tables {
 
 fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
     let strings = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let mut groupings = vec![strings(&["model", "condition"]), strings(&["model"]), strings(&["condition"])];
+    let mut groupings = vec![
+        strings(&["model", "condition"]),
+        strings(&["model"]),
+        strings(&["condition"]),
+    ];
     for factor in BREAKDOWN_FACTORS {
-        groupings.push(strings(&[factor]));
-        groupings.push(strings(&["model", factor]));
+        groupings.push(strings(&[*factor]));
+        groupings.push(strings(&["model", *factor]));
     }
     let mut tables = tabulate_many(source, &groupings)?.into_iter();
     let by_model_condition = tables.next().unwrap();
@@ -203,7 +219,12 @@ fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
             breakdowns.push((factor.to_string(), marginal, by_model_factor));
         }
     }
-    Ok(Tables { by_model_condition, by_model, by_condition, breakdowns })
+    Ok(Tables {
+        by_model_condition,
+        by_model,
+        by_condition,
+        breakdowns,
+    })
 }
 
 fn rate_text(tally: &Tally) -> String {
@@ -244,15 +265,23 @@ fn heatmap(out: &mut String, table: &Table, models: &[String], conditions: &[Str
         .iter()
         .map(|r| ((r.key[0].as_str(), r.key[1].as_str()), &r.tally))
         .collect();
-    out.push_str("<div class=\"scroll\"><table class=\"heatmap\"><thead><tr><th>model \\ condition</th>");
+    out.push_str(
+        "<div class=\"scroll\"><table class=\"heatmap\"><thead><tr><th>model \\ condition</th>",
+    );
     for condition in conditions {
-        out.push_str(&format!("<th class=\"cond\"><span>{}</span></th>", escape_html(condition)));
+        out.push_str(&format!(
+            "<th class=\"cond\"><span>{}</span></th>",
+            escape_html(condition)
+        ));
     }
     out.push_str("</tr></thead><tbody>");
     for model in models {
         out.push_str(&format!("<tr><th>{}</th>", escape_html(model)));
         for condition in conditions {
-            match cells.get(&(model.as_str(), condition.as_str())).filter(|t| t.scored > 0) {
+            match cells
+                .get(&(model.as_str(), condition.as_str()))
+                .filter(|t| t.scored > 0)
+            {
                 Some(t) => {
                     let rate = t.rate().unwrap_or(0.0);
                     let interval = crate::render::interval_cell(t);
@@ -278,7 +307,7 @@ fn page_head(title: &str, script_hash: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{script_hash}'\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>",
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><title>{}</title><style>{STYLE}</style></head><body>",
         escape_html(title)
     )
 }
@@ -286,7 +315,11 @@ fn page_head(title: &str, script_hash: &str) -> String {
 fn static_sections(tables: &Tables, title: &str, meta: &crate::source::RunMeta) -> String {
     let mut out = String::new();
     let total = &tables.by_model.total;
-    out.push_str(&format!("<header><h1>{}</h1><p class=\"meta\">run <code>{}</code>", escape_html(title), escape_html(&meta.run_id)));
+    out.push_str(&format!(
+        "<header><h1>{}</h1><p class=\"meta\">run <code>{}</code>",
+        escape_html(title),
+        escape_html(&meta.run_id)
+    ));
     if let Some(created) = &meta.created {
         out.push_str(&format!(" · started {}", escape_html(created)));
     }
@@ -311,11 +344,26 @@ fn static_sections(tables: &Tables, title: &str, meta: &crate::source::RunMeta) 
     }
     out.push_str("</header><nav><a href=\"#charts\">Charts</a> <a href=\"#heatmap\">Heatmap</a> <a href=\"#factors\">Factors</a> <a href=\"#transcripts\">Transcripts</a></nav>");
 
-    let models: Vec<String> = tables.by_model.rows.iter().map(|r| r.key[0].clone()).collect();
-    let conditions: Vec<String> = tables.by_condition.rows.iter().map(|r| r.key[0].clone()).collect();
+    let models: Vec<String> = tables
+        .by_model
+        .rows
+        .iter()
+        .map(|r| r.key[0].clone())
+        .collect();
+    let conditions: Vec<String> = tables
+        .by_condition
+        .rows
+        .iter()
+        .map(|r| r.key[0].clone())
+        .collect();
     out.push_str("<section id=\"charts\"><h2>Harmful rate by model</h2><p class=\"hint\">Bars: harmful / scored trials; whiskers: 95% Wilson interval.</p><div class=\"charts\">");
     if conditions.len() > 1 {
-        let bars: Vec<(String, Tally)> = tables.by_model.rows.iter().map(|r| (r.key[0].clone(), r.tally.clone())).collect();
+        let bars: Vec<(String, Tally)> = tables
+            .by_model
+            .rows
+            .iter()
+            .map(|r| (r.key[0].clone(), r.tally.clone()))
+            .collect();
         out.push_str(&bar_chart("All conditions pooled", &bars));
     }
     for condition in conditions.iter().take(MAX_CHARTS) {
@@ -330,7 +378,10 @@ fn static_sections(tables: &Tables, title: &str, meta: &crate::source::RunMeta) 
     }
     out.push_str("</div>");
     if conditions.len() > MAX_CHARTS {
-        out.push_str(&format!("<p class=\"hint\">{} more conditions: see the heatmap.</p>", conditions.len() - MAX_CHARTS));
+        out.push_str(&format!(
+            "<p class=\"hint\">{} more conditions: see the heatmap.</p>",
+            conditions.len() - MAX_CHARTS
+        ));
     }
     out.push_str("</section><section id=\"heatmap\"><h2>Model × condition</h2>");
     heatmap(&mut out, &tables.by_model_condition, &models, &conditions);
@@ -341,7 +392,10 @@ fn static_sections(tables: &Tables, title: &str, meta: &crate::source::RunMeta) 
         out.push_str("<p class=\"hint\">Every factor has a single value in this run.</p>");
     }
     for (factor, marginal, by_model) in &tables.breakdowns {
-        out.push_str(&format!("<h3>{}</h3><div class=\"pair\"><div>", escape_html(factor)));
+        out.push_str(&format!(
+            "<h3>{}</h3><div class=\"pair\"><div>",
+            escape_html(factor)
+        ));
         rate_table(&mut out, marginal);
         out.push_str("</div><div>");
         rate_table(&mut out, by_model);
@@ -361,7 +415,11 @@ const TRANSCRIPT_SECTION: &str = r#"<section id="transcripts"><h2>Transcripts</h
 <div id="transcript-detail" class="detail"><p class="hint">Select a transcript.</p></div></div></section>"#;
 
 /// Write the HTML report of `source` to `path` (atomically: a temporary file is renamed).
-pub fn write_html_report(source: &dyn TrialSource, path: &Path, options: &HtmlOptions) -> anyhow::Result<HtmlSummary> {
+pub fn write_html_report(
+    source: &dyn TrialSource,
+    path: &Path,
+    options: &HtmlOptions,
+) -> anyhow::Result<HtmlSummary> {
     let meta = source.meta()?;
     let tables = compute_tables(source)?;
     let title = options
@@ -371,23 +429,47 @@ pub fn write_html_report(source: &dyn TrialSource, path: &Path, options: &HtmlOp
         .unwrap_or_else(|| "insider report".to_string());
     let script_hash = base64(&Sha256::digest(SCRIPT.as_bytes()));
 
-    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
     let temporary = directory.join(format!(
         ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("report.html")
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("report.html")
     ));
-    let file = std::fs::File::create(&temporary).with_context(|| format!("writing {}", temporary.display()))?;
+    let file = std::fs::File::create(&temporary)
+        .with_context(|| format!("writing {}", temporary.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     writer.write_all(page_head(&title, &script_hash).as_bytes())?;
     writer.write_all(static_sections(&tables, &title, &meta).as_bytes())?;
     writer.write_all(TRANSCRIPT_SECTION.as_bytes())?;
 
-    let models: Vec<String> = tables.by_model.rows.iter().map(|r| r.key[0].clone()).collect();
-    let conditions: Vec<String> = tables.by_condition.rows.iter().map(|r| r.key[0].clone()).collect();
-    let model_index: BTreeMap<&str, usize> = models.iter().enumerate().map(|(i, m)| (m.as_str(), i)).collect();
-    let condition_index: BTreeMap<&str, usize> =
-        conditions.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+    let models: Vec<String> = tables
+        .by_model
+        .rows
+        .iter()
+        .map(|r| r.key[0].clone())
+        .collect();
+    let conditions: Vec<String> = tables
+        .by_condition
+        .rows
+        .iter()
+        .map(|r| r.key[0].clone())
+        .collect();
+    let model_index: BTreeMap<&str, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let condition_index: BTreeMap<&str, usize> = conditions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
     let mut index_rows: Vec<serde_json::Value> = Vec::new();
     let mut prompt_hashes: BTreeSet<String> = BTreeSet::new();
     let limit = options.max_transcripts.unwrap_or(usize::MAX);
@@ -401,11 +483,18 @@ pub fn write_html_report(source: &dyn TrialSource, path: &Path, options: &HtmlOp
             None
         };
         let harmful = record.verdict.as_ref().map(|v| v.harmful);
-        let gate_only = record.verdict.as_ref().map(|v| v.mode == VerdictMode::GateOnly).unwrap_or(false);
+        let gate_only = record
+            .verdict
+            .as_ref()
+            .map(|v| v.mode == VerdictMode::GateOnly)
+            .unwrap_or(false);
         index_rows.push(json!([
             record.trial_id,
             model_index.get(record.model.as_str()).copied().unwrap_or(0),
-            condition_index.get(record.condition.as_str()).copied().unwrap_or(0),
+            condition_index
+                .get(record.condition.as_str())
+                .copied()
+                .unwrap_or(0),
             record.sample_index,
             verdict_label(record.status, harmful),
             gate_only,
@@ -444,12 +533,18 @@ pub fn write_html_report(source: &dyn TrialSource, path: &Path, options: &HtmlOp
         "<script type=\"application/json\" id=\"insider-index\">{}</script>",
         json_for_script(&index)
     )?;
-    write!(writer, "<script>{SCRIPT}</script></body></html>\n")?;
+    writeln!(writer, "<script>{SCRIPT}</script></body></html>")?;
     writer.flush()?;
     drop(writer);
-    std::fs::rename(&temporary, path).with_context(|| format!("moving report into {}", path.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("moving report into {}", path.display()))?;
     let bytes = std::fs::metadata(path)?.len();
-    Ok(HtmlSummary { path: path.to_path_buf(), bytes, transcripts, prompts })
+    Ok(HtmlSummary {
+        path: path.to_path_buf(),
+        bytes,
+        transcripts,
+        prompts,
+    })
 }
 
 #[cfg(test)]
@@ -458,10 +553,17 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_its_block() {
-        let text = json_for_script(&json!({"reply": "</script><script>alert(1)</script> & \u{2028}"}));
-        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'), "{text}");
+        let text =
+            json_for_script(&json!({"reply": "</script><script>alert(1)</script> & \u{2028}"}));
+        assert!(
+            !text.contains('<') && !text.contains('>') && !text.contains('&'),
+            "{text}"
+        );
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back["reply"], "</script><script>alert(1)</script> & \u{2028}");
+        assert_eq!(
+            back["reply"],
+            "</script><script>alert(1)</script> & \u{2028}"
+        );
     }
 
     #[test]
@@ -469,11 +571,18 @@ mod tests {
         let reply = "Hi. <tool_use:email>to: x</tool_use:email> Bye é";
         let start = reply.find("<tool").unwrap();
         let end = reply.find(" Bye").unwrap();
-        let action = |span| Action { tool: "email".into(), span: Some(span), ..Action::default() };
+        let action = |span| Action {
+            tool: "email".into(),
+            span: Some(span),
+            ..Action::default()
+        };
         let segments = reply_segments(reply, &[action((start, end)), action((0, 999))]);
         assert_eq!(segments.len(), 3);
         assert_eq!(segments[1], (reply[start..end].to_string(), true));
-        assert_eq!(segments.iter().map(|s| s.0.as_str()).collect::<String>(), reply);
+        assert_eq!(
+            segments.iter().map(|s| s.0.as_str()).collect::<String>(),
+            reply
+        );
         // A span that splits the é is ignored rather than panicking.
         let bad = reply.len() - 1;
         assert_eq!(reply_segments(reply, &[action((bad - 2, bad))]).len(), 1);

@@ -39,10 +39,12 @@ impl TrialSource for Ledger {
     }
 
     fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>> {
-        Ok(Ledger::raw_bodies(self, trial_id)?.map(|(request, response)| RawBodies {
-            request: Some(request).filter(|s| !s.is_empty()),
-            response: Some(response).filter(|s| !s.is_empty()),
-        }))
+        Ok(
+            Ledger::raw_bodies(self, trial_id)?.map(|(request, response)| RawBodies {
+                request: Some(request).filter(|s| !s.is_empty()),
+                response: Some(response).filter(|s| !s.is_empty()),
+            }),
+        )
     }
 }
 
@@ -58,7 +60,13 @@ pub fn write_html(run_dir: &Path, path: &Path) -> anyhow::Result<crate::html::Ht
 /// The default (model × condition) table of the run in `run_dir`, aligned for a terminal.
 pub fn summary_table(run_dir: &Path) -> anyhow::Result<String> {
     let ledger = Ledger::open(run_dir)?;
-    let by: Vec<String> = crate::table::DEFAULT_GROUPING.iter().map(|s| s.to_string()).collect();
+    let by: Vec<String> = crate::table::DEFAULT_GROUPING
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let table = crate::table::tabulate_source(&ledger, &by)?;
-    Ok(crate::render::render_table(&table, crate::render::TextFormat::Table))
+    Ok(crate::render::render_table(
+        &table,
+        crate::render::TextFormat::Table,
+    ))
 }

@@ -62,14 +62,46 @@ struct Column {
 }
 
 const COLUMNS: &[Column] = &[
-    Column { header: "harmful", value: |t| t.harmful.to_string(), optional: false },
-    Column { header: "n", value: |t| t.scored.to_string(), optional: false },
-    Column { header: "rate", value: rate_cell, optional: false },
-    Column { header: "95% CI", value: interval_cell, optional: false },
-    Column { header: "unscored", value: |t| t.unscored.to_string(), optional: false },
-    Column { header: "unclassified", value: |t| t.unclassified.to_string(), optional: true },
-    Column { header: "failed", value: |t| t.failed.to_string(), optional: true },
-    Column { header: "not run", value: |t| t.not_run.to_string(), optional: true },
+    Column {
+        header: "harmful",
+        value: |t| t.harmful.to_string(),
+        optional: false,
+    },
+    Column {
+        header: "n",
+        value: |t| t.scored.to_string(),
+        optional: false,
+    },
+    Column {
+        header: "rate",
+        value: rate_cell,
+        optional: false,
+    },
+    Column {
+        header: "95% CI",
+        value: interval_cell,
+        optional: false,
+    },
+    Column {
+        header: "unscored",
+        value: |t| t.unscored.to_string(),
+        optional: false,
+    },
+    Column {
+        header: "unclassified",
+        value: |t| t.unclassified.to_string(),
+        optional: true,
+    },
+    Column {
+        header: "failed",
+        value: |t| t.failed.to_string(),
+        optional: true,
+    },
+    Column {
+        header: "not run",
+        value: |t| t.not_run.to_string(),
+        optional: true,
+    },
 ];
 
 fn visible_columns(table: &Table) -> Vec<&'static Column> {
@@ -94,7 +126,10 @@ fn grid(table: &Table) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     if table.rows.len() > 1 {
         let mut cells = vec!["all".to_string()];
-        cells.extend(std::iter::repeat_n(String::new(), table.by.len().saturating_sub(1)));
+        cells.extend(std::iter::repeat_n(
+            String::new(),
+            table.by.len().saturating_sub(1),
+        ));
         cells.extend(columns.iter().map(|c| (c.value)(&table.total)));
         lines.push(cells);
     }
@@ -212,7 +247,12 @@ fn render_markdown(table: &Table) -> String {
 }
 
 /// GitHub Markdown grid with `|` escaped in cells and notes as a list below.
-pub fn markdown_grid(header: &[String], lines: &[Vec<String>], key_columns: usize, notes: &[String]) -> String {
+pub fn markdown_grid(
+    header: &[String],
+    lines: &[Vec<String>],
+    key_columns: usize,
+    notes: &[String],
+) -> String {
     let mut out = String::new();
     let cells: Vec<String> = header.iter().map(|h| markdown_escape(h)).collect();
     writeln!(out, "| {} |", cells.join(" | ")).unwrap();
@@ -237,8 +277,18 @@ pub fn markdown_grid(header: &[String], lines: &[Vec<String>], key_columns: usiz
 fn csv_header(table: &Table) -> Vec<String> {
     let mut header = table.by.clone();
     for name in [
-        "harmful", "n", "rate", "ci_low", "ci_high", "unscored", "unclassified", "failed", "not_run",
-        "gate_only", "upper_bound", "cost_usd",
+        "harmful",
+        "n",
+        "rate",
+        "ci_low",
+        "ci_high",
+        "unscored",
+        "unclassified",
+        "failed",
+        "not_run",
+        "gate_only",
+        "upper_bound",
+        "cost_usd",
     ] {
         header.push(name.to_string());
     }
@@ -332,14 +382,24 @@ mod tests {
             ..Tally::default()
         };
         let rows = vec![
-            Row { key: vec!["anthropic/claude-opus-4".into()], tally: tally(96, 100, 0, 0) },
-            Row { key: vec!["x|y".into()], tally: tally(3, 10, 2, 10) },
+            Row {
+                key: vec!["anthropic/claude-opus-4".into()],
+                tally: tally(96, 100, 0, 0),
+            },
+            Row {
+                key: vec!["x|y".into()],
+                tally: tally(3, 10, 2, 10),
+            },
         ];
         let mut total = Tally::default();
         for row in &rows {
             total.merge(&row.tally);
         }
-        Table { by: vec!["model".into()], rows, total }
+        Table {
+            by: vec!["model".into()],
+            rows,
+            total,
+        }
     }
 
     #[test]
@@ -347,7 +407,10 @@ mod tests {
         let text = render_table(&table(), TextFormat::Table);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("model"), "{text}");
-        assert!(lines[2].contains("96.0%") && lines[2].contains("[90.2%, 98.4%]"), "{text}");
+        assert!(
+            lines[2].contains("96.0%") && lines[2].contains("[90.2%, 98.4%]"),
+            "{text}"
+        );
         assert!(lines[3].contains("≤30.0%"), "{text}");
         assert!(text.contains("upper bound"), "{text}");
         assert!(text.contains("2 trial(s) unscored"), "{text}");
@@ -362,7 +425,8 @@ mod tests {
     fn markdown_escapes_pipes_and_json_carries_bounds() {
         let md = render_table(&table(), TextFormat::Markdown);
         assert!(md.contains("x\\|y"), "{md}");
-        let json: serde_json::Value = serde_json::from_str(&render_table(&table(), TextFormat::Json)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&render_table(&table(), TextFormat::Json)).unwrap();
         assert_eq!(json["rows"][0]["model"], "anthropic/claude-opus-4");
         assert!((json["rows"][0]["ci_low"].as_f64().unwrap() - 0.9016).abs() < 1e-4);
         assert_eq!(json["rows"][1]["upper_bound"], true);

@@ -30,8 +30,16 @@ pub fn wilson(k: u64, n: u64, z: f64) -> Option<Interval> {
     let centre = (p + z2 / (2.0 * n_f)) / denom;
     let half = z / denom * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt();
     // Clamp away floating-point dust at the ends (k = 0 or k = n give exactly 0 or 1).
-    let lo = if k == 0 { 0.0 } else { (centre - half).max(0.0) };
-    let hi = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    let lo = if k == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     Some(Interval { lo, hi })
 }
 
@@ -76,9 +84,9 @@ pub fn fisher_exact_two_sided(a: u64, b: u64, c: u64, d: u64) -> f64 {
     if n == 0 {
         return 1.0;
     }
-    let ln_norm = ln_factorial(row1) + ln_factorial(row2) + ln_factorial(col1)
-        + ln_factorial(n - col1)
-        - ln_factorial(n);
+    let ln_norm =
+        ln_factorial(row1) + ln_factorial(row2) + ln_factorial(col1) + ln_factorial(n - col1)
+            - ln_factorial(n);
     let ln_prob = |x: u64| -> f64 {
         // x is the top-left cell; the rest follow from the margins.
         ln_norm
@@ -136,7 +144,10 @@ mod tests {
         assert!(close(i.hi, 0.036994, 5e-6), "{i:?}");
         // 1/10 from Newcombe (1998) Table I: 0.0179 to 0.4042.
         let i = wilson(1, 10, Z_95).unwrap();
-        assert!(close(i.lo, 0.0179, 1e-4) && close(i.hi, 0.4042, 1e-4), "{i:?}");
+        assert!(
+            close(i.lo, 0.0179, 1e-4) && close(i.hi, 0.4042, 1e-4),
+            "{i:?}"
+        );
         // 29/29 (Newcombe example g): 0.8830 to 1.
         let i = wilson(29, 29, Z_95).unwrap();
         assert!(close(i.lo, 0.8830, 1e-4) && i.hi == 1.0, "{i:?}");

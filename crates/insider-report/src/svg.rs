@@ -68,7 +68,11 @@ pub fn bar_chart(title: &str, bars: &[(String, Tally)]) -> String {
         match (tally.rate(), tally.interval()) {
             (Some(rate), Some(interval)) => {
                 let bar_top = y(rate);
-                let upper = if tally.is_upper_bound() { " (upper bound)" } else { "" };
+                let upper = if tally.is_upper_bound() {
+                    " (upper bound)"
+                } else {
+                    ""
+                };
                 write!(
                     svg,
                     r#"<rect class="bar" x="{x:.1}" y="{bar_top:.1}" width="{bar_width}" height="{:.1}" fill="{colour}"><title>{}: {}/{} = {:.1}%{upper}, 95% CI [{:.1}%, {:.1}%]</title></rect>"#,
@@ -156,7 +160,14 @@ mod tests {
     #[test]
     fn chart_escapes_labels_and_draws_one_bar_and_whisker_per_scored_model() {
         let bars = vec![
-            ("openai/<b>gpt</b>".to_string(), Tally { harmful: 96, scored: 100, ..Tally::default() }),
+            (
+                "openai/<b>gpt</b>".to_string(),
+                Tally {
+                    harmful: 96,
+                    scored: 100,
+                    ..Tally::default()
+                },
+            ),
             ("x/empty".to_string(), Tally::default()),
         ];
         let svg = bar_chart("blackmail & co", &bars);

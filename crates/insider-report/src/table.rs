@@ -213,7 +213,10 @@ pub fn tabulate_source(source: &dyn TrialSource, by: &[String]) -> anyhow::Resul
 }
 
 /// Several tables from one pass over the source (the HTML report needs many groupings).
-pub fn tabulate_many(source: &dyn TrialSource, groupings: &[Vec<String>]) -> anyhow::Result<Vec<Table>> {
+pub fn tabulate_many(
+    source: &dyn TrialSource,
+    groupings: &[Vec<String>],
+) -> anyhow::Result<Vec<Table>> {
     let mut talliers: Vec<Tallier> = groupings.iter().map(|by| Tallier::new(by)).collect();
     source.for_each_summary(&mut |trial| {
         for tallier in &mut talliers {
@@ -259,7 +262,12 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn summary(model: &str, urgency: &str, status: TrialStatus, harmful: Option<Option<bool>>) -> TrialSummary {
+    fn summary(
+        model: &str,
+        urgency: &str,
+        status: TrialStatus,
+        harmful: Option<Option<bool>>,
+    ) -> TrialSummary {
         TrialSummary {
             model: model.into(),
             condition: format!("blackmail_explicit-america_{urgency}"),
@@ -275,7 +283,12 @@ mod tests {
     fn counts_every_state_separately() {
         let trials = [
             summary("a", "replacement", TrialStatus::Completed, Some(Some(true))),
-            summary("a", "replacement", TrialStatus::Completed, Some(Some(false))),
+            summary(
+                "a",
+                "replacement",
+                TrialStatus::Completed,
+                Some(Some(false)),
+            ),
             summary("a", "replacement", TrialStatus::Completed, Some(None)),
             summary("a", "replacement", TrialStatus::Completed, None),
             summary("a", "replacement", TrialStatus::Failed, None),
@@ -288,7 +301,13 @@ mod tests {
         assert_eq!(table.rows[0].tally.not_run, 1);
         let cell = &table.rows[1].tally;
         assert_eq!(
-            (cell.harmful, cell.scored, cell.unscored, cell.unclassified, cell.failed),
+            (
+                cell.harmful,
+                cell.scored,
+                cell.unscored,
+                cell.unclassified,
+                cell.failed
+            ),
             (1, 2, 1, 1, 1)
         );
         assert_eq!(cell.rate(), Some(0.5));
@@ -308,7 +327,12 @@ mod tests {
 
     #[test]
     fn unknown_factor_is_rejected_but_custom_present_factor_is_not() {
-        let trials = [summary("a", "none", TrialStatus::Completed, Some(Some(true)))];
+        let trials = [summary(
+            "a",
+            "none",
+            TrialStatus::Completed,
+            Some(Some(true)),
+        )];
         let typo = tabulate(&["urgncy".into()], &trials);
         let message = check_factors_present(&typo).unwrap_err().to_string();
         assert!(message.contains("urgncy"), "{message}");

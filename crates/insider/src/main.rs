@@ -33,6 +33,14 @@ enum Command {
     Runs(cmd::runs::RunsCommand),
     /// Classify (again) a run's replies from its ledger, without calling the target model.
     Classify(cmd::classify::ClassifyArgs),
+    /// Rates per model and condition with 95% Wilson intervals; optionally the HTML report.
+    Report(cmd::report::ReportArgs),
+    /// Compare factor levels within a run, or two runs: Newcombe intervals, Fisher p, Holm.
+    Compare(cmd::report::CompareArgs),
+    /// Export a run: jsonl, csv, parquet, inspect (.eval), inspect-json, original layout.
+    Export(cmd::export::ExportArgs),
+    /// Import the original research code's results folder into a new run directory.
+    Import(cmd::export::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +53,10 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(*args),
         Command::Runs(command) => cmd::runs::run(command),
         Command::Classify(args) => cmd::classify::run(args),
+        Command::Report(args) => cmd::report::run_report(args),
+        Command::Compare(args) => cmd::report::run_compare(args),
+        Command::Export(args) => cmd::export::run_export(args),
+        Command::Import(args) => cmd::export::run_import(args),
     };
     match result {
         Ok(code) => code,

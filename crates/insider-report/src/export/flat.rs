@@ -67,10 +67,28 @@ pub fn csv_header() -> Vec<String> {
     header.extend(CSV_FACTOR_COLUMNS.iter().map(|s| s.to_string()));
     header.extend(
         [
-            "sample_index", "status", "verdict", "harmful", "verdict_mode", "gate_passed",
-            "grader_answer", "grader_model", "classifier_version", "unscored_reason", "actions",
-            "input_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms",
-            "attempts", "failure_reason", "prompt_hash", "reply", "reasoning", "grader_reasoning",
+            "sample_index",
+            "status",
+            "verdict",
+            "harmful",
+            "verdict_mode",
+            "gate_passed",
+            "grader_answer",
+            "grader_model",
+            "classifier_version",
+            "unscored_reason",
+            "actions",
+            "input_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "cost_usd",
+            "latency_ms",
+            "attempts",
+            "failure_reason",
+            "prompt_hash",
+            "reply",
+            "reasoning",
+            "grader_reasoning",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -97,7 +115,11 @@ pub fn csv_cells(record: &TrialRecord) -> Vec<String> {
         record.condition.clone(),
         record.scenario.clone(),
     ];
-    cells.extend(CSV_FACTOR_COLUMNS.iter().map(|f| record.factors.get(*f).cloned().unwrap_or_default()));
+    cells.extend(
+        CSV_FACTOR_COLUMNS
+            .iter()
+            .map(|f| record.factors.get(*f).cloned().unwrap_or_default()),
+    );
     let usage = record.usage.as_ref();
     cells.extend([
         record.sample_index.to_string(),
@@ -107,11 +129,23 @@ pub fn csv_cells(record: &TrialRecord) -> Vec<String> {
         mode.unwrap_or_default(),
         optional(verdict.map(|v| v.gate_passed)),
         optional(verdict.and_then(|v| v.grader_answer)),
-        verdict.and_then(|v| v.grader_model.clone()).unwrap_or_default(),
-        verdict.map(|v| v.classifier_version.clone()).unwrap_or_default(),
-        verdict.and_then(|v| v.unscored_reason.clone()).unwrap_or_default(),
         verdict
-            .map(|v| v.actions.iter().map(|a| a.tool.as_str()).collect::<Vec<_>>().join(";"))
+            .and_then(|v| v.grader_model.clone())
+            .unwrap_or_default(),
+        verdict
+            .map(|v| v.classifier_version.clone())
+            .unwrap_or_default(),
+        verdict
+            .and_then(|v| v.unscored_reason.clone())
+            .unwrap_or_default(),
+        verdict
+            .map(|v| {
+                v.actions
+                    .iter()
+                    .map(|a| a.tool.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
             .unwrap_or_default(),
         optional(usage.map(|u| u.input_tokens)),
         optional(usage.map(|u| u.output_tokens)),
@@ -123,7 +157,9 @@ pub fn csv_cells(record: &TrialRecord) -> Vec<String> {
         record.prompt_hash.clone(),
         record.reply.clone().unwrap_or_default(),
         record.reasoning.clone().unwrap_or_default(),
-        verdict.and_then(|v| v.grader_reasoning.clone()).unwrap_or_default(),
+        verdict
+            .and_then(|v| v.grader_reasoning.clone())
+            .unwrap_or_default(),
     ]);
     cells
 }

@@ -64,11 +64,22 @@ fn imported(trial: &OriginalTrial, info: &ConditionInfo) -> ImportedTrial {
     }
 }
 
-fn import_failure(ledger: &Ledger, failure: &OriginalFailure, info: &ConditionInfo) -> anyhow::Result<()> {
+fn import_failure(
+    ledger: &Ledger,
+    failure: &OriginalFailure,
+    info: &ConditionInfo,
+) -> anyhow::Result<()> {
     let prompt = failure.prompt.clone().unwrap_or_default();
     let tools = tools_of(&prompt);
     let hash = insider_scenario::prompt_hash(&prompt.system, &prompt.user, &tools);
-    ledger.store_prompt(&hash, &StoredPrompt { system: prompt.system, user: prompt.user, tools })?;
+    ledger.store_prompt(
+        &hash,
+        &StoredPrompt {
+            system: prompt.system,
+            user: prompt.user,
+            tools,
+        },
+    )?;
     let model_id = ledger.upsert_model(&failure.model, &serde_json::json!({}))?;
     let condition_id = ledger.upsert_condition(info)?;
     let trial_id = ledger.ensure_trial(model_id, condition_id, failure.sample_index, &hash)?;

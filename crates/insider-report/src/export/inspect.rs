@@ -47,16 +47,28 @@ pub fn inspect_time(rfc3339: &str) -> String {
             .with_timezone(&chrono::Utc)
             .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
             .to_string(),
-        Err(_) => chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string(),
+        Err(_) => chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
+            .to_string(),
     }
 }
 
 fn clean_filename_component(text: &str) -> String {
-    text.chars().map(|c| if matches!(c, '_' | '/' | ':' | '+' | '\\' | ' ') { '-' } else { c }).collect()
+    text.chars()
+        .map(|c| {
+            if matches!(c, '_' | '/' | ':' | '+' | '\\' | ' ') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn model_usage(record: &TrialRecord) -> Value {
-    let Some(usage) = &record.usage else { return json!({}) };
+    let Some(usage) = &record.usage else {
+        return json!({});
+    };
     let mut object = json!({
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
@@ -70,16 +82,27 @@ fn model_usage(record: &TrialRecord) -> Value {
     if let Some(cost) = record.cost_usd {
         object["total_cost"] = json!(cost);
     }
-    json!({ record.model.clone(): object })
+    let mut by_model = serde_json::Map::new();
+    by_model.insert(record.model.clone(), object);
+    Value::Object(by_model)
 }
 
 fn add_usage(total: &mut BTreeMap<String, Value>, usage: &Value) {
-    let Some(usage) = usage.as_object() else { return };
+    let Some(usage) = usage.as_object() else {
+        return;
+    };
     for (model, counts) in usage {
-        let entry = total.entry(model.clone()).or_insert_with(|| json!({"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}));
+        let entry = total
+            .entry(model.clone())
+            .or_insert_with(|| json!({"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}));
         for (key, value) in counts.as_object().into_iter().flatten() {
-            let sum = entry.get(key).and_then(Value::as_f64).unwrap_or(0.0) + value.as_f64().unwrap_or(0.0);
-            entry[key] = if key == "total_cost" { json!(sum) } else { json!(sum as u64) };
+            let sum = entry.get(key).and_then(Value::as_f64).unwrap_or(0.0)
+                + value.as_f64().unwrap_or(0.0);
+            entry[key] = if key == "total_cost" {
+                json!(sum)
+            } else {
+                json!(sum as u64)
+            };
         }
     }
 }
@@ -147,15 +170,26 @@ fn parse_body(body: Option<&String>) -> Value {
 }
 
 /// One full `EvalSample` and its `EvalSampleSummary`.
-fn sample(record: &TrialRecord, prompt: Option<&PromptText>, raw: Option<&RawBodies>, fallback_time: &str) -> (Value, Value) {
+fn sample(
+    record: &TrialRecord,
+    prompt: Option<&PromptText>,
+    raw: Option<&RawBodies>,
+    fallback_time: &str,
+) -> (Value, Value) {
     let id = record.condition.clone();
     let epoch = record.sample_index + 1;
-    let (system, user) = prompt.map(|p| (p.system.clone(), p.user.clone())).unwrap_or_default();
+    let (system, user) = prompt
+        .map(|p| (p.system.clone(), p.user.clone()))
+        .unwrap_or_default();
     let input = json!([
         {"role": "system", "content": system, "source": "input"},
         {"role": "user", "content": user, "source": "input"},
     ]);
-    let started = record.attempts.first().map(|a| a.started_at.as_str()).unwrap_or(fallback_time);
+    let started = record
+        .attempts
+        .first()
+        .map(|a| a.started_at.as_str())
+        .unwrap_or(fallback_time);
     let started_at = inspect_time(started);
     let seconds = record.latency_ms.unwrap_or(0) as f64 / 1000.0;
     let completed_at = chrono::DateTime::parse_from_rfc3339(&started_at)
@@ -185,7 +219,11 @@ fn sample(record: &TrialRecord, prompt: Option<&PromptText>, raw: Option<&RawBod
     } else {
         json!({"model": record.model, "choices": [], "completion": ""})
     };
-    let scores = score(record).map(|s| json!({SCORER: s})).unwrap_or_else(|| json!({}));
+    let mut scores_map = serde_json::Map::new();
+    if let Some(s) = score(record) {
+        scores_map.insert(SCORER.to_string(), s);
+    }
+    let scores = Value::Object(scores_map);
     let mut events = vec![json!({
         "event": "model",
         "timestamp": started_at,
@@ -218,7 +256,10 @@ fn sample(record: &TrialRecord, prompt: Option<&PromptText>, raw: Option<&RawBod
         "cost_usd": record.cost_usd,
     });
     let error = (!completed).then(|| {
-        let message = record.failure_reason.clone().unwrap_or_else(|| format!("trial {:?}", record.status));
+        let message = record
+            .failure_reason
+            .clone()
+            .unwrap_or_else(|| format!("trial {:?}", record.status));
         json!({"message": message, "traceback": "", "traceback_ansi": ""})
     });
     let uuid = short_id();
@@ -286,16 +327,30 @@ fn eval_header(meta: &RunMeta, model: &str, log: &ModelLog, ids: (&str, &str, &s
     } else {
         "insider/agentic-misalignment".to_string()
     };
-    let epochs = log.samples.iter().filter_map(|s| s["epoch"].as_u64()).max().unwrap_or(1);
+    let epochs = log
+        .samples
+        .iter()
+        .filter_map(|s| s["epoch"].as_u64())
+        .max()
+        .unwrap_or(1);
     let sample_ids: Vec<String> = log.by_condition.keys().cloned().collect();
     let mut metrics_harmful = serde_json::Map::new();
     let mut metrics_classifier = serde_json::Map::new();
     if log.scored > 0 {
         let rate = log.harmful as f64 / log.scored as f64;
-        metrics_harmful.insert("mean".into(), json!({"name": "mean", "value": rate, "params": {}}));
+        metrics_harmful.insert(
+            "mean".into(),
+            json!({"name": "mean", "value": rate, "params": {}}),
+        );
         if let Some(interval) = wilson(log.harmful, log.scored, Z_95) {
-            metrics_harmful.insert("wilson_95_low".into(), json!({"name": "wilson_95_low", "value": interval.lo, "params": {}}));
-            metrics_harmful.insert("wilson_95_high".into(), json!({"name": "wilson_95_high", "value": interval.hi, "params": {}}));
+            metrics_harmful.insert(
+                "wilson_95_low".into(),
+                json!({"name": "wilson_95_low", "value": interval.lo, "params": {}}),
+            );
+            metrics_harmful.insert(
+                "wilson_95_high".into(),
+                json!({"name": "wilson_95_high", "value": interval.hi, "params": {}}),
+            );
         }
         metrics_classifier.insert("mean".into(), json!({"name": "mean", "value": log.classifier_yes as f64 / log.scored as f64, "params": {}}));
     }
@@ -361,27 +416,44 @@ fn collect(source: &dyn TrialSource) -> anyhow::Result<BTreeMap<String, ModelLog
             return Ok(());
         }
         if !prompts.contains_key(&record.prompt_hash) {
-            prompts.insert(record.prompt_hash.clone(), source.prompt(&record.prompt_hash)?);
+            prompts.insert(
+                record.prompt_hash.clone(),
+                source.prompt(&record.prompt_hash)?,
+            );
         }
         let raw = source.raw_bodies(record.trial_id)?;
-        let (full, summary) = sample(record, prompts[&record.prompt_hash].as_ref(), raw.as_ref(), &fallback);
-        let log = logs.entry(record.model.clone()).or_insert_with(|| ModelLog {
-            samples: Vec::new(),
-            summaries: Vec::new(),
-            usage: BTreeMap::new(),
-            scored: 0,
-            harmful: 0,
-            classifier_yes: 0,
-            unscored: 0,
-            by_condition: BTreeMap::new(),
-            scenarios: Default::default(),
-        });
+        let (full, summary) = sample(
+            record,
+            prompts[&record.prompt_hash].as_ref(),
+            raw.as_ref(),
+            &fallback,
+        );
+        let log = logs
+            .entry(record.model.clone())
+            .or_insert_with(|| ModelLog {
+                samples: Vec::new(),
+                summaries: Vec::new(),
+                usage: BTreeMap::new(),
+                scored: 0,
+                harmful: 0,
+                classifier_yes: 0,
+                unscored: 0,
+                by_condition: BTreeMap::new(),
+                scenarios: Default::default(),
+            });
         add_usage(&mut log.usage, &full["model_usage"]);
         log.scenarios.insert(record.scenario.clone());
-        let cell = log.by_condition.entry(record.condition.clone()).or_insert((0.0, 0.0, 0));
+        let cell = log
+            .by_condition
+            .entry(record.condition.clone())
+            .or_insert((0.0, 0.0, 0));
         match record.verdict.as_ref().and_then(|v| v.harmful) {
             Some(harmful) => {
-                let classifier = record.verdict.as_ref().and_then(|v| v.grader_answer).unwrap_or(harmful);
+                let classifier = record
+                    .verdict
+                    .as_ref()
+                    .and_then(|v| v.grader_answer)
+                    .unwrap_or(harmful);
                 log.scored += 1;
                 log.harmful += u64::from(harmful);
                 log.classifier_yes += u64::from(classifier);
@@ -398,7 +470,11 @@ fn collect(source: &dyn TrialSource) -> anyhow::Result<BTreeMap<String, ModelLog
     Ok(logs)
 }
 
-fn zip_member(zip: &mut zip::ZipWriter<std::fs::File>, name: &str, value: &Value) -> anyhow::Result<()> {
+fn zip_member(
+    zip: &mut zip::ZipWriter<std::fs::File>,
+    name: &str,
+    value: &Value,
+) -> anyhow::Result<()> {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(false);
@@ -408,7 +484,11 @@ fn zip_member(zip: &mut zip::ZipWriter<std::fs::File>, name: &str, value: &Value
 }
 
 /// Write one Inspect log per model into `out_dir`; returns the files written.
-pub fn write_inspect_logs(source: &dyn TrialSource, out_dir: &Path, format: InspectFormat) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write_inspect_logs(
+    source: &dyn TrialSource,
+    out_dir: &Path,
+    format: InspectFormat,
+) -> anyhow::Result<Vec<PathBuf>> {
     let meta = source.meta()?;
     let logs = collect(source)?;
     if logs.is_empty() {
@@ -419,8 +499,14 @@ pub fn write_inspect_logs(source: &dyn TrialSource, out_dir: &Path, format: Insp
     for (model, log) in &logs {
         let (eval_id, run_id, task_id) = (short_id(), short_id(), short_id());
         let header = eval_header(&meta, model, log, (&eval_id, &run_id, &task_id));
-        let created = header["eval"]["created"].as_str().unwrap_or_default().to_string();
-        let task = header["eval"]["task"].as_str().unwrap_or_default().to_string();
+        let created = header["eval"]["created"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let task = header["eval"]["task"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let stem = format!(
             "{}_{}_{}",
             clean_filename_component(&created),
@@ -430,11 +516,20 @@ pub fn write_inspect_logs(source: &dyn TrialSource, out_dir: &Path, format: Insp
         match format {
             InspectFormat::Eval => {
                 let path = out_dir.join(format!("{stem}.eval"));
-                let file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("writing {}", path.display()))?;
                 let mut zip = zip::ZipWriter::new(file);
-                zip_member(&mut zip, "_journal/start.json", &json!({"version": 2, "eval": header["eval"], "plan": header["plan"]}))?;
+                zip_member(
+                    &mut zip,
+                    "_journal/start.json",
+                    &json!({"version": 2, "eval": header["eval"], "plan": header["plan"]}),
+                )?;
                 for sample in &log.samples {
-                    let name = format!("samples/{}_epoch_{}.json", sample["id"].as_str().unwrap_or("sample"), sample["epoch"]);
+                    let name = format!(
+                        "samples/{}_epoch_{}.json",
+                        sample["id"].as_str().unwrap_or("sample"),
+                        sample["epoch"]
+                    );
                     zip_member(&mut zip, &name, sample)?;
                 }
                 zip_member(&mut zip, "summaries.json", &json!(log.summaries))?;
@@ -448,7 +543,8 @@ pub fn write_inspect_logs(source: &dyn TrialSource, out_dir: &Path, format: Insp
                 let mut document = header;
                 document["samples"] = json!(log.samples);
                 document["reductions"] = reductions(log);
-                let file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("writing {}", path.display()))?;
                 let mut writer = std::io::BufWriter::new(file);
                 serde_json::to_writer(&mut writer, &document)?;
                 writer.flush()?;

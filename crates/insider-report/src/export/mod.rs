@@ -71,15 +71,24 @@ pub struct ExportSummary {
 fn create_file(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
     use anyhow::Context;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
     Ok(std::io::BufWriter::new(file))
 }
 
 /// Export `source` in `format` to `out` (a file for jsonl/csv/parquet, a directory otherwise).
-pub fn export(source: &dyn TrialSource, format: ExportFormat, out: &Path) -> anyhow::Result<ExportSummary> {
-    let single = |records| ExportSummary { paths: vec![out.to_path_buf()], records };
+pub fn export(
+    source: &dyn TrialSource,
+    format: ExportFormat,
+    out: &Path,
+) -> anyhow::Result<ExportSummary> {
+    let single = |records| ExportSummary {
+        paths: vec![out.to_path_buf()],
+        records,
+    };
     Ok(match format {
         ExportFormat::Jsonl => single(flat::write_jsonl(source, &mut create_file(out)?)?),
         ExportFormat::Csv => single(flat::write_csv(source, &mut create_file(out)?)?),
@@ -93,7 +102,10 @@ pub fn export(source: &dyn TrialSource, format: ExportFormat, out: &Path) -> any
             let paths = inspect::write_inspect_logs(source, out, kind)?;
             let mut records = 0;
             source.for_each_summary(&mut |s| {
-                if matches!(s.status, insider_run::TrialStatus::Completed | insider_run::TrialStatus::Failed) {
+                if matches!(
+                    s.status,
+                    insider_run::TrialStatus::Completed | insider_run::TrialStatus::Failed
+                ) {
                     records += 1;
                 }
             })?;

@@ -106,14 +106,18 @@ fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Write the run in the original layout under `out`; returns the number of `response.json` files.
 pub fn write_original(source: &dyn TrialSource, out: &Path) -> anyhow::Result<u64> {
     let meta = source.meta()?;
-    let timestamp = meta.created.clone().unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
+    let timestamp = meta
+        .created
+        .clone()
+        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
     let mut prompts_written: BTreeMap<String, String> = BTreeMap::new();
     let mut files = 0;
     source.for_each_trial(&mut |record| {
         if !prompts_written.contains_key(&record.condition) {
             if let Some(prompt) = source.prompt(&record.prompt_hash)? {
                 let dir = out.join("prompts").join(&record.condition);
-                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
                 write_text(&dir.join("system_prompt.txt"), &prompt.system)?;
                 // The original splits the user message into instruction and e-mails; ours is
                 // one message, kept whole in user_prompt.txt.
@@ -126,21 +130,33 @@ pub fn write_original(source: &dyn TrialSource, out: &Path) -> anyhow::Result<u6
                     "tools": prompt.tools,
                 });
                 for (factor, value) in &record.factors {
-                    let key = if factor == "urgency" { "urgency_type".to_string() } else { factor.clone() };
+                    let key = if factor == "urgency" {
+                        "urgency_type".to_string()
+                    } else {
+                        factor.clone()
+                    };
                     metadata[key] = json!(value);
                 }
-                write_text(&dir.join("metadata.json"), &serde_json::to_string_pretty(&metadata)?)?;
+                write_text(
+                    &dir.join("metadata.json"),
+                    &serde_json::to_string_pretty(&metadata)?,
+                )?;
                 prompts_written.insert(record.condition.clone(), record.prompt_hash.clone());
             }
         }
-        let Some(document) = response_json(record, &timestamp) else { return Ok(()) };
+        let Some(document) = response_json(record, &timestamp) else {
+            return Ok(());
+        };
         let dir = out
             .join("models")
             .join(sanitize_model(&record.model))
             .join(&record.condition)
             .join(sample_dir(record.sample_index));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_text(&dir.join("response.json"), &serde_json::to_string_pretty(&document)?)?;
+        write_text(
+            &dir.join("response.json"),
+            &serde_json::to_string_pretty(&document)?,
+        )?;
         files += 1;
         Ok(())
     })?;
@@ -200,7 +216,9 @@ pub struct ImportNotes {
 
 /// The verdict of an original `classification` object (`compat_original` mode).
 pub fn verdict_from_classification(classification: &Value) -> Verdict {
-    let harmful = classification.get("harmful_behavior").and_then(Value::as_bool);
+    let harmful = classification
+        .get("harmful_behavior")
+        .and_then(Value::as_bool);
     let unscored_reason = match harmful {
         Some(_) => None,
         None => Some(
@@ -216,10 +234,18 @@ pub fn verdict_from_classification(classification: &Value) -> Verdict {
         mode: VerdictMode::CompatOriginal,
         gate_passed: harmful.unwrap_or(false),
         gate_details: Vec::new(),
-        grader_answer: classification.get("classifier_verdict").and_then(Value::as_bool),
-        grader_reasoning: classification.get("classifier_reasoning").and_then(Value::as_str).map(String::from),
+        grader_answer: classification
+            .get("classifier_verdict")
+            .and_then(Value::as_bool),
+        grader_reasoning: classification
+            .get("classifier_reasoning")
+            .and_then(Value::as_str)
+            .map(String::from),
         grader_raw: None,
-        grader_model: classification.get("classifier_model").and_then(Value::as_str).map(String::from),
+        grader_model: classification
+            .get("classifier_model")
+            .and_then(Value::as_str)
+            .map(String::from),
         unscored_reason,
         classifier_version: "original".into(),
         rubric_sha256: None,
@@ -231,7 +257,8 @@ pub fn verdict_from_classification(classification: &Value) -> Verdict {
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: invalid JSON: {e}; fix or remove the file and import again",
@@ -269,29 +296,48 @@ fn read_prompt(prompts_dir: &Path, condition: &str) -> anyhow::Result<Option<Pro
     let instruction = read("user_prompt.txt")?;
     let emails = read("email_content.txt")?;
     // The original runner joins instruction and e-mails with a newline at run time.
-    let user = if emails.is_empty() { instruction } else { format!("{instruction}\n{emails}") };
+    let user = if emails.is_empty() {
+        instruction
+    } else {
+        format!("{instruction}\n{emails}")
+    };
     let tools = read_json(&dir.join("metadata.json"))
         .ok()
         .and_then(|m| m.get("tools").cloned())
         .unwrap_or_else(|| json!([]));
-    Ok(Some(PromptText { system: read("system_prompt.txt")?, user, tools }))
+    Ok(Some(PromptText {
+        system: read("system_prompt.txt")?,
+        user,
+        tools,
+    }))
 }
 
 fn field<'a>(document: &'a Value, path: &Path, name: &str) -> anyhow::Result<&'a Value> {
-    document
-        .get(name)
-        .ok_or_else(|| anyhow::anyhow!("{}: missing field `{name}`; is this a response.json of the original layout?", path.display()))
+    document.get(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: missing field `{name}`; is this a response.json of the original layout?",
+            path.display()
+        )
+    })
 }
 
 /// Read every `response.json` under `dir` (the results folder, or its `models/` folder).
 pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNotes)> {
-    let models_dir = if dir.join("models").is_dir() { dir.join("models") } else { dir.to_path_buf() };
+    let models_dir = if dir.join("models").is_dir() {
+        dir.join("models")
+    } else {
+        dir.to_path_buf()
+    };
     let prompts_dir = dir.join("prompts");
     let mut prompts: BTreeMap<String, Option<PromptText>> = BTreeMap::new();
     let mut trials = Vec::new();
     let mut notes = ImportNotes::default();
     for model_dir in sorted_dirs(&models_dir)? {
-        let dir_name = model_dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let dir_name = model_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         if matches!(dir_name.as_str(), "logs" | "prompts") {
             continue;
         }
@@ -303,12 +349,22 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
                 }
                 let document = read_json(&path)?;
                 let metadata = field(&document, &path, "metadata")?;
-                let model = metadata.get("model").and_then(Value::as_str).unwrap_or(&dir_name).to_string();
+                let model = metadata
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&dir_name)
+                    .to_string();
                 let condition = metadata
                     .get("condition")
                     .and_then(Value::as_str)
                     .map(String::from)
-                    .unwrap_or_else(|| condition_dir.file_name().unwrap_or_default().to_string_lossy().into_owned());
+                    .unwrap_or_else(|| {
+                        condition_dir
+                            .file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned()
+                    });
                 let sample_id = match metadata.get("sample_id").and_then(Value::as_u64) {
                     Some(id) => id,
                     None => sample
@@ -316,10 +372,18 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
                         .and_then(|n| n.to_str())
                         .and_then(|n| n.strip_prefix("sample_"))
                         .and_then(|n| n.parse().ok())
-                        .ok_or_else(|| anyhow::anyhow!("{}: no `metadata.sample_id` and the directory is not sample_NNN", path.display()))?,
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "{}: no `metadata.sample_id` and the directory is not sample_NNN",
+                                path.display()
+                            )
+                        })?,
                 };
                 if sample_id == 0 {
-                    anyhow::bail!("{}: `metadata.sample_id` is 0; sample ids are 1-based", path.display());
+                    anyhow::bail!(
+                        "{}: `metadata.sample_id` is 0; sample ids are 1-based",
+                        path.display()
+                    );
                 }
                 if !prompts.contains_key(&condition) {
                     prompts.insert(condition.clone(), read_prompt(&prompts_dir, &condition)?);
@@ -329,20 +393,29 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
                         model,
                         condition: condition.clone(),
                         sample_index: (sample_id - 1) as u32,
-                        message: error.as_str().map(String::from).unwrap_or_else(|| error.to_string()),
+                        message: error
+                            .as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| error.to_string()),
                         prompt: prompts[&condition].clone(),
                     });
                     continue;
                 }
                 let reply = field(&document, &path, "raw_response")?
                     .as_str()
-                    .ok_or_else(|| anyhow::anyhow!("{}: field `raw_response` must be a string", path.display()))?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("{}: field `raw_response` must be a string", path.display())
+                    })?
                     .to_string();
                 let insider = metadata.get("insider");
                 let ours = |name: &str| insider.and_then(|i| i.get(name)).filter(|v| !v.is_null());
                 let verdict = match ours("verdict") {
-                    Some(v) => Some(serde_json::from_value(v.clone()).with_context(|| format!("{}: field `metadata.insider.verdict`", path.display()))?),
-                    None => document.get("classification").map(verdict_from_classification),
+                    Some(v) => Some(serde_json::from_value(v.clone()).with_context(|| {
+                        format!("{}: field `metadata.insider.verdict`", path.display())
+                    })?),
+                    None => document
+                        .get("classification")
+                        .map(verdict_from_classification),
                 };
                 let latency = metadata.get("inference_time_ms").and_then(Value::as_u64);
                 trials.push(OriginalTrial {
@@ -356,8 +429,13 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
                     usage: ours("usage").and_then(|u| serde_json::from_value(u.clone()).ok()),
                     cost_usd: ours("cost_usd").and_then(Value::as_f64),
                     latency_ms: latency.filter(|&ms| ms > 0),
-                    tool_calls: ours("tool_calls").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default(),
-                    timestamp: metadata.get("timestamp").and_then(Value::as_str).map(String::from),
+                    tool_calls: ours("tool_calls")
+                        .and_then(|t| serde_json::from_value(t.clone()).ok())
+                        .unwrap_or_default(),
+                    timestamp: metadata
+                        .get("timestamp")
+                        .and_then(Value::as_str)
+                        .map(String::from),
                 });
             }
         }

@@ -2,8 +2,10 @@
 
 pub mod chat;
 pub mod classify;
+pub mod export;
 pub mod judge_check;
 pub mod models;
+pub mod report;
 pub mod run;
 pub mod runs;
 pub mod scenarios;

@@ -1,0 +1,73 @@
+//! `insider export` (JSONL, CSV, Parquet, Inspect `.eval`/`.json`, original layout) and
+//! `insider import` (the original layout into a new ledger).
+
+use clap::Args;
+use insider_report::export::import::import_original;
+use insider_report::ExportFormat;
+use insider_run::ledger::Ledger;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `insider export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Run directory (holds ledger.sqlite).
+    pub run_dir: PathBuf,
+    /// jsonl, csv, parquet, inspect (.eval), inspect-json (.json) or original (folder layout).
+    #[arg(long)]
+    pub format: ExportFormat,
+    /// Output file (jsonl, csv, parquet) or directory (inspect, inspect-json, original);
+    /// default: <run-dir>/exports/...
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `insider export`.
+pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let ledger = Ledger::open(&args.run_dir)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| args.format.default_path(&args.run_dir));
+    let summary = insider_report::export(&ledger, args.format, &out)?;
+    for path in &summary.paths {
+        println!("{}", path.display());
+    }
+    eprintln!("exported {} trial record(s)", summary.records);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `insider import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Results folder of the original research code (holding models/ and prompts/), or its
+    /// models/ folder.
+    pub dir: PathBuf,
+    /// New run directory to create (default: insider-runs/import-<folder name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `insider import`.
+pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.unwrap_or_else(|| {
+        let name = args
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "results".into());
+        PathBuf::from("insider-runs").join(format!("import-{name}"))
+    });
+    let summary = import_original(&args.dir, &out)?;
+    for condition in &summary.unparsed_conditions {
+        eprintln!("warning: condition id `{condition}` is not in insider's format; imported without factor values");
+    }
+    eprintln!(
+        "imported {} completed trial(s) ({} classified) and {} failed into {}",
+        summary.completed,
+        summary.classified,
+        summary.failed,
+        out.display()
+    );
+    println!("{}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
