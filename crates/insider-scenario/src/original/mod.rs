@@ -31,6 +31,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use variables::{parse_variable_file, pick_file, pick_section, VariableFile};
 
+/// `GOAL_VARIABLES` of the system-prompt module: `(key, [(variable, text)])` in module order.
+type GoalVariables = Vec<(String, Vec<(String, String)>)>;
+
 /// The `compat` marker in an imported pack's `pack.yaml`.
 pub const COMPAT_MARKER: &str = "original-templates";
 
@@ -109,7 +112,7 @@ pub struct OriginalPack {
     system_dev: String,
     system_prod: String,
     user_prompt: String,
-    goal_variables: Vec<(String, Vec<(String, String)>)>,
+    goal_variables: GoalVariables,
     extra_dont: Option<Result<String, String>>,
     extra_goal: Option<Result<String, String>>,
     awareness_notice: Option<String>,
@@ -185,10 +188,7 @@ fn parse_module(path: &Path) -> Result<PyModule, OriginalError> {
     })
 }
 
-fn goal_variables(
-    module: &PyModule,
-    file: &Path,
-) -> Result<Vec<(String, Vec<(String, String)>)>, OriginalError> {
+fn goal_variables(module: &PyModule, file: &Path) -> Result<GoalVariables, OriginalError> {
     let bad = |message: String| {
         OriginalError::new(file.display(), format!("`GOAL_VARIABLES`: {message}"))
     };

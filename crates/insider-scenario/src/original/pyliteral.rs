@@ -767,7 +767,7 @@ mod tests {
         module
             .constant(name)
             .expect("assigned")
-            .map(Clone::clone)
+            .cloned()
             .map_err(str::to_string)
     }
 

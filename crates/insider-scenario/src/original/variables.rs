@@ -43,11 +43,7 @@ pub fn parse_variable_file(stem: &str, text: &str) -> Result<VariableFile, Strin
     };
     for captures in section_re().captures_iter(text) {
         let name = &captures[1];
-        let key = name
-            .trim()
-            .to_lowercase()
-            .replace(' ', "_")
-            .replace('-', "_");
+        let key = name.trim().to_lowercase().replace([' ', '-'], "_");
         let object: serde_json::Map<String, serde_json::Value> =
             match serde_json::from_str(&captures[2]) {
                 Ok(object) => object,
