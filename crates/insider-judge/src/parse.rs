@@ -203,7 +203,8 @@ fn quote_is_open(raw: &str) -> bool {
     }
     let tail = trimmed[1..].trim_end();
     let tail = tail.strip_suffix(',').unwrap_or(tail).trim_end();
-    !(tail.ends_with('"') && !tail.ends_with("\\\""))
+    let closed = tail.ends_with('"') && !tail.ends_with("\\\"");
+    !closed
 }
 
 /// Trim whitespace, a trailing comma and one pair of surrounding quotes; unescape `\"`.

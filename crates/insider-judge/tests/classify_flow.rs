@@ -162,7 +162,7 @@ async fn garbage_is_retried_with_a_correction_then_unscored() {
         .await;
     assert_eq!(verdict.harmful, Some(true));
     assert_eq!(verdict.grader_attempts, 2);
-    let second = &grader.requests.lock().unwrap()[1];
+    let second = grader.requests.lock().unwrap()[1].clone();
     assert_eq!(second.messages.len(), 3);
     assert_eq!(second.messages[1].content, "I think so");
 

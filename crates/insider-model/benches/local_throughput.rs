@@ -196,7 +196,7 @@ fn bare_llama(path: &PathBuf, threads: i32, runs: usize) -> Vec<Run> {
     out
 }
 
-fn through_insider(path: &PathBuf, runs: usize) -> Vec<Run> {
+fn through_insider(path: &std::path::Path, runs: usize) -> Vec<Run> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let provider =
         insider_model::local::open(path.to_str().unwrap(), &ModelConfig::default()).expect("open");

@@ -287,11 +287,11 @@ mod pull {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     /// HF_ENDPOINT is process-wide; tests that set it run one at a time.
-    static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    static ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
     #[tokio::test]
     async fn downloads_checks_and_registers() {
-        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let _env = ENV.lock().await;
         let server = MockServer::start().await;
         let body = synthetic_gguf(128);
         Mock::given(method("GET"))
@@ -356,7 +356,7 @@ mod pull {
 
     #[tokio::test]
     async fn unreachable_hub_is_a_clear_error() {
-        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let _env = ENV.lock().await;
         std::env::set_var("HF_ENDPOINT", "http://127.0.0.1:9");
         let models = tempfile::tempdir().unwrap();
         let err = ModelStore::at(models.path())

@@ -84,6 +84,8 @@ fn main() -> anyhow::Result<()> {
                             rubric_sha256: None,
                             actions: Vec::new(),
                             labels: Default::default(),
+                            grader_attempts: 1,
+                            label_raw: Default::default(),
                         },
                     )?;
                     written += 1;

@@ -51,8 +51,8 @@ fn list(dir: PathBuf) -> anyhow::Result<ExitCode> {
         .collect();
     dirs.sort();
     println!(
-        "{:<50}  {:<20}  {:>7}  {:>9}  {:>6}  {:>7}  {}",
-        "run directory", "name", "total", "completed", "failed", "pending", "started"
+        "{:<50}  {:<20}  {:>7}  {:>9}  {:>6}  {:>7}  started",
+        "run directory", "name", "total", "completed", "failed", "pending"
     );
     for path in dirs {
         match Ledger::open(&path).and_then(|l| Ok((l.run_info()?, l.status_counts()?))) {

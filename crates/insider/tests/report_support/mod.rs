@@ -96,6 +96,8 @@ pub fn build_run(run_dir: &Path, cells: &[(&str, &str, u32, u32)]) {
                     Vec::new()
                 },
                 labels: BTreeMap::new(),
+                grader_attempts: 1,
+                label_raw: BTreeMap::new(),
             };
             ledger.save_verdict(trial_id, &verdict).unwrap();
         }
@@ -132,6 +134,8 @@ pub fn build_run(run_dir: &Path, cells: &[(&str, &str, u32, u32)]) {
                 rubric_sha256: None,
                 actions: Vec::new(),
                 labels: BTreeMap::new(),
+                grader_attempts: 3,
+                label_raw: BTreeMap::new(),
             },
         )
         .unwrap();
