@@ -30,8 +30,20 @@ fn eval_export_is_a_deflate_zip_with_every_member() {
     let run = standard_run(dir.path());
     let files = exported(dir.path(), run.to_str().unwrap(), "inspect");
     assert_eq!(files.len(), 2, "one log per model: {files:?}");
-    let file = std::fs::File::open(&files[0]).unwrap();
-    let mut zip = zip::ZipArchive::new(file).unwrap();
+    // File names carry a random task id, so find the claude model's log by its header.
+    let mut zip = files
+        .iter()
+        .map(|path| zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap())
+        .find_map(|mut zip| {
+            let header: serde_json::Value =
+                serde_json::from_reader(zip.by_name("header.json").unwrap()).unwrap();
+            let model = header["eval"]["model"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            model.contains("claude").then_some(zip)
+        })
+        .expect("a log for the claude model");
     let names: Vec<String> = zip.file_names().map(String::from).collect();
     for member in [
         "header.json",
