@@ -21,10 +21,9 @@
 //! # Writing (imports)
 //!
 //! ```no_run
-//! # fn main() -> anyhow::Result<()> {
 //! use insider_run::ledger::{Ledger, NewRun, ImportedTrial};
+//! # fn import(trial: ImportedTrial, verdict: insider_judge::Verdict) -> anyhow::Result<()> {
 //! let mut ledger = Ledger::create(std::path::Path::new("out"), &NewRun::new("imported", serde_json::json!({})))?;
-//! # let trial: ImportedTrial = todo!(); let verdict = todo!();
 //! let trial_id = ledger.insert_completed_trial(&trial)?;  // stores model, condition, prompt, reply
 //! ledger.save_verdict(trial_id, &verdict)?;
 //! ledger.finish_run()?;                                   // sets ended_at
