@@ -110,26 +110,6 @@ struct LocalProvider {
     defaults: GenerationSettings,
 }
 
-/// Request settings over the model's configured defaults.
-fn merge(request: &GenerationSettings, defaults: &GenerationSettings) -> GenerationSettings {
-    GenerationSettings {
-        temperature: request.temperature.or(defaults.temperature),
-        max_tokens: request.max_tokens.or(defaults.max_tokens),
-        top_p: request.top_p.or(defaults.top_p),
-        seed: request.seed.or(defaults.seed),
-        reasoning_effort: request
-            .reasoning_effort
-            .clone()
-            .or(defaults.reasoning_effort.clone()),
-        thinking_budget: request.thinking_budget.or(defaults.thinking_budget),
-        stop: if request.stop.is_empty() {
-            defaults.stop.clone()
-        } else {
-            request.stop.clone()
-        },
-    }
-}
-
 #[async_trait::async_trait]
 impl Provider for LocalProvider {
     fn name(&self) -> &str {
@@ -140,7 +120,7 @@ impl Provider for LocalProvider {
         let started = Instant::now();
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut request = request.clone();
-        request.settings = merge(&request.settings, &self.defaults);
+        request.settings = crate::wire::merge_settings(&self.defaults, &request.settings);
         let outcome = self.engine.generate(request).await;
         let duration_ms = started.elapsed().as_millis() as u64;
         let attempt = |error: Option<String>| Attempt {
