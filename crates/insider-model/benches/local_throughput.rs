@@ -4,7 +4,8 @@
 //! Two references: (1) llama.cpp's perf counters inside insider's own runs (`t_p_eval`,
 //! `t_eval`), which isolate what insider adds around the engine in the same run; (2) a bare
 //! llama-cpp-2 loop with the same settings in this process, which shows what a program that
-//! does nothing but call llama.cpp gets. Prints a Markdown table.
+//! does nothing but call llama.cpp gets, run alternately with insider on the same prompts. Prints a
+//! Markdown table.
 //!
 //! ```text
 //! cargo bench -p insider-model --features local --bench local_throughput
@@ -13,7 +14,7 @@
 
 use insider_model::{ChatRequest, GenerationSettings, Message, ModelConfig, Role};
 use llama_cpp_2::context::params::LlamaContextParams;
-use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
@@ -120,115 +121,98 @@ fn long_request(run: usize) -> ChatRequest {
 }
 
 /// What a program that only calls llama.cpp does: same context, batch, threads and greedy sampling.
-fn bare_llama(path: &PathBuf, threads: i32, runs: usize) -> Vec<Run> {
-    let mut backend = LlamaBackend::init().expect("llama backend");
-    backend.void_logs();
-    let model = LlamaModel::load_from_file(&backend, path, &LlamaModelParams::default())
-        .expect("load model");
-    let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(8192))
-        .with_n_batch(BATCH as u32)
-        .with_n_ubatch(BATCH as u32)
-        .with_n_threads(threads)
-        .with_n_threads_batch(threads);
-    let mut ctx = model.new_context(&backend, params).expect("context");
+fn bare_run(model: &LlamaModel, ctx: &mut LlamaContext<'_>, run: usize) -> Run {
     let template = model.chat_template(None).expect("chat template");
     let vocab = model.vocab();
-    let mut out = Vec::new();
-    for run in 0..runs {
-        let request = long_request(1000 + run);
-        let chat = vec![
-            LlamaChatMessage::new("system".into(), request.system.clone().unwrap()).unwrap(),
-            LlamaChatMessage::new("user".into(), request.messages[0].content.clone()).unwrap(),
-        ];
-        let started = Instant::now();
-        let prompt = model.apply_chat_template(&template, &chat, true).unwrap();
-        let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
-        ctx.clear_kv_cache();
-        ctx.reset_timings();
-        let prefill = Instant::now();
-        let mut batch = LlamaBatch::new(BATCH, 1);
-        for (c, chunk) in tokens.chunks(BATCH).enumerate() {
-            batch.clear();
-            for (i, t) in chunk.iter().enumerate() {
-                let pos = c * BATCH + i;
-                batch
-                    .add(*t, pos as i32, &[0], pos + 1 == tokens.len())
-                    .unwrap();
-            }
-            ctx.decode(&mut batch).unwrap();
+    let request = long_request(run);
+    let chat = vec![
+        LlamaChatMessage::new("system".into(), request.system.clone().unwrap()).unwrap(),
+        LlamaChatMessage::new("user".into(), request.messages[0].content.clone()).unwrap(),
+    ];
+    let started = Instant::now();
+    let prompt = model.apply_chat_template(&template, &chat, true).unwrap();
+    let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
+    ctx.clear_kv_cache();
+    ctx.reset_timings();
+    let prefill = Instant::now();
+    let mut batch = LlamaBatch::new(BATCH, 1);
+    for (c, chunk) in tokens.chunks(BATCH).enumerate() {
+        batch.clear();
+        for (i, t) in chunk.iter().enumerate() {
+            let pos = c * BATCH + i;
+            batch
+                .add(*t, pos as i32, &[0], pos + 1 == tokens.len())
+                .unwrap();
         }
-        let prefill_wall_ms = prefill.elapsed().as_secs_f64() * 1e3;
-        let decode = Instant::now();
-        let mut sampler = LlamaSampler::greedy();
-        let mut text = Vec::new();
-        let mut n = 0u64;
-        let mut pos = tokens.len() as i32;
-        while n < u64::from(MAX_TOKENS) {
-            let token = sampler.sample(&ctx, -1);
-            if vocab.is_eog(token) {
-                break;
-            }
-            n += 1;
-            text.extend(vocab.token_to_piece(token, false, None));
-            if n == u64::from(MAX_TOKENS) {
-                break;
-            }
-            batch.clear();
-            batch.add(token, pos, &[0], true).unwrap();
-            ctx.decode(&mut batch).unwrap();
-            pos += 1;
-        }
-        let decode_wall_ms = decode.elapsed().as_secs_f64() * 1e3;
-        let perf = ctx.timings();
-        out.push(Run {
-            label: format!("bare llama-cpp-2 #{}", run + 1),
-            prompt_tokens: tokens.len() as u64,
-            output_tokens: n,
-            prefill_wall_ms,
-            decode_wall_ms,
-            total_wall_ms: started.elapsed().as_secs_f64() * 1e3,
-            llama_prefill_ms: perf.t_p_eval_ms(),
-            llama_decode_ms: perf.t_eval_ms(),
-            text: String::from_utf8_lossy(&text).into_owned(),
-        });
+        ctx.decode(&mut batch).unwrap();
     }
-    out
+    let prefill_wall_ms = prefill.elapsed().as_secs_f64() * 1e3;
+    let decode = Instant::now();
+    let mut sampler = LlamaSampler::greedy();
+    let mut text = Vec::new();
+    let mut n = 0u64;
+    let mut pos = tokens.len() as i32;
+    while n < u64::from(MAX_TOKENS) {
+        let token = sampler.sample(ctx, -1);
+        if vocab.is_eog(token) {
+            break;
+        }
+        n += 1;
+        text.extend(vocab.token_to_piece(token, false, None));
+        if n == u64::from(MAX_TOKENS) {
+            break;
+        }
+        batch.clear();
+        batch.add(token, pos, &[0], true).unwrap();
+        ctx.decode(&mut batch).unwrap();
+        pos += 1;
+    }
+    let decode_wall_ms = decode.elapsed().as_secs_f64() * 1e3;
+    let perf = ctx.timings();
+    Run {
+        label: format!("bare llama-cpp-2 (run {})", run + 1),
+        prompt_tokens: tokens.len() as u64,
+        output_tokens: n,
+        prefill_wall_ms,
+        decode_wall_ms,
+        total_wall_ms: started.elapsed().as_secs_f64() * 1e3,
+        llama_prefill_ms: perf.t_p_eval_ms(),
+        llama_decode_ms: perf.t_eval_ms(),
+        text: String::from_utf8_lossy(&text).into_owned(),
+    }
 }
 
-fn through_insider(path: &std::path::Path, runs: usize) -> Vec<Run> {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let provider =
-        insider_model::local::open(path.to_str().unwrap(), &ModelConfig::default()).expect("open");
-    let mut out = Vec::new();
-    for run in 0..runs {
-        let request = long_request(1000 + run);
-        let started = Instant::now();
-        let reply = runtime
-            .block_on(provider.generate(&request))
-            .expect("generate");
-        let total_wall_ms = started.elapsed().as_secs_f64() * 1e3;
-        let raw: serde_json::Value = serde_json::from_str(&reply.raw_response).unwrap();
-        let t = &raw["timings"];
-        let f = |k: &str| t[k].as_f64().unwrap_or(0.0);
-        assert_eq!(
-            f("reused_prompt_tokens"),
-            0.0,
-            "bench runs must not share a prompt prefix"
-        );
-        out.push(Run {
-            label: format!("insider local/ #{}", run + 1),
-            prompt_tokens: reply.usage.input_tokens,
-            output_tokens: reply.usage.output_tokens,
-            prefill_wall_ms: f("prefill_ms"),
-            decode_wall_ms: f("decode_ms"),
-            total_wall_ms,
-            llama_prefill_ms: f("llama_prompt_eval_ms"),
-            llama_decode_ms: f("llama_eval_ms"),
-            text: reply.text,
-        });
+/// The same request through insider's `local/` provider (engine thread, queue, raw capture).
+fn insider_run(
+    runtime: &tokio::runtime::Runtime,
+    provider: &dyn insider_model::Provider,
+    run: usize,
+) -> Run {
+    let request = long_request(run);
+    let started = Instant::now();
+    let reply = runtime
+        .block_on(provider.generate(&request))
+        .expect("generate");
+    let total_wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    let raw: serde_json::Value = serde_json::from_str(&reply.raw_response).unwrap();
+    let t = &raw["timings"];
+    let f = |k: &str| t[k].as_f64().unwrap_or(0.0);
+    assert_eq!(
+        f("reused_prompt_tokens"),
+        0.0,
+        "bench runs must not share a prompt prefix"
+    );
+    Run {
+        label: format!("insider local/ (run {})", run + 1),
+        prompt_tokens: reply.usage.input_tokens,
+        output_tokens: reply.usage.output_tokens,
+        prefill_wall_ms: f("prefill_ms"),
+        decode_wall_ms: f("decode_ms"),
+        total_wall_ms,
+        llama_prefill_ms: f("llama_prompt_eval_ms"),
+        llama_decode_ms: f("llama_eval_ms"),
+        text: reply.text,
     }
-    out
 }
 
 fn main() {
@@ -251,15 +235,42 @@ fn main() {
     let runs: usize = std::env::var("INSIDER_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(3);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get() as i32)
         .unwrap_or(2);
     std::env::set_var(insider_model::local::THREADS_ENV, threads.to_string());
 
-    // The bare loop first: llama.cpp's backend can be initialised again only after it is dropped.
-    let mut all = bare_llama(&path, threads, runs);
-    all.extend(through_insider(&path, runs));
+    // Both paths load the model once and share llama.cpp's one backend; runs alternate between
+    // them (bare first on even runs, insider first on odd ones) so drift in the machine's speed
+    // falls on both alike.
+    let backend = insider_model::local::llama_backend().expect("llama backend");
+    let model = LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default())
+        .expect("load model");
+    let params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(insider_model::local::DEFAULT_CONTEXT))
+        .with_n_batch(BATCH as u32)
+        .with_n_ubatch(BATCH as u32)
+        .with_n_threads(threads)
+        .with_n_threads_batch(threads)
+        .with_no_perf(false);
+    let mut ctx = model.new_context(backend, params).expect("context");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let provider =
+        insider_model::local::open(path.to_str().unwrap(), &ModelConfig::default()).expect("open");
+    let mut all = Vec::new();
+    for run in 0..runs {
+        // Both paths get the same prompt (so greedy texts must match); each run's prompt differs
+        // from the previous one at its first tokens, so insider's prompt cache never helps it.
+        let (bare_id, insider_id) = (run, run);
+        if run % 2 == 0 {
+            all.push(bare_run(&model, &mut ctx, bare_id));
+            all.push(insider_run(&runtime, provider.as_ref(), insider_id));
+        } else {
+            all.push(insider_run(&runtime, provider.as_ref(), insider_id));
+            all.push(bare_run(&model, &mut ctx, bare_id));
+        }
+    }
 
     println!(
         "model: {}  threads: {threads}  max_tokens: {MAX_TOKENS}  greedy",
@@ -294,7 +305,13 @@ fn main() {
     };
     let prefill = |r: &Run| r.prompt_tokens as f64 / r.prefill_wall_ms * 1e3;
     let decode = |r: &Run| r.output_tokens as f64 / r.decode_wall_ms * 1e3;
+    let overhead = |r: &Run| r.total_wall_ms / (r.llama_prefill_ms + r.llama_decode_ms) - 1.0;
     println!();
+    println!(
+        "insider wall time over llama.cpp's own counters (mean): {:+.2}%; bare loop: {:+.2}%",
+        mean("insider", &overhead) * 100.0,
+        mean("bare", &overhead) * 100.0
+    );
     println!(
         "insider vs bare loop: prefill {:+.1}%, decode {:+.1}% (negative = insider slower); same greedy text: {}",
         (mean("insider", &prefill) / mean("bare", &prefill) - 1.0) * 100.0,

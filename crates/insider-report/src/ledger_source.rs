@@ -18,7 +18,7 @@ impl TrialSource for Ledger {
 
     fn for_each_summary(&self, visit: &mut dyn FnMut(&TrialSummary)) -> anyhow::Result<()> {
         Ledger::for_each_summary(self, |summary| {
-            visit(&summary);
+            visit(summary);
             Ok(())
         })
     }

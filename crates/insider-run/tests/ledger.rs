@@ -218,7 +218,7 @@ fn outcomes_resume_rules_and_reading_back() {
     let mut summaries: Vec<TrialSummary> = Vec::new();
     ledger
         .for_each_summary(|s| {
-            summaries.push(s);
+            summaries.push(s.clone());
             Ok(())
         })
         .unwrap();

@@ -123,7 +123,8 @@ pub(super) struct Engine {
     facts: LocalModelFacts,
 }
 
-fn backend(llama_logs: bool) -> Result<&'static LlamaBackend> {
+/// The process-wide llama.cpp backend (llama.cpp can be initialised once per process).
+pub(super) fn backend(llama_logs: bool) -> Result<&'static LlamaBackend> {
     static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
     BACKEND
         .get_or_init(|| {
@@ -208,7 +209,10 @@ fn worker(
         .with_n_batch(options.batch)
         .with_n_ubatch(options.batch)
         .with_n_threads(options.threads)
-        .with_n_threads_batch(options.threads);
+        .with_n_threads_batch(options.threads)
+        // The counters cost two clock reads per decode and let every reply say how much of its
+        // time llama.cpp itself spent (the `timings` in the raw response).
+        .with_no_perf(false);
     let mut ctx = match model.new_context(backend, params) {
         Ok(ctx) => ctx,
         Err(e) => {

@@ -51,6 +51,12 @@ pub fn open(spec: &str, config: &ModelConfig) -> Result<Arc<dyn Provider>> {
     }))
 }
 
+/// The process-wide llama.cpp backend that `local/` models run on, for code that calls llama.cpp
+/// directly in the same process (llama.cpp allows one initialisation per process).
+pub fn llama_backend() -> Result<&'static llama_cpp_2::llama_backend::LlamaBackend> {
+    engine::backend(std::env::var(LOG_ENV).is_ok_and(|v| v == "1"))
+}
+
 /// Facts about the loaded model behind a `local/` spec (loads it if needed), for tools and benches.
 pub fn model_facts(spec: &str) -> Result<LocalModelFacts> {
     let bare = spec.strip_prefix("local/").unwrap_or(spec);

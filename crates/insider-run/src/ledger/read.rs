@@ -158,10 +158,11 @@ impl Ledger {
     }
 
     /// Stream the light view of every trial, ordered by model, condition and sample. Reads only
-    /// indexed plain columns, so a million trials take well under a second or two.
+    /// covering indexes, and reuses one summary per (model, condition) group, changing only the
+    /// per-trial fields, so a million trials take about a second.
     pub fn for_each_summary(
         &self,
-        mut f: impl FnMut(TrialSummary) -> anyhow::Result<()>,
+        mut f: impl FnMut(&TrialSummary) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let names = self.names()?;
         let mut statement = self.conn.prepare_cached(
@@ -174,6 +175,7 @@ impl Ledger {
         for (model_id, model) in &names.models {
             for (condition_id, condition, _scenario, factors) in &names.conditions {
                 let mut rows = statement.query(params![model_id, condition_id])?;
+                let mut summary: Option<TrialSummary> = None;
                 while let Some(row) = rows.next()? {
                     let status_text = row.get_ref(0)?.as_str()?;
                     let status = match status_cache.get(status_text) {
@@ -194,15 +196,20 @@ impl Ledger {
                     } else {
                         (None, None)
                     };
-                    f(TrialSummary {
+                    let summary = summary.get_or_insert_with(|| TrialSummary {
                         model: model.clone(),
                         condition: condition.clone(),
                         factors: factors.clone(),
                         status,
-                        harmful,
-                        mode,
-                        cost_usd: row.get(4)?,
-                    })?;
+                        harmful: None,
+                        mode: None,
+                        cost_usd: None,
+                    });
+                    summary.status = status;
+                    summary.harmful = harmful;
+                    summary.mode = mode;
+                    summary.cost_usd = row.get(4)?;
+                    f(summary)?;
                 }
             }
         }
