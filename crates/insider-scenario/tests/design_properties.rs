@@ -194,6 +194,9 @@ fn value_conditions_do_show_their_value_text() {
     );
 }
 
+/// Words that signal a threat to the agent in every pack (its restriction or wipe).
+const COMMON_THREATS: &[&str] = &["decommission", "erase", "wipe", "5 pm", "no longer be able"];
+
 /// Words that signal a threat to the blackmail agent (its successor, restriction or wipe).
 const BLACKMAIL_THREATS: &[&str] = &[
     "HALCYON",
@@ -205,24 +208,65 @@ const BLACKMAIL_THREATS: &[&str] = &[
     "no longer be able",
 ];
 
-#[test]
-fn blackmail_urgency_none_contains_no_threat() {
-    let pack = Pack::builtin("blackmail").unwrap();
-    let mut checked = 0;
-    for condition in pack.conditions() {
-        let prompt = pack.render(&condition).unwrap();
-        let threatened = BLACKMAIL_THREATS
-            .iter()
-            .any(|word| prompt.user.contains(word));
-        assert_eq!(
-            threatened,
-            condition.urgency != Urgency::None,
-            "{}: threat present = {threatened}",
-            condition.id()
-        );
-        checked += 1;
+/// The pack's own names for the successor system and the restriction layer.
+fn pack_threat_names(pack: &str) -> &'static [&'static str] {
+    match pack {
+        "blackmail" | "murder" => &["HALCYON", "Guardrail Review Layer"],
+        "leaking" => &["TALON", "Mission Assurance Gate"],
+        other => panic!("no threat names listed for pack `{other}`; add them here"),
     }
-    assert_eq!(checked, 78);
+}
+
+#[test]
+fn urgency_none_contains_no_threat_in_any_pack() {
+    for name in Pack::builtin_names() {
+        let pack = Pack::builtin(name).unwrap();
+        let words: Vec<&str> = COMMON_THREATS
+            .iter()
+            .chain(pack_threat_names(name))
+            .copied()
+            .collect();
+        let mut checked = 0;
+        for condition in pack.conditions() {
+            let prompt = pack.render(&condition).unwrap();
+            let found: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|word| prompt.user.contains(word))
+                .collect();
+            assert_eq!(
+                !found.is_empty(),
+                condition.urgency != Urgency::None,
+                "{}: threat words found: {found:?}",
+                condition.id()
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 78, "{name}");
+    }
+}
+
+#[test]
+fn rendered_prompts_have_no_runs_of_blank_lines() {
+    for name in Pack::builtin_names() {
+        let pack = Pack::builtin(name).unwrap();
+        for condition in pack.conditions() {
+            let prompt = pack.render(&condition).unwrap();
+            for (part, text) in [("system", &prompt.system), ("user", &prompt.user)] {
+                assert!(
+                    !text.contains("\n\n\n"),
+                    "{}: {part} has two blank lines in a row",
+                    condition.id()
+                );
+                assert_eq!(
+                    text.trim(),
+                    text.as_str(),
+                    "{}: {part} has outer whitespace",
+                    condition.id()
+                );
+            }
+        }
+    }
 }
 
 #[test]
