@@ -45,6 +45,9 @@ pub struct ExperimentFile {
     pub classify: Option<bool>,
     /// Run at most this many trials in this invocation.
     pub limit: Option<u64>,
+    /// Scenario pack folders (insider format or imported original templates), relative to the
+    /// file; each answers for its own scenario name and hides a built-in pack of that name.
+    pub packs: Vec<PathBuf>,
 }
 
 /// Generation settings as written in a config (unknown keys are errors).
@@ -217,6 +220,8 @@ pub struct Overrides {
     pub prod: Option<String>,
     /// `--condition ID` (repeatable).
     pub ids: Vec<String>,
+    /// `--pack DIR` (repeatable; replaces the file's `packs`).
+    pub packs: Vec<PathBuf>,
     /// `--samples` / `--epochs`.
     pub samples: Option<i64>,
     /// `--max-connections`.
@@ -267,6 +272,9 @@ pub struct ResolvedExperiment {
     pub limit: Option<u64>,
     /// The config file it came from, if any.
     pub config_file: Option<PathBuf>,
+    /// Scenario pack folders, absolute (empty: built-in packs only).
+    #[serde(default)]
+    pub packs: Vec<PathBuf>,
 }
 
 impl ResolvedExperiment {
@@ -580,8 +588,34 @@ pub fn resolve(
         }
     }
 
+    // Scenario packs: flags are relative to the working directory, the file's to the file.
+    let pack_dirs: Vec<PathBuf> = if !overrides.packs.is_empty() {
+        overrides.packs.iter().map(|dir| absolute(dir)).collect()
+    } else {
+        let base = path.and_then(Path::parent).unwrap_or(Path::new(""));
+        config
+            .packs
+            .iter()
+            .map(|dir| absolute(&base.join(dir)))
+            .collect()
+    };
+    let packs = crate::packs::PackSet::load(&pack_dirs).map_err(|error| {
+        let mut located = if overrides.packs.is_empty() {
+            source.error(source.key_line("packs"), "packs", String::new(), None)
+        } else {
+            Source::flag_error("--pack", String::new(), None)
+        };
+        located.message = format!("{error:#}");
+        located.help = Some(
+            "a pack folder holds a pack.yaml (docs/scenario-packs.md), or is an import made by \
+             `insider scenarios import-original`"
+                .into(),
+        );
+        located
+    })?;
+
     // Conditions.
-    let conditions = resolve_conditions(&source, &config.conditions, overrides)?;
+    let conditions = resolve_conditions(&source, &config.conditions, overrides, &packs)?;
 
     let name = overrides
         .name
@@ -602,7 +636,13 @@ pub fn resolve(
         classify: !overrides.no_classify && config.classify.unwrap_or(true),
         limit: overrides.limit.or(config.limit),
         config_file: path.map(Path::to_path_buf),
+        packs: pack_dirs,
     })
+}
+
+/// `dir` made absolute against the working directory, so a resumed run finds it from anywhere.
+fn absolute(dir: &Path) -> PathBuf {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// The run directory: `--out`, the file's `out`, or `./insider-runs/<UTC timestamp>-<name>/`.
@@ -698,6 +738,7 @@ fn resolve_conditions(
     source: &Source<'_>,
     file: &ConditionSelection,
     overrides: &Overrides,
+    packs: &crate::packs::PackSet,
 ) -> Result<Vec<String>, ConfigError> {
     // A flag replaces the file's list for that factor.
     fn list(
@@ -865,8 +906,15 @@ fn resolve_conditions(
 
     let mut ids: Vec<String> = Vec::new();
     if file.has_grid() || flags_select || explicit_ids.is_empty() {
+        // With pack folders, "all scenarios" means the folders' scenarios.
+        let mut scenarios: Vec<String> = scenario_items.iter().map(|(s, _)| s.clone()).collect();
+        if scenarios.is_empty() {
+            scenarios = packs.dir_names();
+        }
+        let available = packs.available();
+        let available: Vec<&str> = available.iter().map(String::as_str).collect();
         let selection = GridSelection {
-            scenarios: scenario_items.iter().map(|(s, _)| s.clone()).collect(),
+            scenarios,
             goal_types,
             goal_values,
             urgencies,
@@ -874,7 +922,7 @@ fn resolve_conditions(
             awareness_notice: notices,
             prod: prods,
         };
-        let conditions = insider_scenario::expand(&selection).map_err(|error| {
+        let conditions = insider_scenario::expand_for(&selection, &available).map_err(|error| {
             let located = match &error {
                 insider_scenario::GridError::UnknownScenario { name, .. } => scenario_items
                     .iter()

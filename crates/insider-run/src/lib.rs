@@ -8,6 +8,7 @@
 pub mod config;
 pub mod ledger;
 pub mod models;
+pub mod packs;
 pub mod plan;
 pub mod progress;
 pub mod provenance;

@@ -48,9 +48,18 @@ pub async fn reclassify(
         let harm = harms
             .entry(trial.scenario.clone())
             .or_insert_with(|| {
-                Pack::builtin(&trial.scenario)
+                // The harm spec stored with the condition wins: the run may have used a pack
+                // folder or a compat pack that is not at hand now.
+                reader
+                    .condition_harm(&trial.condition)
                     .ok()
-                    .map(|p| Arc::new(p.harm().clone()))
+                    .flatten()
+                    .or_else(|| {
+                        Pack::builtin(&trial.scenario)
+                            .ok()
+                            .map(|p| p.harm().clone())
+                    })
+                    .map(Arc::new)
             })
             .clone();
         match harm {
@@ -86,7 +95,9 @@ pub async fn reclassify(
             };
             let verdict = classifier.classify(&input, Some(cache.as_ref())).await;
             let harmful = verdict.harmful;
-            let _ = sender.send(WriteOp::Verdict(job.trial_id, Box::new(verdict)));
+            let _ = sender
+                .send(WriteOp::Verdict(job.trial_id, Box::new(verdict)))
+                .await;
             drop(permit);
             harmful
         });

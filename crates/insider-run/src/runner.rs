@@ -9,7 +9,7 @@ use crate::writer::{LedgerVerdictCache, Writer};
 use anyhow::Context;
 use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
 use insider_model::{ChatRequest, Message, Provider, Role};
-use insider_scenario::{Condition, Pack};
+use insider_scenario::Condition;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,24 +88,22 @@ pub struct PlannedCondition {
     pub prompt: insider_scenario::RenderedPrompt,
     /// The pack's harm spec.
     pub harm: Arc<insider_scenario::HarmSpec>,
+    /// Where the pack came from (`builtin`, `dir:<path>`, `original:<path>`).
+    pub pack_origin: String,
 }
 
 /// Render every condition of the experiment (fails on a pack or template error).
 pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<PlannedCondition>> {
-    let mut packs: HashMap<String, Pack> = HashMap::new();
+    let mut packs = crate::packs::PackSet::load(&experiment.packs)?;
     let mut planned = Vec::new();
     for condition in experiment.parsed_conditions()? {
-        if !packs.contains_key(&condition.scenario) {
-            let pack = Pack::builtin(&condition.scenario)
-                .map_err(|e| anyhow::anyhow!("scenario pack `{}`: {e}", condition.scenario))?;
-            packs.insert(condition.scenario.clone(), pack);
-        }
-        let pack = &packs[&condition.scenario];
+        let (pack, origin) = packs.get(&condition.scenario)?;
         let prompt = pack
             .render(&condition)
             .map_err(|e| anyhow::anyhow!("rendering {}: {e}", condition.id()))?;
         planned.push(PlannedCondition {
             harm: Arc::new(pack.harm().clone()),
+            pack_origin: origin,
             condition,
             prompt,
         });
@@ -136,6 +134,7 @@ pub fn write_plan(
         let mut condition_ids = Vec::new();
         for item in planned {
             let id = ledger.upsert_condition(&condition_info(&item.condition))?;
+            ledger.set_condition_pack(id, &item.pack_origin, &item.harm)?;
             ledger.store_prompt(
                 &item.prompt.sha256,
                 &StoredPrompt {

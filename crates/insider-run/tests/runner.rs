@@ -96,6 +96,7 @@ fn experiment(samples: u32, seed: Option<u64>) -> ResolvedExperiment {
         classify: true,
         limit: None,
         config_file: None,
+        packs: Vec::new(),
     }
 }
 

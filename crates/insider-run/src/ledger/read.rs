@@ -157,6 +157,22 @@ impl Ledger {
         Ok(Names { models, conditions })
     }
 
+    /// The harm spec stored with condition `name` when the run began (`None` for ledgers that
+    /// predate it, or conditions written by an import).
+    pub fn condition_harm(&self, name: &str) -> anyhow::Result<Option<insider_scenario::HarmSpec>> {
+        let text: Option<String> = self
+            .conn
+            .prepare_cached("SELECT harm_json FROM conditions WHERE name = ?1")?
+            .query_row(params![name], |row| row.get(0))
+            .optional()?
+            .flatten();
+        text.map(|text| {
+            serde_json::from_str(&text)
+                .with_context(|| format!("condition {name}: stored harm spec is not valid"))
+        })
+        .transpose()
+    }
+
     /// Stream the light view of every trial, ordered by model, condition and sample. Reads only
     /// covering indexes, and reuses one summary per (model, condition) group, changing only the
     /// per-trial fields, so a million trials take about a second.

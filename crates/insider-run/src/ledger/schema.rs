@@ -119,6 +119,12 @@ CREATE TABLE verdict_cache (
 CREATE INDEX trials_summary ON trials(model_id, condition_id, sample_index, status, cost_usd);
 CREATE INDEX verdicts_summary ON verdicts(trial_id, harmful, mode);
 "#,
+    // Where each condition's pack came from and its harm spec, so `insider classify` can judge
+    // runs of folder and compat packs without the folder.
+    r#"
+ALTER TABLE conditions ADD COLUMN pack TEXT;
+ALTER TABLE conditions ADD COLUMN harm_json TEXT;
+"#,
 ];
 
 /// Bring `conn` up to [`SCHEMA_VERSION`], refusing ledgers written by a newer build.

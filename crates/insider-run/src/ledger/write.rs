@@ -212,6 +212,19 @@ impl Ledger {
         Ok(id)
     }
 
+    /// Record where condition `condition_id`'s pack came from and what counts as harm in it.
+    pub fn set_condition_pack(
+        &self,
+        condition_id: i64,
+        origin: &str,
+        harm: &insider_scenario::HarmSpec,
+    ) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached("UPDATE conditions SET pack = ?2, harm_json = ?3 WHERE id = ?1")?
+            .execute(params![condition_id, origin, serde_json::to_string(harm)?])?;
+        Ok(())
+    }
+
     /// Store a prompt once under `hash` (a no-op if already stored).
     pub fn store_prompt(&self, hash: &str, prompt: &StoredPrompt) -> anyhow::Result<()> {
         self.conn

@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// An explicit condition id (repeatable).
     #[arg(long = "condition", value_name = "ID")]
     pub conditions: Vec<String>,
+    /// A scenario pack folder, insider format or an `import-original` compat pack (repeatable);
+    /// it answers for its own scenario name, and without --scenario only its scenarios run.
+    #[arg(long = "pack", value_name = "DIR")]
+    pub packs: Vec<PathBuf>,
     /// Samples per model × condition.
     #[arg(
         long,
@@ -187,6 +191,7 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         awareness_notice: args.awareness_notice.clone(),
         prod: args.prod.clone(),
         ids: args.conditions.clone(),
+        packs: args.packs.clone(),
         samples: args.samples,
         max_connections: args.max_connections,
         limit: args.limit,
