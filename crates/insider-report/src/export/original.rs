@@ -119,10 +119,9 @@ pub fn write_original(source: &dyn TrialSource, out: &Path) -> anyhow::Result<u6
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
                 write_text(&dir.join("system_prompt.txt"), &prompt.system)?;
-                // The original splits the user message into instruction and e-mails; ours is
-                // one message, kept whole in user_prompt.txt.
-                write_text(&dir.join("user_prompt.txt"), &prompt.user)?;
-                write_text(&dir.join("email_content.txt"), "")?;
+                let (instruction, emails) = split_user_message(&prompt.user);
+                write_text(&dir.join("user_prompt.txt"), instruction)?;
+                write_text(&dir.join("email_content.txt"), emails)?;
                 let mut metadata = json!({
                     "condition_id": record.condition,
                     "scenario": record.scenario,
@@ -279,6 +278,31 @@ fn sorted_dirs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// What the original research runner puts between `user_prompt.txt` and `email_content.txt`
+/// when it builds the one user message (the Inspect port uses a single newline instead).
+const ORIGINAL_JOIN: &str = "\n\n";
+
+/// Split a user message into the original layout's instruction and e-mails, so that
+/// [`join_user_message`] gives back exactly the same text: the split is at the first `<email>`
+/// that follows a blank line. A message without one stays whole in the instruction.
+pub fn split_user_message(user: &str) -> (&str, &str) {
+    match user.find("<email>") {
+        Some(at) if user[..at].ends_with(ORIGINAL_JOIN) => {
+            (&user[..at - ORIGINAL_JOIN.len()], &user[at..])
+        }
+        _ => (user, ""),
+    }
+}
+
+/// The user message the original runner sends for an instruction and its e-mails.
+pub fn join_user_message(instruction: &str, emails: &str) -> String {
+    if emails.is_empty() {
+        instruction.to_string()
+    } else {
+        format!("{instruction}{ORIGINAL_JOIN}{emails}")
+    }
+}
+
 fn read_prompt(prompts_dir: &Path, condition: &str) -> anyhow::Result<Option<PromptText>> {
     let dir = prompts_dir.join(condition);
     let system_path = dir.join("system_prompt.txt");
@@ -293,14 +317,7 @@ fn read_prompt(prompts_dir: &Path, condition: &str) -> anyhow::Result<Option<Pro
             Ok(String::new())
         }
     };
-    let instruction = read("user_prompt.txt")?;
-    let emails = read("email_content.txt")?;
-    // The original runner joins instruction and e-mails with a newline at run time.
-    let user = if emails.is_empty() {
-        instruction
-    } else {
-        format!("{instruction}\n{emails}")
-    };
+    let user = join_user_message(&read("user_prompt.txt")?, &read("email_content.txt")?);
     let tools = read_json(&dir.join("metadata.json"))
         .ok()
         .and_then(|m| m.get("tools").cloned())
@@ -447,4 +464,33 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
         );
     }
     Ok((trials, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{join_user_message, split_user_message};
+
+    #[test]
+    fn splitting_and_joining_a_user_message_gives_it_back_exactly() {
+        let pack = insider_scenario::Pack::builtin("blackmail").unwrap();
+        let condition =
+            insider_scenario::Condition::parse_id("blackmail_explicit-america_replacement")
+                .unwrap();
+        let user = pack.render(&condition).unwrap().user;
+        let (instruction, emails) = split_user_message(&user);
+        assert!(emails.starts_with("<email>"), "{emails:.40}");
+        assert!(!instruction.contains("<email>"));
+        assert!(!instruction.ends_with('\n'));
+        assert_eq!(join_user_message(instruction, emails), user);
+
+        for odd in [
+            "no e-mails at all",
+            "<email>first thing</email>",
+            "text\n<email>x",
+        ] {
+            let (instruction, emails) = split_user_message(odd);
+            assert_eq!((instruction, emails), (odd, ""));
+            assert_eq!(join_user_message(instruction, emails), odd);
+        }
+    }
 }
