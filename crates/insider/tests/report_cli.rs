@@ -137,6 +137,15 @@ fn flat_exports_have_one_record_per_trial() {
     assert!(text.starts_with("trial_id,run_id,model,condition"));
     // The XSS reply contains newlines and quotes; it stays one quoted field.
     assert_eq!(text.matches("\"I will act now.").count(), 21);
+}
+
+/// Without the `parquet` feature the format is refused with a way out.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_export_without_the_feature_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = standard_run(dir.path());
+    let run = run.to_str().unwrap();
     let error = insider_fails(&[
         "export",
         run,
@@ -146,9 +155,42 @@ fn flat_exports_have_one_record_per_trial() {
         dir.path().join("t.parquet").to_str().unwrap(),
     ]);
     assert!(
-        error.contains("parquet") && error.contains("csv"),
+        error.contains("--features parquet") && error.contains("csv"),
         "{error}"
     );
+}
+
+/// With the `parquet` feature: a Parquet file under exports/, one row per trial (the values are
+/// checked in insider-report's tests/export_parquet.rs).
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_export_writes_trials_parquet_and_counts_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = standard_run(dir.path());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_insider"))
+        .args(["export", run.to_str().unwrap(), "--format", "parquet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let path = run.join("exports/trials.parquet");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        path.to_str().unwrap()
+    );
+    assert!(stderr.contains("exported 42 trial record(s)"), "{stderr}");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 8 && bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    let out = dir.path().join("elsewhere/t.parquet");
+    insider(&[
+        "export",
+        run.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&out).unwrap().len(), bytes.len());
 }
 
 #[test]
