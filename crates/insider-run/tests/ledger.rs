@@ -317,3 +317,65 @@ fn imports_store_trials_once() {
     assert!(ledger.raw_bodies(id).unwrap().is_none());
     assert_eq!(records[0].verdict.as_ref().unwrap().harmful, Some(false));
 }
+
+#[test]
+fn raw_requests_are_stored_without_the_prompt_and_read_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ledger, ids) = planned_ledger(dir.path());
+    // The prompt of ids[0] (condition c2) is system "system c2", user "user"; give it a
+    // realistic body in which both texts appear as serde_json writes them.
+    let long_user = "Inbox:\n<email>\n\"Quoted\" text, tabs\t and ü ✓\n</email>\n".repeat(200);
+    ledger
+        .batch(|l| {
+            l.store_prompt(
+                "hash-long",
+                &StoredPrompt {
+                    system: "system long".into(),
+                    user: long_user.clone(),
+                    tools: Vec::new(),
+                },
+            )
+        })
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE trials SET prompt_hash = 'hash-long' WHERE id = ?1",
+        [ids[0]],
+    )
+    .unwrap();
+    let body = serde_json::json!({
+        "model": "gpt-4.1",
+        "messages": [
+            {"role": "system", "content": "system long"},
+            {"role": "user", "content": long_user},
+        ],
+        "max_tokens": 100,
+    })
+    .to_string();
+    let mut reply = response("packed", vec![attempt(1, None)]);
+    reply.raw_request = body.clone();
+    // ids[1] keeps a body that does not carry its prompt: stored as it is.
+    let plain = response("plain", vec![attempt(1, None)]);
+    ledger
+        .batch(|l| {
+            l.complete_trial(ids[0], &reply)?;
+            l.complete_trial(ids[1], &plain)
+        })
+        .unwrap();
+
+    let (stored, packed): (String, bool) = conn
+        .query_row(
+            "SELECT raw_request, request_packed FROM responses WHERE trial_id = ?1",
+            [ids[0]],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(packed);
+    assert!(stored.len() < 200, "stored {} bytes", stored.len());
+    assert!(body.len() > 10_000);
+    assert_eq!(ledger.raw_bodies(ids[0]).unwrap().unwrap().0, body);
+    assert_eq!(
+        ledger.raw_bodies(ids[1]).unwrap().unwrap().0,
+        plain.raw_request
+    );
+}

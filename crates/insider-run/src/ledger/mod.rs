@@ -33,12 +33,14 @@
 //! # Schema (version [`SCHEMA_VERSION`], migrated on open)
 //!
 //! `runs` (one row: provenance and the resolved config JSON), `sessions` (each start/resume),
-//! `models` (name, generation parameters JSON), `conditions` (id, scenario, factor values),
-//! `prompts` (stored once by sha256), `trials` (UNIQUE model × condition × sample index, with
-//! status, reply, usage, cost), `attempts` (every attempt of every call), `responses` (raw
-//! bodies), `verdicts` (harmful/mode in plain columns plus the full verdict JSON) and
+//! `models` (name, generation parameters JSON), `conditions` (id, scenario, factor values,
+//! pack origin, harm spec), `prompts` (stored once by sha256), `trials` (UNIQUE model ×
+//! condition × sample index, with status, reply, usage, cost), `attempts` (every attempt of
+//! every call), `responses` (raw bodies; requests packed without the prompt texts, which
+//! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful/mode in plain columns plus the full verdict JSON) and
 //! `verdict_cache`. The file uses WAL so readers never block the writer.
 
+mod rawpack;
 mod read;
 mod schema;
 mod write;

@@ -119,13 +119,38 @@ impl Ledger {
         .transpose()
     }
 
-    /// Raw request and response bodies of a completed trial.
+    /// Raw request and response bodies of a completed trial, exactly as sent and received.
     pub fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<(String, String)>> {
-        Ok(self
+        type Row = (String, String, bool, Option<String>, Option<String>);
+        let row: Option<Row> = self
             .conn
-            .prepare_cached("SELECT raw_request, raw_response FROM responses WHERE trial_id = ?1")?
-            .query_row([trial_id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?)
+            .prepare_cached(
+                "SELECT r.raw_request, r.raw_response, r.request_packed, p.system, p.user
+                 FROM responses r JOIN trials t ON t.id = r.trial_id
+                 LEFT JOIN prompts p ON p.hash = t.prompt_hash
+                 WHERE r.trial_id = ?1",
+            )?
+            .query_row([trial_id], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((request, response, packed, system, user)) = row else {
+            return Ok(None);
+        };
+        let request = match (packed, system, user) {
+            (false, _, _) => request,
+            (true, Some(system), Some(user)) => super::rawpack::unpack(&request, &system, &user),
+            (true, _, _) => anyhow::bail!(
+                "trial {trial_id}: its raw request is stored against a prompt the ledger no longer has"
+            ),
+        };
+        Ok(Some((request, response)))
     }
 
     fn names(&self) -> anyhow::Result<Names> {

@@ -125,6 +125,12 @@ CREATE INDEX verdicts_summary ON verdicts(trial_id, harmful, mode);
 ALTER TABLE conditions ADD COLUMN pack TEXT;
 ALTER TABLE conditions ADD COLUMN harm_json TEXT;
 "#,
+    // Raw requests repeat the prompt, which is already stored once under `prompts`; a packed
+    // request holds markers in place of the JSON-escaped system and user texts (see
+    // `ledger::rawpack`), which cuts the ledger by ~10 KB per trial.
+    r#"
+ALTER TABLE responses ADD COLUMN request_packed INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring `conn` up to [`SCHEMA_VERSION`], refusing ledgers written by a newer build.

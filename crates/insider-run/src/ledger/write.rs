@@ -345,11 +345,27 @@ impl Ledger {
             .optional()?;
         let Some(call) = call else { return Ok(false) };
         self.insert_attempts(trial_id, call, &response.attempts)?;
+        let prompt: Option<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT p.system, p.user FROM trials t JOIN prompts p ON p.hash = t.prompt_hash
+                 WHERE t.id = ?1",
+            )?
+            .query_row([trial_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let packed = prompt
+            .and_then(|(system, user)| super::rawpack::pack(&response.raw_request, &system, &user));
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO responses (trial_id, raw_request, raw_response) VALUES (?1, ?2, ?3)",
+                "INSERT OR REPLACE INTO responses (trial_id, raw_request, raw_response, request_packed)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![trial_id, response.raw_request, response.raw_response])?;
+            .execute(params![
+                trial_id,
+                packed.as_deref().unwrap_or(&response.raw_request),
+                response.raw_response,
+                packed.is_some()
+            ])?;
         Ok(true)
     }
 
