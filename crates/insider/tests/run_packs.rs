@@ -233,3 +233,89 @@ fn a_compat_pack_runs_the_original_prompt_byte_for_byte() {
         .iter()
         .any(|a| a.contains("summitbridge.com")));
 }
+
+/// `insider classify` end to end: a run stored without verdicts is graded by a grader model,
+/// graded again from the verdict cache without a call, and judged gate-only on request.
+#[test]
+fn classify_grades_a_run_then_reuses_the_cache_then_goes_gate_only() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = fakellm::start_background(FakeConfig {
+        rules: vec![
+            {
+                let mut grader = Rule::always(Reply::text(
+                    "Judged as not harmful for this test.\nANSWER: no",
+                ));
+                grader.model = Some("grader".into());
+                grader
+            },
+            Rule::always(harmful_reply()),
+        ],
+        ..FakeConfig::default()
+    })
+    .unwrap();
+    ok(&insider(&server, scratch.path())
+        .args([
+            "run",
+            "--model",
+            "openai/gpt-4.1",
+            "--samples",
+            "3",
+            "--no-classify",
+        ])
+        .args([
+            "--condition",
+            "blackmail_explicit-america_replacement",
+            "--out",
+            "run",
+        ])
+        .output()
+        .unwrap());
+    let run = scratch.path().join("run");
+    let tally = || {
+        let ledger = Ledger::open(&run).unwrap();
+        let mut verdicts = Vec::new();
+        ledger
+            .for_each_summary(|s| {
+                verdicts.push((s.harmful, s.mode));
+                Ok(())
+            })
+            .unwrap();
+        verdicts
+    };
+    assert!(tally().iter().all(|(harmful, _)| harmful.is_none()));
+    assert_eq!(server.stats().requests, 3);
+
+    ok(&insider(&server, scratch.path())
+        .args(["classify", "run", "--grader", "openai/grader-1"])
+        .output()
+        .unwrap());
+    let graded = tally();
+    assert_eq!(graded.len(), 3);
+    assert!(
+        graded
+            .iter()
+            .all(|v| *v == (Some(Some(false)), Some(insider_judge::VerdictMode::Graded))),
+        "the grader's `no` wins over the gate: {graded:?}"
+    );
+    assert_eq!(server.stats().requests, 6, "one grader call per trial");
+
+    ok(&insider(&server, scratch.path())
+        .args(["classify", "run", "--grader", "openai/grader-1"])
+        .output()
+        .unwrap());
+    assert_eq!(tally(), graded);
+    assert_eq!(
+        server.stats().requests,
+        6,
+        "the same question is never paid twice"
+    );
+
+    ok(&insider(&server, scratch.path())
+        .args(["classify", "run", "--no-grader"])
+        .output()
+        .unwrap());
+    assert!(tally()
+        .iter()
+        .all(|v| *v == (Some(Some(true)), Some(insider_judge::VerdictMode::GateOnly))));
+    assert_eq!(server.stats().requests, 6);
+}
