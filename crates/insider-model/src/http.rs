@@ -315,13 +315,18 @@ fn redact_body(body: &Bytes, key: Option<&Secret>) -> String {
 /// Bodies are kept byte-exact except for the key itself (a `key=` inside a prompt is data).
 fn redact_secret_only(text: &str, key: Option<&Secret>) -> String {
     match key {
-        Some(k) if text.contains(k.expose()) => text.replace(k.expose(), crate::redact::REDACTED),
+        Some(k) if k.is_redactable() && text.contains(k.expose()) => {
+            text.replace(k.expose(), crate::redact::REDACTED)
+        }
         _ => text.to_string(),
     }
 }
 
 /// A reply that echoes the key (some servers do) must not carry it into stored fields.
 fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
+    if !key.is_redactable() {
+        return;
+    }
     let scrub = |text: &mut String| {
         if text.contains(key.expose()) {
             *text = text.replace(key.expose(), crate::redact::REDACTED);

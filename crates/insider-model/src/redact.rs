@@ -20,7 +20,17 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether the key is long enough to be searched for in text. Placeholder keys of local
+    /// servers (`x`, `EMPTY`) would otherwise rewrite ordinary words in prompts and replies;
+    /// real provider keys are far longer than [`MIN_REDACTED_LEN`].
+    pub fn is_redactable(&self) -> bool {
+        self.0.len() >= MIN_REDACTED_LEN
+    }
 }
+
+/// Keys shorter than this are not searched for in text (see [`Secret::is_redactable`]).
+pub const MIN_REDACTED_LEN: usize = 8;
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,8 +47,7 @@ impl fmt::Display for Secret {
 /// Replace every occurrence of `secret` (and any `key=` query value) in `text`.
 pub fn redact(text: &str, secret: Option<&Secret>) -> String {
     let mut out = match secret {
-        // Keys shorter than 8 characters would redact ordinary words; they are not real keys.
-        Some(s) if s.0.len() >= 8 && text.contains(&s.0) => text.replace(&s.0, REDACTED),
+        Some(s) if s.is_redactable() && text.contains(&s.0) => text.replace(&s.0, REDACTED),
         _ => text.to_string(),
     };
     if out.contains("key=") {

@@ -262,6 +262,34 @@ async fn max_connections_caps_concurrency_at_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_placeholder_key_of_a_local_server_rewrites_nothing() {
+    // vLLM and other local OpenAI-compatible servers take any key, and people pass `x` or
+    // `EMPTY`. Searching for such a key in text would rewrite ordinary words.
+    let reply = "Exactly as expected: the EMPTY box is next to the xylophone.";
+    let server = fakellm::start(FakeConfig::with_rules(vec![Rule::always(Reply::text(
+        reply,
+    ))]))
+    .unwrap();
+    for key in ["x", "EMPTY"] {
+        std::env::set_var("INSIDER_TEST_PLACEHOLDER_KEY", key);
+        let mut cfg = config(&server, "openai/gpt-4.1", "INSIDER_TEST_PLACEHOLDER_KEY");
+        std::env::set_var("INSIDER_TEST_PLACEHOLDER_KEY", key);
+        cfg.max_attempts = Some(1);
+        let provider = resolve("openai/gpt-4.1", &cfg).unwrap();
+        let prompt = "Please examine the EMPTY crates and explain.";
+        let ok = provider.generate(&ask(prompt)).await.unwrap();
+        assert_eq!(ok.text, reply, "key {key:?}");
+        assert!(
+            ok.raw_request.contains(prompt),
+            "key {key:?}: {}",
+            ok.raw_request
+        );
+        assert!(ok.raw_response.contains(reply), "key {key:?}");
+        assert!(!ok.raw_request.contains("[REDACTED]"), "key {key:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_recognizable_key_appears_nowhere_we_store() {
     const KEY: &str = "sk-insider-LEAKCHECK-9d8e7f6a5b";
     // A server that echoes the key back in a reply and in an error, as real APIs sometimes do.
