@@ -9,3 +9,4 @@ pub mod report;
 pub mod run;
 pub mod runs;
 pub mod scenarios;
+pub mod task_args;

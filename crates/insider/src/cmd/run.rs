@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// it answers for its own scenario name, and without --scenario only its scenarios run.
     #[arg(long = "pack", value_name = "DIR")]
     pub packs: Vec<PathBuf>,
+    /// An Inspect task argument of agentic_misalignment (repeatable), e.g. `-T scenario=murder
+    /// -T urgency_type=none`; see docs/running.md for the list.
+    #[arg(short = 'T', value_name = "KEY=VALUE")]
+    pub task_args: Vec<String>,
     /// Samples per model × condition.
     #[arg(
         long,
@@ -180,7 +184,7 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
             ),
         }
     }
-    Ok(Overrides {
+    let mut overrides = Overrides {
         name: args.name.clone(),
         models: args.models.clone(),
         scenario: args.scenario.clone(),
@@ -201,7 +205,9 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         temperature: args.temperature,
         max_tokens: args.max_tokens,
         seed: args.seed,
-    })
+    };
+    super::task_args::apply_task_args(&args.task_args, &mut overrides)?;
+    Ok(overrides)
 }
 
 fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
