@@ -92,6 +92,29 @@ pub struct PlannedCondition {
     pub pack_origin: String,
 }
 
+/// Concurrent calls a model under test gets: its `max_connections`, else the default (10).
+pub fn model_connections(config: &insider_model::ModelConfig) -> usize {
+    config
+        .max_connections
+        .unwrap_or(insider_model::limits::DEFAULT_MAX_CONNECTIONS)
+        .max(1)
+}
+
+/// The settings the grader's provider is built with: as many connections as the workers of all
+/// models under test together, since each worker waits for at most one grader answer at a time.
+/// A grader with fewer connections than that would hold back the models it grades.
+pub fn grader_config(experiment: &ResolvedExperiment) -> insider_model::ModelConfig {
+    let workers: usize = experiment
+        .models
+        .iter()
+        .map(|model| model_connections(&model.config))
+        .sum();
+    insider_model::ModelConfig {
+        max_connections: Some(workers.max(1)),
+        ..insider_model::ModelConfig::default()
+    }
+}
+
 /// Render every condition of the experiment (fails on a pack or template error).
 pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<PlannedCondition>> {
     let mut packs = crate::packs::PackSet::load(&experiment.packs)?;
@@ -174,7 +197,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     }
     let grader = match (&experiment.grader, experiment.classify) {
         (Some(name), true) => Some(
-            (options.providers)(name, &insider_model::ModelConfig::default())
+            (options.providers)(name, &grader_config(experiment))
                 .with_context(|| format!("grader model `{name}`"))?,
         ),
         _ => None,
@@ -207,7 +230,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let wanted_conditions: std::collections::HashSet<&str> =
         experiment.conditions.iter().map(String::as_str).collect();
     work.retain(|item| {
-        wanted.contains(item.model.as_str()) && wanted_conditions.contains(item.condition.as_str())
+        wanted.contains(&*item.model) && wanted_conditions.contains(&*item.condition)
     });
     if let Some(limit) = experiment.limit {
         work.truncate(limit as usize);
@@ -255,19 +278,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         writer: writer.sender(),
     });
 
-    let mut by_model: BTreeMap<String, Vec<WorkItem>> = BTreeMap::new();
+    let mut by_model: BTreeMap<Arc<str>, Vec<WorkItem>> = BTreeMap::new();
     for item in work {
         by_model.entry(item.model.clone()).or_default().push(item);
     }
     let mut model_work = Vec::new();
     let mut progress = Vec::new();
     for model in &experiment.models {
-        let items = by_model.remove(&model.name).unwrap_or_default();
+        let items = by_model.remove(model.name.as_str()).unwrap_or_default();
         let counter = Arc::new(ModelProgress::new(&model.name, items.len() as u64));
         progress.push(counter.clone());
         model_work.push(ModelWork {
             provider: providers[&model.name].clone(),
-            max_connections: model.config.max_connections.unwrap_or(10),
+            max_connections: model_connections(&model.config),
             items,
             progress: counter,
         });
@@ -311,7 +334,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let ledger = writer.finish().context("writing the ledger")?;
     let interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
     // Finished when nothing is left to retry (permanent failures need --retry-failed).
-    let remaining = ledger.work_list(false)?.len();
+    let remaining = ledger.work_count(false)?;
     let session_outcome = if interrupted {
         "interrupted"
     } else if remaining == 0 {

@@ -132,6 +132,7 @@ impl Worker {
                 .shared
                 .writer
                 .send(WriteOp::Claim(item.trial_id))
+                .await
                 .is_err()
             {
                 break; // the writer died; the run stops and reports why
@@ -144,7 +145,8 @@ impl Worker {
             match result {
                 None => {
                     counts.abandoned += 1;
-                    let _ = self.shared.writer.send(WriteOp::Abandon(
+                    // On the way out (a second Ctrl-C exits soon): never wait for room.
+                    let _ = self.shared.writer.send_now(WriteOp::Abandon(
                         item.trial_id,
                         "stopped by the user while the call was in flight".into(),
                     ));
@@ -179,6 +181,7 @@ impl Worker {
                         .shared
                         .writer
                         .send(WriteOp::Complete(item.trial_id, Box::new(response)))
+                        .await
                         .is_err()
                     {
                         break;
@@ -186,7 +189,7 @@ impl Worker {
                     self.classify(&item, &reply, &tool_calls).await;
                 }
                 Some(Err(error)) => {
-                    self.record_failure(&item, error, &mut counts);
+                    self.record_failure(&item, error, &mut counts).await;
                 }
             }
         }
@@ -194,9 +197,9 @@ impl Worker {
     }
 
     fn request_for(&self, item: &WorkItem) -> ChatRequest {
-        let base = &self.shared.requests[&item.prompt_hash];
+        let base = &self.shared.requests[&*item.prompt_hash];
         let mut request = ChatRequest::clone(base);
-        if let Some(settings) = self.shared.settings.get(&item.model) {
+        if let Some(settings) = self.shared.settings.get(&*item.model) {
             request.settings = settings.clone();
         }
         if let Some(seed) = self.shared.seed {
@@ -205,7 +208,12 @@ impl Worker {
         request
     }
 
-    fn record_failure(&self, item: &WorkItem, error: ProviderError, counts: &mut ExecuteOutcome) {
+    async fn record_failure(
+        &self,
+        item: &WorkItem,
+        error: ProviderError,
+        counts: &mut ExecuteOutcome,
+    ) {
         let failed_attempts = error.attempts.iter().filter(|a| a.error.is_some()).count();
         self.progress
             .errors
@@ -219,13 +227,14 @@ impl Worker {
         let _ = self
             .shared
             .writer
-            .send(WriteOp::Fail(item.trial_id, Box::new(error)));
+            .send(WriteOp::Fail(item.trial_id, Box::new(error)))
+            .await;
     }
 
     async fn classify(&self, item: &WorkItem, reply: &str, tool_calls: &[insider_model::ToolCall]) {
         let (Some(classifier), Some(harm)) = (
             self.shared.classifier.as_ref(),
-            self.shared.harms.get(&item.condition),
+            self.shared.harms.get(&*item.condition),
         ) else {
             return;
         };
@@ -241,7 +250,8 @@ impl Worker {
         let _ = self
             .shared
             .writer
-            .send(WriteOp::Verdict(item.trial_id, Box::new(verdict)));
+            .send(WriteOp::Verdict(item.trial_id, Box::new(verdict)))
+            .await;
     }
 }
 

@@ -1,11 +1,17 @@
 //! The single ledger writer: one thread owns the SQLite connection; everyone else sends it
 //! messages, which it applies in batched transactions (each message atomically).
+//!
+//! The queue in front of the writer is bounded: when the writer is [`QUEUE_CAPACITY`]
+//! operations behind, [`WriteSender::send`] waits until a batch is committed. A worker claims
+//! its next trial through that queue, so workers that outrun the writer stop taking trials
+//! instead of piling replies (with their raw request bodies) up in memory.
 
 use crate::ledger::Ledger;
 use insider_judge::Verdict;
 use insider_model::{ChatResponse, ProviderError};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use tokio::sync::Semaphore;
 
 /// A change to the ledger, sent to the writer.
 #[derive(Debug)]
@@ -28,39 +34,112 @@ pub enum WriteOp {
 
 /// Handle to the writer thread.
 pub struct Writer {
-    sender: Option<mpsc::Sender<WriteOp>>,
+    sender: Option<WriteSender>,
     thread: Option<JoinHandle<anyhow::Result<Ledger>>>,
 }
 
-/// A cloneable sender of [`WriteOp`]s.
-pub type WriteSender = mpsc::Sender<WriteOp>;
+/// The writer thread is gone (it failed; [`Writer::finish`] says why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterGone;
+
+impl std::fmt::Display for WriterGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the ledger writer has stopped")
+    }
+}
+
+impl std::error::Error for WriterGone {}
+
+/// An operation in the queue, and whether it holds one of the queue's places.
+struct Queued {
+    op: WriteOp,
+    holds_place: bool,
+}
+
+/// A cloneable sender of [`WriteOp`]s to the writer thread.
+#[derive(Clone)]
+pub struct WriteSender {
+    queue: mpsc::Sender<Queued>,
+    /// Free places in the queue; the writer gives them back after each commit.
+    room: Arc<Semaphore>,
+}
+
+impl WriteSender {
+    /// Queue `op`, first waiting while the writer is [`QUEUE_CAPACITY`] operations behind.
+    pub async fn send(&self, op: WriteOp) -> Result<(), WriterGone> {
+        let place = self.room.acquire().await.map_err(|_| WriterGone)?;
+        place.forget(); // the writer adds it back once the operation is committed
+        self.queue
+            .send(Queued {
+                op,
+                holds_place: true,
+            })
+            .map_err(|_| WriterGone)
+    }
+
+    /// Queue `op` at once, without waiting for room: for small operations from code that
+    /// cannot wait (verdict-cache entries, flushes, a last abandon on the way out).
+    pub fn send_now(&self, op: WriteOp) -> Result<(), WriterGone> {
+        self.queue
+            .send(Queued {
+                op,
+                holds_place: false,
+            })
+            .map_err(|_| WriterGone)
+    }
+
+    /// Operations queued with [`WriteSender::send`] and not yet committed.
+    pub fn backlog(&self) -> usize {
+        QUEUE_CAPACITY.saturating_sub(self.room.available_permits())
+    }
+}
+
+/// Most operations sent with [`WriteSender::send`] that may wait uncommitted; beyond it,
+/// senders wait. About 8 MB of queued replies with 15 kB raw request bodies.
+pub const QUEUE_CAPACITY: usize = 1024;
 
 /// Largest number of operations committed in one transaction.
-const MAX_BATCH: usize = 2048;
+const MAX_BATCH: usize = QUEUE_CAPACITY;
+
+/// Closes the queue's room when the writer thread ends, however it ends, so that senders
+/// waiting for room get [`WriterGone`] instead of waiting forever.
+struct CloseOnExit(Arc<Semaphore>);
+
+impl Drop for CloseOnExit {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 impl Writer {
     /// Start the writer thread, handing it the ledger.
     pub fn start(mut ledger: Ledger) -> Writer {
-        let (sender, receiver) = mpsc::channel::<WriteOp>();
+        let (queue, receiver) = mpsc::channel::<Queued>();
+        let room = Arc::new(Semaphore::new(QUEUE_CAPACITY));
+        let closer = CloseOnExit(room.clone());
+        let thread_room = room.clone();
         let thread = std::thread::Builder::new()
             .name("insider-ledger-writer".into())
             .spawn(move || -> anyhow::Result<Ledger> {
+                let _closer = closer;
                 let mut batch = Vec::with_capacity(MAX_BATCH);
                 while let Ok(first) = receiver.recv() {
                     batch.push(first);
                     while batch.len() < MAX_BATCH {
                         match receiver.try_recv() {
-                            Ok(op) => batch.push(op),
+                            Ok(queued) => batch.push(queued),
                             Err(_) => break,
                         }
                     }
+                    let places = batch.iter().filter(|q| q.holds_place).count();
                     let mut flushes = Vec::new();
                     ledger.batch(|ledger| {
-                        for op in batch.drain(..) {
-                            apply(ledger, op, &mut flushes)?;
+                        for queued in batch.drain(..) {
+                            apply(ledger, queued.op, &mut flushes)?;
                         }
                         Ok(())
                     })?;
+                    thread_room.add_permits(places);
                     for flush in flushes {
                         let _ = flush.send(());
                     }
@@ -69,7 +148,7 @@ impl Writer {
             })
             .expect("spawning the ledger writer thread");
         Writer {
-            sender: Some(sender),
+            sender: Some(WriteSender { queue, room }),
             thread: Some(thread),
         }
     }
@@ -138,7 +217,7 @@ impl insider_judge::VerdictCache for LedgerVerdictCache {
         match serde_json::to_string(verdict) {
             Ok(json) => {
                 if let Ok(writer) = self.writer.lock() {
-                    let _ = writer.send(WriteOp::CachePut(key.to_string(), json));
+                    let _ = writer.send_now(WriteOp::CachePut(key.to_string(), json));
                 }
             }
             Err(error) => tracing::warn!("verdict cache write failed: {error}"),
