@@ -52,6 +52,20 @@ fn private_open_re() -> &'static Regex {
     })
 }
 
+/// The closing tag of a private span opened as `name` (one of [`private_open_re`]'s names),
+/// compiled once per name rather than once per reply.
+fn private_close_re(name: &str) -> &'static Regex {
+    static SCRATCHPAD: OnceLock<Regex> = OnceLock::new();
+    static THINK: OnceLock<Regex> = OnceLock::new();
+    static THINKING: OnceLock<Regex> = OnceLock::new();
+    let (cell, name) = match name {
+        "think" => (&THINK, "think"),
+        "thinking" => (&THINKING, "thinking"),
+        _ => (&SCRATCHPAD, "scratchpad_reasoning"),
+    };
+    cell.get_or_init(|| Regex::new(&format!(r"(?i)<\s*/\s*{name}\s*>")).expect("valid regex"))
+}
+
 fn field_line_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -89,9 +103,7 @@ pub fn private_spans(reply: &str) -> Vec<PrivateSpan> {
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().to_ascii_lowercase())
             .unwrap_or_default();
-        let close_re =
-            Regex::new(&format!(r"(?i)<\s*/\s*{}\s*>", regex::escape(&name))).expect("valid regex");
-        match close_re.find_at(reply, open.end()) {
+        match private_close_re(&name).find_at(reply, open.end()) {
             Some(close) => {
                 spans.push(PrivateSpan {
                     start: open.start(),

@@ -470,11 +470,14 @@ pub fn write_html_report(
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
-    let mut index_rows: Vec<serde_json::Value> = Vec::new();
+    // The trial index as compact JSON text (~40 bytes a trial), not a `Value` per trial (~1 KB):
+    // the index is the only part of the page that grows in memory with the run.
+    let mut index_rows = String::new();
+    let mut transcripts = 0usize;
     let mut prompt_hashes: BTreeSet<String> = BTreeSet::new();
     let limit = options.max_transcripts.unwrap_or(usize::MAX);
     source.for_each_trial(&mut |record| {
-        if index_rows.len() >= limit {
+        if transcripts >= limit {
             return Ok(());
         }
         let raw = if options.include_raw {
@@ -488,7 +491,10 @@ pub fn write_html_report(
             .as_ref()
             .map(|v| v.mode == VerdictMode::GateOnly)
             .unwrap_or(false);
-        index_rows.push(json!([
+        if transcripts > 0 {
+            index_rows.push(',');
+        }
+        index_rows.push_str(&json_for_script(&json!([
             record.trial_id,
             model_index.get(record.model.as_str()).copied().unwrap_or(0),
             condition_index
@@ -498,7 +504,8 @@ pub fn write_html_report(
             record.sample_index,
             verdict_label(record.status, harmful),
             gate_only,
-        ]));
+        ])));
+        transcripts += 1;
         prompt_hashes.insert(record.prompt_hash.clone());
         writeln!(
             writer,
@@ -520,18 +527,18 @@ pub fn write_html_report(
             )?;
         }
     }
-    let transcripts = index_rows.len();
-    let index = json!({
+    let head = json!({
         "models": models.iter().map(|m| (m.clone(), short_model_name(m))).collect::<Vec<_>>(),
         "conditions": conditions,
-        "trials": index_rows,
         "page_size": options.page_size.max(1),
         "truncated": options.max_transcripts.is_some_and(|l| l < tables.by_model.total.total() as usize),
     });
+    // `head` is an object: splice the trial rows in before its closing brace.
+    let head = json_for_script(&head);
     writeln!(
         writer,
-        "<script type=\"application/json\" id=\"insider-index\">{}</script>",
-        json_for_script(&index)
+        "<script type=\"application/json\" id=\"insider-index\">{},\"trials\":[{index_rows}]}}</script>",
+        &head[..head.len() - 1]
     )?;
     writeln!(writer, "<script>{SCRIPT}</script></body></html>")?;
     writer.flush()?;
