@@ -81,17 +81,34 @@ pub struct HtmlSummary {
 /// line separators become `\uXXXX` escapes, which are only legal inside JSON strings anyway.
 pub fn json_for_script<T: Serialize + ?Sized>(value: &T) -> String {
     let text = serde_json::to_string(value).expect("report data serializes");
+    // Copy runs of ordinary bytes whole; this runs over every transcript of the report.
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (escape, width) = match bytes[i] {
+            b'<' => ("\\u003c", 1),
+            b'>' => ("\\u003e", 1),
+            b'&' => ("\\u0026", 1),
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                ("\\u2028", 3)
+            }
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                ("\\u2029", 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[copied..i]);
+        out.push_str(escape);
+        i += width;
+        copied = i;
     }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -481,7 +498,7 @@ pub fn write_html_report(
             return Ok(());
         }
         let raw = if options.include_raw {
-            source.raw_bodies(record.trial_id)?.and_then(|b| b.response)
+            source.raw_response(record.trial_id)?
         } else {
             None
         };
@@ -557,6 +574,18 @@ pub fn write_html_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_json_escapes_exactly_the_dangerous_characters() {
+        let text = "a<b>c&d\u{2028}e\u{2029}f é ✓ \u{2027}\u{202a} end";
+        let escaped = json_for_script(text);
+        assert_eq!(
+            escaped,
+            "\"a\\u003cb\\u003ec\\u0026d\\u2028e\\u2029f é ✓ \u{2027}\u{202a} end\""
+        );
+        let back: String = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, text);
+    }
 
     #[test]
     fn script_json_cannot_close_its_block() {

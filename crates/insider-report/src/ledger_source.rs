@@ -38,6 +38,10 @@ impl TrialSource for Ledger {
         }))
     }
 
+    fn raw_response(&self, trial_id: i64) -> anyhow::Result<Option<String>> {
+        Ok(Ledger::raw_response(self, trial_id)?.filter(|s| !s.is_empty()))
+    }
+
     fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>> {
         Ok(
             Ledger::raw_bodies(self, trial_id)?.map(|(request, response)| RawBodies {

@@ -45,7 +45,7 @@ pub trait TrialSource {
     fn meta(&self) -> anyhow::Result<RunMeta>;
     /// Visit the light view of every trial (fast path for statistics).
     fn for_each_summary(&self, visit: &mut dyn FnMut(&TrialSummary)) -> anyhow::Result<()>;
-    /// Visit every trial with its transcript and verdict, in trial-id order.
+    /// Visit every trial with its transcript and verdict, by model, condition and sample index.
     fn for_each_trial(
         &self,
         visit: &mut dyn FnMut(&TrialRecord) -> anyhow::Result<()>,
@@ -54,6 +54,10 @@ pub trait TrialSource {
     fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>>;
     /// The raw bodies of this trial's call, if stored.
     fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>>;
+    /// Only the raw response body (cheaper where the request must be rebuilt from the prompt).
+    fn raw_response(&self, trial_id: i64) -> anyhow::Result<Option<String>> {
+        Ok(self.raw_bodies(trial_id)?.and_then(|b| b.response))
+    }
 }
 
 /// The light summary of a full record (what [`TrialSource::for_each_summary`] yields).

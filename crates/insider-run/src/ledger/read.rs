@@ -119,6 +119,15 @@ impl Ledger {
         .transpose()
     }
 
+    /// The raw response body of a completed trial (no request to rebuild).
+    pub fn raw_response(&self, trial_id: i64) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT raw_response FROM responses WHERE trial_id = ?1")?
+            .query_row([trial_id], |row| row.get(0))
+            .optional()?)
+    }
+
     /// Raw request and response bodies of a completed trial, exactly as sent and received.
     pub fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<(String, String)>> {
         type Row = (String, String, bool, Option<String>, Option<String>);
