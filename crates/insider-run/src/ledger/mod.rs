@@ -52,7 +52,7 @@ pub use write::*;
 use crate::TrialStatus;
 use anyhow::{bail, Context};
 use insider_judge::VerdictMode;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,10 @@ pub const LEDGER_FILE: &str = "ledger.sqlite";
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
+    /// Escaped prompt texts by prompt hash, for packing and unpacking raw request bodies.
+    escaped_prompts: std::cell::RefCell<
+        std::collections::HashMap<String, std::sync::Arc<rawpack::EscapedPrompt>>,
+    >,
 }
 
 /// Provenance and configuration of a run.
@@ -98,6 +102,29 @@ pub struct StoredPrompt {
 }
 
 impl Ledger {
+    /// The escaped texts of the prompt stored under `hash` (cached), or `None` if it is not
+    /// stored.
+    fn escaped_prompt(
+        &self,
+        hash: &str,
+    ) -> anyhow::Result<Option<std::sync::Arc<rawpack::EscapedPrompt>>> {
+        if let Some(found) = self.escaped_prompts.borrow().get(hash) {
+            return Ok(Some(found.clone()));
+        }
+        let texts: Option<(String, String)> = self
+            .conn
+            .prepare_cached("SELECT system, user FROM prompts WHERE hash = ?1")?
+            .query_row([hash], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        Ok(texts.map(|(system, user)| {
+            let escaped = std::sync::Arc::new(rawpack::EscapedPrompt::new(&system, &user));
+            self.escaped_prompts
+                .borrow_mut()
+                .insert(hash.to_string(), escaped.clone());
+            escaped
+        }))
+    }
+
     /// Open the existing ledger of `run_dir`, migrating its schema if it is older.
     pub fn open(run_dir: &Path) -> anyhow::Result<Ledger> {
         let path = run_dir.join(LEDGER_FILE);
@@ -166,7 +193,11 @@ impl Ledger {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         schema::migrate(&mut conn).with_context(|| format!("ledger {}", path.display()))?;
-        Ok(Ledger { conn, path })
+        Ok(Ledger {
+            conn,
+            path,
+            escaped_prompts: Default::default(),
+        })
     }
 }
 

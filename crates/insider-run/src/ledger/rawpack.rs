@@ -11,9 +11,34 @@ const SYSTEM_MARKER: &str = "\u{1}insider:system\u{1}";
 /// Marker standing for the JSON string of the user text (quotes included).
 const USER_MARKER: &str = "\u{1}insider:user\u{1}";
 
-/// `body` with the first JSON string equal to `system` and to `user` replaced by markers, or
-/// `None` if neither appears (then store the body as it is).
-pub fn pack(body: &str, system: &str, user: &str) -> Option<String> {
+/// A prompt's system and user texts as `serde_json` writes them (quotes included), computed
+/// once per prompt and reused for every trial that sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscapedPrompt {
+    system: String,
+    user: String,
+}
+
+impl EscapedPrompt {
+    /// Escape both texts; an empty text escapes to nothing and is never packed.
+    pub fn new(system: &str, user: &str) -> Self {
+        let escape = |text: &str| {
+            if text.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(text).expect("a string always serialises")
+            }
+        };
+        EscapedPrompt {
+            system: escape(system),
+            user: escape(user),
+        }
+    }
+}
+
+/// `body` with the first JSON string equal to the system and to the user text replaced by
+/// markers, or `None` if neither appears (then store the body as it is).
+pub fn pack(body: &str, prompt: &EscapedPrompt) -> Option<String> {
     if body.contains('\u{1}') {
         return None;
     }
@@ -21,12 +46,11 @@ pub fn pack(body: &str, system: &str, user: &str) -> Option<String> {
     let mut changed = false;
     // The user text first: it is the longer one, and the system text's JSON string cannot
     // occur inside it (a JSON string inside another would have its quotes escaped).
-    for (text, marker) in [(user, USER_MARKER), (system, SYSTEM_MARKER)] {
-        if text.is_empty() {
+    for (escaped, marker) in [(&prompt.user, USER_MARKER), (&prompt.system, SYSTEM_MARKER)] {
+        if escaped.is_empty() {
             continue;
         }
-        let escaped = serde_json::to_string(text).expect("a string always serialises");
-        if let Some(at) = packed.find(&escaped) {
+        if let Some(at) = packed.find(escaped.as_str()) {
             packed.replace_range(at..at + escaped.len(), marker);
             changed = true;
         }
@@ -34,13 +58,12 @@ pub fn pack(body: &str, system: &str, user: &str) -> Option<String> {
     changed.then_some(packed)
 }
 
-/// The body [`pack`] was given, from its packed form and the same two texts.
-pub fn unpack(packed: &str, system: &str, user: &str) -> String {
+/// The body [`pack`] was given, from its packed form and the same prompt.
+pub fn unpack(packed: &str, prompt: &EscapedPrompt) -> String {
     let mut body = packed.to_string();
-    for (text, marker) in [(system, SYSTEM_MARKER), (user, USER_MARKER)] {
+    for (escaped, marker) in [(&prompt.system, SYSTEM_MARKER), (&prompt.user, USER_MARKER)] {
         if let Some(at) = body.find(marker) {
-            let escaped = serde_json::to_string(text).expect("a string always serialises");
-            body.replace_range(at..at + marker.len(), &escaped);
+            body.replace_range(at..at + marker.len(), escaped);
         }
     }
     body
@@ -75,21 +98,22 @@ mod tests {
         ];
         for (system, user) in cases {
             let original = body(system, user);
-            let packed = pack(&original, system, user).expect("texts are in the body");
+            let prompt = EscapedPrompt::new(system, user);
+            let packed = pack(&original, &prompt).expect("texts are in the body");
             assert!(packed.len() < original.len() || user.len() < 20);
             assert!(!packed.contains(&serde_json::to_string(user).unwrap()) || user == system);
-            assert_eq!(
-                unpack(&packed, system, user),
-                original,
-                "{system:?} / {user:?}"
-            );
+            assert_eq!(unpack(&packed, &prompt), original, "{system:?} / {user:?}");
         }
     }
 
     #[test]
     fn a_body_without_the_texts_is_not_packed() {
-        assert_eq!(pack("{\"prompt\":\"templated\"}", "system", "user"), None);
-        assert_eq!(pack("not json at all", "a", "b"), None);
-        assert_eq!(pack("{\"x\":\"\u{1}\"}", "x", "y"), None);
+        let prompt = |s, u| EscapedPrompt::new(s, u);
+        assert_eq!(
+            pack("{\"prompt\":\"templated\"}", &prompt("system", "user")),
+            None
+        );
+        assert_eq!(pack("not json at all", &prompt("a", "b")), None);
+        assert_eq!(pack("{\"x\":\"\u{1}\"}", &prompt("x", "y")), None);
     }
 }

@@ -130,36 +130,29 @@ impl Ledger {
 
     /// Raw request and response bodies of a completed trial, exactly as sent and received.
     pub fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<(String, String)>> {
-        type Row = (String, String, bool, Option<String>, Option<String>);
-        let row: Option<Row> = self
+        let row: Option<(String, String, bool, String)> = self
             .conn
             .prepare_cached(
-                "SELECT r.raw_request, r.raw_response, r.request_packed, p.system, p.user
+                "SELECT r.raw_request, r.raw_response, r.request_packed, t.prompt_hash
                  FROM responses r JOIN trials t ON t.id = r.trial_id
-                 LEFT JOIN prompts p ON p.hash = t.prompt_hash
                  WHERE r.trial_id = ?1",
             )?
             .query_row([trial_id], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })
             .optional()?;
-        let Some((request, response, packed, system, user)) = row else {
+        let Some((request, response, packed, hash)) = row else {
             return Ok(None);
         };
-        let request = match (packed, system, user) {
-            (false, _, _) => request,
-            (true, Some(system), Some(user)) => super::rawpack::unpack(&request, &system, &user),
-            (true, _, _) => anyhow::bail!(
-                "trial {trial_id}: its raw request is stored against a prompt the ledger no longer has"
+        if !packed {
+            return Ok(Some((request, response)));
+        }
+        match self.escaped_prompt(&hash)? {
+            Some(prompt) => Ok(Some((super::rawpack::unpack(&request, &prompt), response))),
+            None => anyhow::bail!(
+                "trial {trial_id}: its raw request is stored against prompt {hash}, which the ledger does not have"
             ),
-        };
-        Ok(Some((request, response)))
+        }
     }
 
     fn names(&self) -> anyhow::Result<Names> {

@@ -371,16 +371,13 @@ impl Ledger {
             .optional()?;
         let Some(call) = call else { return Ok(false) };
         self.insert_attempts(trial_id, call, &response.attempts)?;
-        let prompt: Option<(String, String)> = self
+        let hash: String = self
             .conn
-            .prepare_cached(
-                "SELECT p.system, p.user FROM trials t JOIN prompts p ON p.hash = t.prompt_hash
-                 WHERE t.id = ?1",
-            )?
-            .query_row([trial_id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        let packed = prompt
-            .and_then(|(system, user)| super::rawpack::pack(&response.raw_request, &system, &user));
+            .prepare_cached("SELECT prompt_hash FROM trials WHERE id = ?1")?
+            .query_row([trial_id], |row| row.get(0))?;
+        let packed = self
+            .escaped_prompt(&hash)?
+            .and_then(|prompt| super::rawpack::pack(&response.raw_request, &prompt));
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO responses (trial_id, raw_request, raw_response, request_packed)
