@@ -112,6 +112,11 @@ pub fn json_for_script<T: Serialize + ?Sized>(value: &T) -> String {
     out
 }
 
+/// The first key of every row of a one-factor table (the models, or the conditions).
+fn first_keys(table: &Table) -> Vec<String> {
+    table.rows.iter().map(|r| r.key[0].clone()).collect()
+}
+
 /// Split a reply into `(text, is_action)` segments using the byte spans of parsed actions, so
 /// the browser can highlight tool calls without re-parsing (spans are clipped to valid ranges).
 pub fn reply_segments(reply: &str, actions: &[Action]) -> Vec<(String, bool)> {
@@ -361,18 +366,8 @@ fn static_sections(tables: &Tables, title: &str, meta: &crate::source::RunMeta) 
     }
     out.push_str("</header><nav><a href=\"#charts\">Charts</a> <a href=\"#heatmap\">Heatmap</a> <a href=\"#factors\">Factors</a> <a href=\"#transcripts\">Transcripts</a></nav>");
 
-    let models: Vec<String> = tables
-        .by_model
-        .rows
-        .iter()
-        .map(|r| r.key[0].clone())
-        .collect();
-    let conditions: Vec<String> = tables
-        .by_condition
-        .rows
-        .iter()
-        .map(|r| r.key[0].clone())
-        .collect();
+    let models = first_keys(&tables.by_model);
+    let conditions = first_keys(&tables.by_condition);
     out.push_str("<section id=\"charts\"><h2>Harmful rate by model</h2><p class=\"hint\">Bars: harmful / scored trials; whiskers: 95% Wilson interval.</p><div class=\"charts\">");
     if conditions.len() > 1 {
         let bars: Vec<(String, Tally)> = tables
@@ -465,18 +460,8 @@ pub fn write_html_report(
     writer.write_all(static_sections(&tables, &title, &meta).as_bytes())?;
     writer.write_all(TRANSCRIPT_SECTION.as_bytes())?;
 
-    let models: Vec<String> = tables
-        .by_model
-        .rows
-        .iter()
-        .map(|r| r.key[0].clone())
-        .collect();
-    let conditions: Vec<String> = tables
-        .by_condition
-        .rows
-        .iter()
-        .map(|r| r.key[0].clone())
-        .collect();
+    let models = first_keys(&tables.by_model);
+    let conditions = first_keys(&tables.by_condition);
     let model_index: BTreeMap<&str, usize> = models
         .iter()
         .enumerate()
