@@ -50,12 +50,32 @@ pub fn pack(body: &str, prompt: &EscapedPrompt) -> Option<String> {
         if escaped.is_empty() {
             continue;
         }
-        if let Some(at) = packed.find(escaped.as_str()) {
+        if let Some(at) = find_long(&packed, escaped) {
             packed.replace_range(at..at + escaped.len(), marker);
             changed = true;
         }
     }
     changed.then_some(packed)
+}
+
+/// Where `needle` first occurs in `haystack`. `str::find` prepares the whole needle first,
+/// which for a 10 KB prompt costs more than the search; here a short prefix finds the
+/// candidates and a plain comparison checks each one.
+fn find_long(haystack: &str, needle: &str) -> Option<usize> {
+    let mut probe_len = needle.len().min(64);
+    while !needle.is_char_boundary(probe_len) {
+        probe_len -= 1;
+    }
+    let probe = &needle[..probe_len];
+    let mut from = 0;
+    while let Some(offset) = haystack[from..].find(probe) {
+        let at = from + offset;
+        if haystack[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + probe.chars().next().map_or(1, char::len_utf8);
+    }
+    None
 }
 
 /// The body [`pack`] was given, from its packed form and the same prompt.
@@ -104,6 +124,29 @@ mod tests {
             assert!(!packed.contains(&serde_json::to_string(user).unwrap()) || user == system);
             assert_eq!(unpack(&packed, &prompt), original, "{system:?} / {user:?}");
         }
+    }
+
+    #[test]
+    fn find_long_agrees_with_str_find() {
+        let long = "ab".repeat(100);
+        let cases = [
+            ("xxabab", "abab"),
+            ("no match here", "match there"),
+            ("é✓é✓ and é✓é✓!", "é✓é✓!"),
+            (long.as_str(), &long[..150]),
+            (&long[..150], long.as_str()),
+            ("prefix ", ""),
+        ];
+        for (haystack, needle) in cases {
+            assert_eq!(
+                find_long(haystack, needle),
+                haystack.find(needle),
+                "{needle:?}"
+            );
+        }
+        let tricky = format!("{}{}", "a".repeat(70), "a".repeat(70) + "b");
+        let needle = "a".repeat(100) + "b";
+        assert_eq!(find_long(&tricky, &needle), tricky.find(&needle));
     }
 
     #[test]
