@@ -175,9 +175,7 @@ pub fn write_plan(
             }
             let model_id = ledger.upsert_model(&model.name, &params)?;
             for (condition_id, hash) in &condition_ids {
-                for sample in 0..experiment.samples {
-                    ledger.ensure_trial(model_id, *condition_id, sample, hash)?;
-                }
+                ledger.ensure_trials(model_id, *condition_id, experiment.samples, hash)?;
             }
         }
         Ok(())

@@ -379,3 +379,52 @@ fn raw_requests_are_stored_without_the_prompt_and_read_back_exactly() {
         plain.raw_request
     );
 }
+
+#[test]
+fn ensure_trials_plans_every_sample_once_and_keeps_completed_prompts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ledger, ids) = planned_ledger(dir.path());
+    // ids[0] is zeta/m × c2 × sample 0 with prompt hash-c2; complete it, then re-plan c2 with a
+    // new prompt and more samples.
+    ledger
+        .batch(|l| {
+            l.complete_trial(ids[0], &response("done", vec![attempt(1, None)]))
+                .map(|_| ())
+        })
+        .unwrap();
+    ledger
+        .batch(|l| {
+            let model_id = l.upsert_model("zeta/m", &serde_json::json!({}))?;
+            let condition_id = l.upsert_condition(&ConditionInfo {
+                name: "c2".into(),
+                scenario: "blackmail".into(),
+                factors: BTreeMap::new(),
+            })?;
+            l.ensure_trials(model_id, condition_id, 5, "hash-c1")?;
+            l.ensure_trials(model_id, condition_id, 5, "hash-c1")?;
+            l.ensure_trials(model_id, condition_id, 0, "hash-none")
+        })
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();
+    let rows: Vec<(u32, String, String)> = conn
+        .prepare(
+            "SELECT t.sample_index, t.prompt_hash, t.status FROM trials t
+             JOIN models m ON m.id = t.model_id JOIN conditions c ON c.id = t.condition_id
+             WHERE m.name = 'zeta/m' AND c.name = 'c2' ORDER BY t.sample_index",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let samples: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(samples, [0, 1, 2, 3, 4], "each sample once");
+    assert_eq!(
+        rows[0].1, "hash-c2",
+        "a completed trial keeps the prompt it ran with"
+    );
+    assert_eq!(rows[0].2, "completed");
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r.1 == "hash-c1" && r.2 == "pending"));
+}
