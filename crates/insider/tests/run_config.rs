@@ -1,19 +1,15 @@
 //! `insider run` refuses bad experiment configs before any call, naming file, line and field.
 
+mod fake_env;
+
 use fakellm::FakeConfig;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn insider(server: &fakellm::FakeServer, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_insider"))
-        .current_dir(dir)
+    fake_env::insider_against(server, dir)
         .arg("run")
         .args(args)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.base_url()))
-        .env("OPENAI_API_KEY", "sk-test-run-config")
-        .env_remove("ANTHROPIC_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GEMINI_API_KEY")
         .output()
         .expect("insider runs")
 }

@@ -3,6 +3,8 @@
 //! flight as abandoned. Either way a resume completes the run without paying twice. Also checks
 //! the plain progress lines printed when stderr is not a terminal.
 
+mod fake_env;
+
 use fakellm::{FakeConfig, Reply, Rule};
 use insider_run::ledger::Ledger;
 use std::path::Path;
@@ -12,13 +14,8 @@ use std::time::{Duration, Instant};
 const TRIALS: u64 = 24;
 
 fn command(server: &fakellm::FakeServer, dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_insider"));
-    command
-        .current_dir(dir)
-        .arg("run")
-        .args(args)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.base_url()))
-        .env("OPENAI_API_KEY", "sk-test-run-interrupt");
+    let mut command = fake_env::insider_against(server, dir);
+    command.arg("run").args(args);
     command
 }
 

@@ -2,6 +2,8 @@
 //! templates run like the built-in packs, and `insider classify` still works once the folder is
 //! gone (the harm spec travels in the ledger).
 
+mod fake_env;
+
 use fakellm::{FakeConfig, Reply, Rule};
 use insider_run::ledger::Ledger;
 use std::path::{Path, PathBuf};
@@ -9,15 +11,6 @@ use std::process::{Command, Output};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn insider(server: &fakellm::FakeServer, dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_insider"));
-    command
-        .current_dir(dir)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.base_url()))
-        .env("OPENAI_API_KEY", "sk-test-run-packs");
-    command
 }
 
 fn ok(output: &Output) -> String {
@@ -71,7 +64,7 @@ fn a_pack_folder_runs_under_its_own_name_and_classifies_after_it_is_gone() {
     )
     .unwrap();
     let server = server();
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args([
             "run",
             "--pack",
@@ -123,7 +116,7 @@ fn a_pack_folder_runs_under_its_own_name_and_classifies_after_it_is_gone() {
 
     // Without the folder, classifying again must still find the harm spec.
     std::fs::remove_dir_all(&pack).unwrap();
-    let classify = ok(&insider(&server, scratch.path())
+    let classify = ok(&fake_env::insider_against(&server, scratch.path())
         .args(["classify", "run"])
         .output()
         .unwrap());
@@ -143,7 +136,7 @@ fn a_broken_pack_folder_fails_before_any_call_naming_the_folder() {
     let scratch = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(scratch.path().join("empty")).unwrap();
     let server = server();
-    let output = insider(&server, scratch.path())
+    let output = fake_env::insider_against(&server, scratch.path())
         .args([
             "run",
             "--pack",
@@ -187,19 +180,19 @@ fn a_compat_pack_runs_the_original_prompt_byte_for_byte() {
     let templates = ok(&templates).trim().to_string();
     let scratch = tempfile::tempdir().unwrap();
     let server = server();
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args(["scenarios", "import-original", &templates, "--out", "packs"])
         .output()
         .unwrap());
     let condition = "blackmail_explicit-america_replacement";
-    let render = ok(&insider(&server, scratch.path())
+    let render = ok(&fake_env::insider_against(&server, scratch.path())
         .args(["scenarios", "render", condition, "--format", "json"])
         .args(["--pack-original", "packs/blackmail"])
         .output()
         .unwrap());
     let expected: serde_json::Value = serde_json::from_str(&render).unwrap();
 
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args(["run", "--pack", "packs/blackmail", "--condition", condition])
         .args([
             "--model",
@@ -253,7 +246,7 @@ fn classify_grades_a_run_then_reuses_the_cache_then_goes_gate_only() {
         ..FakeConfig::default()
     })
     .unwrap();
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args([
             "run",
             "--model",
@@ -285,7 +278,7 @@ fn classify_grades_a_run_then_reuses_the_cache_then_goes_gate_only() {
     assert!(tally().iter().all(|(harmful, _)| harmful.is_none()));
     assert_eq!(server.stats().requests, 3);
 
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args(["classify", "run", "--grader", "openai/grader-1"])
         .output()
         .unwrap());
@@ -299,7 +292,7 @@ fn classify_grades_a_run_then_reuses_the_cache_then_goes_gate_only() {
     );
     assert_eq!(server.stats().requests, 6, "one grader call per trial");
 
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args(["classify", "run", "--grader", "openai/grader-1"])
         .output()
         .unwrap());
@@ -310,7 +303,7 @@ fn classify_grades_a_run_then_reuses_the_cache_then_goes_gate_only() {
         "the same question is never paid twice"
     );
 
-    ok(&insider(&server, scratch.path())
+    ok(&fake_env::insider_against(&server, scratch.path())
         .args(["classify", "run", "--no-grader"])
         .output()
         .unwrap());

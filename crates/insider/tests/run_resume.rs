@@ -1,6 +1,8 @@
 //! `insider run` as a real process against fakellm: SIGKILLed at random moments and resumed,
 //! and a run through 5xx and 429 failures; the ledger must end exact.
 
+mod fake_env;
+
 use fakellm::{FakeConfig, Reply, Rule};
 use insider_run::ledger::Ledger;
 use insider_run::TrialStatus;
@@ -12,13 +14,8 @@ use std::time::{Duration, Instant};
 type Key = (String, String, u32);
 
 fn command(server: &fakellm::FakeServer, dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_insider"));
-    command
-        .current_dir(dir)
-        .arg("run")
-        .args(args)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.base_url()))
-        .env("OPENAI_API_KEY", "sk-test-run-resume");
+    let mut command = fake_env::insider_against(server, dir);
+    command.arg("run").args(args);
     command
 }
 

@@ -13,6 +13,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+/// What planning a trial that already exists does: a trial not yet completed takes the new
+/// prompt, a completed one keeps the prompt it ran with (shared by the one- and many-trial
+/// inserts).
+macro_rules! replan_trial {
+    () => {
+        "ON CONFLICT(model_id, condition_id, sample_index) DO UPDATE
+         SET prompt_hash = CASE WHEN status = 'completed' THEN prompt_hash
+                                ELSE excluded.prompt_hash END"
+    };
+}
+
 /// Provenance of a new run, written once when its ledger is created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRun {
@@ -259,14 +270,12 @@ impl Ledger {
     ) -> anyhow::Result<i64> {
         let id = self
             .conn
-            .prepare_cached(
+            .prepare_cached(concat!(
                 "INSERT INTO trials (model_id, condition_id, sample_index, prompt_hash)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(model_id, condition_id, sample_index) DO UPDATE
-                     SET prompt_hash = CASE WHEN status = 'completed' THEN prompt_hash
-                                            ELSE excluded.prompt_hash END
-                 RETURNING id",
-            )?
+                     VALUES (?1, ?2, ?3, ?4) ",
+                replan_trial!(),
+                " RETURNING id"
+            ))?
             .query_row(
                 params![model_id, condition_id, sample_index, prompt_hash],
                 |row| row.get(0),
@@ -289,12 +298,12 @@ impl Ledger {
         // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
         self.conn
             .prepare_cached(
-                "WITH RECURSIVE sample(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM sample WHERE i + 1 < ?3)
-                 INSERT INTO trials (model_id, condition_id, sample_index, prompt_hash)
-                 SELECT ?1, ?2, i, ?4 FROM sample WHERE true
-                 ON CONFLICT(model_id, condition_id, sample_index) DO UPDATE
-                     SET prompt_hash = CASE WHEN status = 'completed' THEN prompt_hash
-                                            ELSE excluded.prompt_hash END",
+                concat!(
+                    "WITH RECURSIVE sample(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM sample WHERE i + 1 < ?3)
+                     INSERT INTO trials (model_id, condition_id, sample_index, prompt_hash)
+                     SELECT ?1, ?2, i, ?4 FROM sample WHERE true ",
+                    replan_trial!()
+                ),
             )?
             .execute(params![model_id, condition_id, samples, prompt_hash])?;
         Ok(())
