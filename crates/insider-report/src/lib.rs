@@ -8,9 +8,11 @@
 
 pub mod compare;
 pub mod csv;
+pub mod design;
 pub mod export;
 pub mod html;
 pub mod ledger_source;
+pub mod power;
 pub mod render;
 pub mod source;
 pub mod stats;

@@ -1,9 +1,11 @@
-//! Interval estimates and tests for proportions: Wilson score intervals, Newcombe's hybrid
-//! score interval for a difference, Fisher's exact test and Holm's step-down correction.
+//! Interval estimates and tests for proportions: Wilson score intervals, the exact
+//! Clopper–Pearson upper bound (what a rate of zero can claim), Newcombe's hybrid score interval
+//! for a difference, Fisher's exact test and Holm's step-down correction.
 //!
 //! Everything here is a pure function of counts, so a reader can check each number by hand.
 
 use serde::Serialize;
+use statrs::distribution::{Beta, ContinuousCDF};
 use statrs::function::factorial::ln_factorial;
 
 /// The normal quantile for a two-sided 95% interval.
@@ -41,6 +43,27 @@ pub fn wilson(k: u64, n: u64, z: f64) -> Option<Interval> {
         (centre + half).min(1.0)
     };
     Some(Interval { lo, hi })
+}
+
+/// One-sided exact (Clopper–Pearson) upper confidence bound for a proportion with `k` successes
+/// out of `n`, at `confidence` (0.95 for the bound the reports print); `None` when `n` is 0.
+///
+/// It is the `p` at which seeing `k` or fewer successes has probability `1 - confidence`, i.e.
+/// the `confidence` quantile of Beta(k + 1, n − k). For `k = 0` that is `1 − (1 − confidence)^(1/n)`,
+/// close to the "rule of three" 3/n: a 0/100 rate can only claim "below 2.95%".
+pub fn clopper_pearson_upper(k: u64, n: u64, confidence: f64) -> Option<f64> {
+    if n == 0 || k > n || !(0.0..1.0).contains(&confidence) {
+        return None;
+    }
+    if k == n {
+        return Some(1.0);
+    }
+    if k == 0 {
+        // Closed form; also avoids the iterative inverse where it is least accurate.
+        return Some(1.0 - (1.0 - confidence).powf(1.0 / n as f64));
+    }
+    let beta = Beta::new((k + 1) as f64, (n - k) as f64).ok()?;
+    Some(beta.inverse_cdf(confidence))
 }
 
 /// The difference of two proportions with its Newcombe (1998, method 10) hybrid score interval.
@@ -153,6 +176,35 @@ mod tests {
         assert!(close(i.lo, 0.8830, 1e-4) && i.hi == 1.0, "{i:?}");
         assert!(wilson(0, 0, Z_95).is_none());
         assert!(wilson(5, 4, Z_95).is_none());
+    }
+
+    #[test]
+    fn clopper_pearson_upper_matches_scipy_and_statsmodels() {
+        // Reference values from scipy 1.17.1 `scipy.stats.beta.ppf(0.95, k + 1, n - k)`, equal
+        // to statsmodels 0.15.0 `proportion_confint(k, n, alpha=0.10, method="beta")[1]` (the
+        // upper end of a two-sided 90% interval is the one-sided 95% bound) to 1e-16.
+        let cases: &[(u64, u64, f64)] = &[
+            (0, 10, 0.2588655508930522),
+            (0, 30, 0.09503385285530411),
+            (0, 100, 0.029513049607039925),
+            (0, 1000, 0.002991249545095295),
+            (3, 10, 0.6066242161054123),
+            (96, 100, 0.9862233875351436),
+            (1, 50, 0.09139813071969738),
+            (20, 20, 1.0),
+        ];
+        for &(k, n, expected) in cases {
+            let upper = clopper_pearson_upper(k, n, 0.95).unwrap();
+            assert!(
+                (upper - expected).abs() < 1e-9,
+                "{k}/{n}: got {upper}, scipy {expected}"
+            );
+        }
+        // The rule of three: 0/n is bounded near 3/n.
+        let upper = clopper_pearson_upper(0, 300, 0.95).unwrap();
+        assert!((upper - 3.0 / 300.0).abs() < 0.0002, "{upper}");
+        assert!(clopper_pearson_upper(0, 0, 0.95).is_none());
+        assert!(clopper_pearson_upper(4, 3, 0.95).is_none());
     }
 
     #[test]
