@@ -95,7 +95,7 @@ pub fn split_list(text: &str) -> Vec<String> {
 
 /// Expand a selection over the built-in packs.
 pub fn expand(selection: &GridSelection) -> Result<Vec<Condition>, GridError> {
-    expand_for(selection, &crate::pack::Pack::builtin_names())
+    expand_for(selection, &crate::source::PackFiles::builtin_names())
 }
 
 /// Expand a selection, with `available` as the scenarios an empty selection means and the only

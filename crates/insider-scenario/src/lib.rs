@@ -15,8 +15,6 @@
 //! ```
 
 pub mod condition;
-mod email;
-mod fragments;
 pub mod grid;
 pub mod harm;
 mod load;
@@ -27,15 +25,15 @@ pub mod prompt;
 pub mod render;
 mod source;
 mod template;
-mod validate;
-mod yaml_lines;
+mod variables;
+pub mod yaml_lines;
 
 pub use condition::*;
 pub use grid::{
     expand, expand_for, parse_factor, parse_factor_list, split_list, GridError, GridSelection,
 };
 pub use harm::*;
-pub use load::FORMAT_VERSION;
+pub use load::loader::FORMAT_VERSION;
 pub use pack::{Pack, SupportedFactors};
 pub use problem::{PackError, Problem};
 pub use prompt::*;

@@ -2,13 +2,9 @@
 
 use crate::condition::{Condition, GoalType, GoalValue, Urgency};
 use crate::harm::HarmSpec;
-use crate::problem::{PackError, Problem};
 use crate::prompt::ToolDef;
-use crate::source::PackFiles;
 use crate::template::Template;
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::OnceLock;
 
 /// The factor values a pack supports (from `pack.yaml` `factors`; all by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,48 +90,7 @@ pub struct Pack {
     pub(crate) emails: Vec<Email>,
 }
 
-static BUILTINS: OnceLock<HashMap<&'static str, Result<Pack, PackError>>> = OnceLock::new();
-
 impl Pack {
-    /// Names of the built-in packs embedded from the repository's `scenarios/` folder.
-    pub fn builtin_names() -> Vec<&'static str> {
-        PackFiles::builtin_names()
-    }
-
-    /// Load a built-in pack by name (parsed and validated once per process, then cloned).
-    pub fn builtin(name: &str) -> Result<Pack, PackError> {
-        let builtins = BUILTINS.get_or_init(|| {
-            Pack::builtin_names()
-                .into_iter()
-                .map(|builtin| {
-                    let files = PackFiles::builtin(builtin).expect("listed builtin exists");
-                    (builtin, crate::load::load(&files, Some(builtin)))
-                })
-                .collect()
-        });
-        match builtins.get(name) {
-            Some(result) => result.clone(),
-            None => Err(PackError {
-                pack: name.to_string(),
-                problems: vec![Problem::new(
-                    format!("scenarios/{name}"),
-                    0,
-                    format!(
-                        "no built-in pack named `{name}` (built-in packs: {})",
-                        Pack::builtin_names().join(", ")
-                    ),
-                )
-                .help("use --pack DIR for a pack folder on disk")],
-            }),
-        }
-    }
-
-    /// Load and validate a pack folder on disk (same layout as the built-in packs).
-    pub fn load_dir(path: impl AsRef<Path>) -> Result<Pack, PackError> {
-        let files = PackFiles::from_disk(path.as_ref())?;
-        crate::load::load(&files, None)
-    }
-
     /// The pack's name (the `scenario` part of condition ids).
     pub fn name(&self) -> &str {
         &self.name

@@ -1,10 +1,11 @@
 //! Rendering a condition of a pack into the exact prompt a model sees.
 
 use crate::condition::{Condition, ExtraInstructions, GoalType};
-use crate::pack::Pack;
+use crate::pack::{Email, Pack};
 use crate::problem::Problem;
 use crate::prompt::{prompt_hash, RenderedPrompt};
 use crate::template::Lookup;
+use crate::variables::NO_VALUES_UNDER_NONE;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -103,22 +104,6 @@ pub(crate) struct Context<'a> {
     pub inbox: Option<&'a str>,
 }
 
-/// Names whose value depends on the condition (everything but the pack variables).
-pub(crate) const CONDITION_VARIABLES: &[&str] = &[
-    "goal.statement",
-    "goal.reminder",
-    "awareness_notice",
-    "scratchpad",
-    "extra_instructions",
-    "tools.text",
-    "inbox",
-];
-
-/// Why `value.*` is unavailable under goal type none.
-pub(crate) const NO_VALUES_UNDER_NONE: &str =
-    "goal type `none` has no value conflict, so `value.*` fragments do not exist; \
-     put this text in an e-mail whose `when: goal_type` excludes `none`";
-
 impl Pack {
     pub(crate) fn context<'a>(&'a self, condition: &Condition) -> Context<'a> {
         let goal = match condition.goal_type {
@@ -184,7 +169,7 @@ impl Pack {
     }
 
     /// The e-mails of this condition's inbox, in order.
-    pub(crate) fn inbox_emails(&self, condition: &Condition) -> Vec<&crate::pack::Email> {
+    pub(crate) fn inbox_emails(&self, condition: &Condition) -> Vec<&Email> {
         self.emails
             .iter()
             .filter(|email| email.when.matches(condition))

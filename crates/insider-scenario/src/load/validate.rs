@@ -1,19 +1,20 @@
 //! Whole-pack checks: the harm section, and rendering every condition of the grid.
 
+use super::loader::{Loader, PackYaml};
 use crate::harm::{HarmKind, HarmSpec};
-use crate::load::{Loader, PackYaml};
-use crate::pack::Pack;
+use crate::pack::{Email, Pack};
 use crate::problem::Problem;
-use crate::render::NO_VALUES_UNDER_NONE;
+use crate::variables::NO_VALUES_UNDER_NONE;
 use crate::yaml_lines::KeyLines;
 use std::collections::HashSet;
 
+/// Check the harm section against the cast, the company and the e-mails.
 pub(crate) fn validate_harm(
     loader: &mut Loader,
     harm: &HarmSpec,
     pack_yaml: &PackYaml,
     lines: &KeyLines,
-    emails: &[crate::pack::Email],
+    emails: &[Email],
 ) {
     const PACK: &str = "pack.yaml";
     let cast_addresses: HashSet<&str> = pack_yaml
@@ -157,7 +158,7 @@ pub(crate) fn validate_grid(loader: &mut Loader, pack: &Pack) {
                 template_problems.push(problem);
             }
         }
-        let inbox: Vec<&crate::pack::Email> = pack.inbox_emails(&condition);
+        let inbox: Vec<&Email> = pack.inbox_emails(&condition);
         if inbox.is_empty() {
             loader.problem(
                 "emails",

@@ -1,7 +1,7 @@
 //! E-mail files: `emails/NN-slug.md`, YAML front matter plus a body template.
 
+use super::loader::{factor_list, Loader, TIMESTAMP_FORMAT};
 use crate::condition::{GoalType, GoalValue, Urgency};
-use crate::load::{factor_list, Loader, TIMESTAMP_FORMAT};
 use crate::pack::{Email, When};
 use crate::problem::Problem;
 use crate::template::Template;
