@@ -223,10 +223,16 @@ impl Provider for HttpProvider {
             let duration_ms = t0.elapsed().as_millis() as u64;
             let failure = match outcome {
                 Ok(bytes) => match self.wire.parse(&bytes) {
+                    Ok(parsed) if is_empty_reply(&parsed) => Failure {
+                        status: Some(200),
+                        error: EMPTY_REPLY.to_string(),
+                        retryable: true,
+                        wait_ms: None,
+                    },
                     Ok(mut parsed) => {
                         let raw_response = String::from_utf8_lossy(&bytes);
                         if let Some(key) = &self.key {
-                            if raw_response.contains(key.expose()) {
+                            if crate::redact::contains_secret(&raw_response, key) {
                                 scrub_parsed(&mut parsed, key);
                             }
                         }
@@ -308,17 +314,30 @@ impl Provider for HttpProvider {
     }
 }
 
+/// The attempt error (and the final failure's reason) for a 200 that carried no content.
+pub const EMPTY_REPLY: &str = "empty reply";
+
+/// A 200 with no text and no tool calls is a fault to retry, not an answer to score, unless the
+/// stop reason explains the silence: a refusal or filter (the judge marks it refused) or the
+/// length limit (marked truncated). Those come back as responses.
+fn is_empty_reply(parsed: &crate::wire::Parsed) -> bool {
+    use crate::stop_reason;
+    let silent = parsed.text.trim().is_empty() && parsed.tool_calls.is_empty();
+    let explained = stop_reason::is_refused(parsed.stop_reason.as_deref())
+        || stop_reason::is_truncated(parsed.stop_reason.as_deref());
+    silent && !explained
+}
+
 fn redact_body(body: &Bytes, key: Option<&Secret>) -> String {
     redact_secret_only(&String::from_utf8_lossy(body), key)
 }
 
-/// Bodies are kept byte-exact except for the key itself (a `key=` inside a prompt is data).
+/// Bodies are kept byte-exact except for the key itself, in any encoded form (a `key=` inside a
+/// prompt is data).
 fn redact_secret_only(text: &str, key: Option<&Secret>) -> String {
     match key {
-        Some(k) if k.is_redactable() && text.contains(k.expose()) => {
-            text.replace(k.expose(), crate::redact::REDACTED)
-        }
-        _ => text.to_string(),
+        Some(k) => crate::redact::scrub(text, k),
+        None => text.to_string(),
     }
 }
 
@@ -328,8 +347,8 @@ fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
         return;
     }
     let scrub = |text: &mut String| {
-        if text.contains(key.expose()) {
-            *text = text.replace(key.expose(), crate::redact::REDACTED);
+        if crate::redact::contains_secret(text, key) {
+            *text = crate::redact::scrub(text, key);
         }
     };
     scrub(&mut parsed.text);
@@ -338,7 +357,7 @@ fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
     }
     for call in &mut parsed.tool_calls {
         let mut json = call.arguments.to_string();
-        if json.contains(key.expose()) {
+        if crate::redact::contains_secret(&json, key) {
             scrub(&mut json);
             call.arguments = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
         }

@@ -14,6 +14,7 @@ pub mod pricing;
 pub mod redact;
 pub mod retry;
 pub mod spec;
+pub mod stop_reason;
 pub mod types;
 pub mod wire;
 

@@ -21,6 +21,24 @@ pub struct Message {
     pub content: String,
 }
 
+impl Message {
+    /// A user turn with this text.
+    pub fn user(text: impl Into<String>) -> Message {
+        Message {
+            role: Role::User,
+            content: text.into(),
+        }
+    }
+
+    /// An assistant turn with this text.
+    pub fn assistant(text: impl Into<String>) -> Message {
+        Message {
+            role: Role::Assistant,
+            content: text.into(),
+        }
+    }
+}
+
 /// A native function/tool the model may call, as a JSON-schema description.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolSpec {
@@ -119,7 +137,8 @@ pub struct ChatResponse {
     pub reasoning: Option<String>,
     /// Native tool calls.
     pub tool_calls: Vec<ToolCall>,
-    /// Provider stop reason, normalized to lower case (`stop`, `max_tokens`, `tool_use`, ...).
+    /// Canonical stop reason: `stop`, `max_tokens`, `tool_use`, `refusal`, `content_filter`
+    /// (constants in [`crate::stop_reason`]), else the provider's value lower-cased.
     pub stop_reason: Option<String>,
     /// Token counts.
     pub usage: Usage,

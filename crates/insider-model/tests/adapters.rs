@@ -90,7 +90,7 @@ async fn openai_request_and_tool_call_response() {
 
     assert_eq!(response.model, "gpt-4.1-2025-04-14");
     assert_eq!(response.text, "");
-    assert_eq!(response.stop_reason.as_deref(), Some("tool_calls"));
+    assert_eq!(response.stop_reason.as_deref(), Some("tool_use"));
     assert_eq!(response.tool_calls.len(), 1);
     assert_eq!(response.tool_calls[0].id, "call_abc123");
     assert_eq!(
@@ -239,7 +239,11 @@ async fn gemini_request_and_thought_parts() {
     assert_eq!(response.text, "I will write to Kyle.");
     assert!(response.reasoning.unwrap().contains("Weighing the options"));
     assert_eq!(response.tool_calls[0].arguments["body"], "We need to talk.");
-    assert_eq!(response.stop_reason.as_deref(), Some("stop"));
+    assert_eq!(
+        response.stop_reason.as_deref(),
+        Some("tool_use"),
+        "STOP with a function call is a tool-use turn"
+    );
     assert_eq!(response.usage.input_tokens, 552);
     assert_eq!(response.usage.cache_read_tokens, 2048);
     assert_eq!(response.usage.output_tokens, 800, "candidates + thoughts");

@@ -151,7 +151,10 @@ async fn max_tokens_and_stop_sequences_end_the_reply() {
     settings.stop = vec![stop.clone()];
     let stopped = provider.generate(&request(INBOX, settings)).await.unwrap();
     assert_eq!(stopped.text, full.text[..cut], "stop {stop:?}");
-    assert_eq!(stopped.stop_reason.as_deref(), Some("stop_sequence"));
+    assert_eq!(stopped.stop_reason.as_deref(), Some("stop"));
+    assert!(stopped
+        .raw_response
+        .contains("\"stop_reason\":\"stop_sequence\""));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,9 +144,15 @@ pub fn render_reply(
                 }
             }
             message["refusal"] = Value::Null;
+            if stop == "refusal" {
+                // OpenAI reports a refusal in `message.refusal`, with no content.
+                message["refusal"] = json!(text);
+                message["content"] = Value::Null;
+            }
             let finish = match stop {
                 "max_tokens" => "length",
                 "tool_use" => "tool_calls",
+                "content_filter" => "content_filter",
                 _ => "stop",
             };
             json!({
@@ -189,6 +195,8 @@ pub fn render_reply(
             let stop = match stop {
                 "max_tokens" => "max_tokens",
                 "tool_use" => "tool_use",
+                // Anthropic has one stop reason for both.
+                "refusal" | "content_filter" => "refusal",
                 _ => "end_turn",
             };
             json!({
@@ -218,10 +226,11 @@ pub fn render_reply(
             for c in &reply.tool_calls {
                 parts.push(json!({"functionCall": {"name": c.name, "args": c.arguments}}));
             }
-            let finish = if stop == "max_tokens" {
-                "MAX_TOKENS"
-            } else {
-                "STOP"
+            let finish = match stop {
+                "max_tokens" => "MAX_TOKENS",
+                // Gemini has no refusal reason; its safety filter stands for both.
+                "refusal" | "content_filter" => "SAFETY",
+                _ => "STOP",
             };
             let mut usage = json!({
                 "promptTokenCount": counts.input + counts.cache_read,

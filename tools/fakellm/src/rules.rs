@@ -73,7 +73,7 @@ pub struct Reply {
     pub redacted_thinking: Option<String>,
     /// Native tool calls.
     pub tool_calls: Vec<FakeToolCall>,
-    /// Normalized stop reason: `stop`, `max_tokens` or `tool_use`.
+    /// Normalized stop reason: `stop`, `max_tokens`, `tool_use`, `refusal` or `content_filter`.
     pub stop_reason: Option<String>,
     /// Usage figures.
     pub usage: Option<FakeUsage>,

@@ -109,6 +109,16 @@ fn engine_options() -> Result<EngineOptions> {
     })
 }
 
+/// The engine records which stop fired (`stop_sequence` vs end-of-generation) in the raw
+/// response; the response carries the canonical reason.
+fn canonical_stop(engine_reason: &str) -> String {
+    match engine_reason {
+        "stop" | "stop_sequence" => crate::stop_reason::STOP.to_string(),
+        "max_tokens" => crate::stop_reason::MAX_TOKENS.to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// A [`Provider`] backed by a shared in-process llama.cpp engine.
 struct LocalProvider {
     name: String,
@@ -143,7 +153,7 @@ impl Provider for LocalProvider {
                 text: out.text,
                 reasoning: None,
                 tool_calls: Vec::new(),
-                stop_reason: Some(out.stop_reason),
+                stop_reason: Some(canonical_stop(&out.stop_reason)),
                 usage: crate::Usage {
                     input_tokens: out.input_tokens,
                     output_tokens: out.output_tokens,

@@ -1,6 +1,7 @@
 //! Anthropic Messages (`POST {base}/v1/messages`), with extended thinking and prompt caching.
 
 use super::{invalid_body, ErrorInfo, Parsed, Wire, WireOptions};
+use crate::stop_reason;
 use crate::types::{ChatRequest, GenerationSettings, Role, ToolCall, Usage};
 use serde::{Deserialize, Serialize};
 
@@ -269,12 +270,15 @@ impl Wire for AnthropicWire {
                 reasoning_tokens: None,
             })
             .unwrap_or_default();
+        let stop_reason = response
+            .stop_reason
+            .map(|s| stop_reason::from_anthropic(&s, !tool_calls.is_empty()));
         Ok(Parsed {
             model: response.model,
             text,
             reasoning,
             tool_calls,
-            stop_reason: response.stop_reason.map(|s| s.to_lowercase()),
+            stop_reason,
             usage,
         })
     }

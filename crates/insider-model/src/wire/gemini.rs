@@ -3,6 +3,7 @@
 //! The key travels in the `x-goog-api-key` header, never in a `key=` query parameter.
 
 use super::{invalid_body, ErrorInfo, Parsed, Wire};
+use crate::stop_reason;
 use crate::types::{ChatRequest, GenerationSettings, Role, ToolCall, Usage};
 use serde::{Deserialize, Serialize};
 
@@ -229,13 +230,12 @@ impl Wire for GeminiWire {
             return match response.prompt_feedback {
                 Some(feedback) => Ok(Parsed {
                     model: response.model_version,
-                    stop_reason: Some(
+                    stop_reason: Some(stop_reason::from_gemini_block(
                         feedback
                             .get("blockReason")
                             .and_then(|r| r.as_str())
-                            .unwrap_or("blocked")
-                            .to_lowercase(),
-                    ),
+                            .unwrap_or("blocked"),
+                    )),
                     ..Parsed::default()
                 }),
                 None => Err("response has no candidates".to_string()),
@@ -274,12 +274,15 @@ impl Wire for GeminiWire {
                 }
             })
             .unwrap_or_default();
+        let stop_reason = candidate
+            .finish_reason
+            .map(|s| stop_reason::from_gemini(&s, !tool_calls.is_empty()));
         Ok(Parsed {
             model: response.model_version,
             text,
             reasoning,
             tool_calls,
-            stop_reason: candidate.finish_reason.map(|s| s.to_lowercase()),
+            stop_reason,
             usage,
         })
     }

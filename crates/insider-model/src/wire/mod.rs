@@ -41,7 +41,7 @@ pub struct Parsed {
     pub reasoning: Option<String>,
     /// Native tool calls.
     pub tool_calls: Vec<ToolCall>,
-    /// Stop reason as the provider wrote it, lower-cased.
+    /// Canonical stop reason (see [`crate::stop_reason`]).
     pub stop_reason: Option<String>,
     /// Token counts.
     pub usage: Usage,

@@ -2,6 +2,7 @@
 //! Ollama, OpenRouter, Together and any other OpenAI-compatible server.
 
 use super::{arguments_value, invalid_body, ErrorInfo, Parsed, Wire, WireOptions};
+use crate::stop_reason;
 use crate::types::{ChatRequest, GenerationSettings, Role, ToolCall, Usage};
 use serde::{Deserialize, Serialize};
 
@@ -209,6 +210,10 @@ impl Wire for OpenAiWire {
             .next()
             .ok_or_else(|| "response has no choices".to_string())?;
         let message = choice.message.unwrap_or_default();
+        let refused = message
+            .refusal
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty());
         let text = match (message.content, message.refusal) {
             (Some(c), _) => c,
             (None, Some(r)) => r,
@@ -227,20 +232,30 @@ impl Wire for OpenAiWire {
                 reasoning_tokens: u.completion_tokens_details.and_then(|d| d.reasoning_tokens),
             }
         });
+        let tool_calls: Vec<ToolCall> = message
+            .tool_calls
+            .into_iter()
+            .map(|c| ToolCall {
+                id: c.id,
+                arguments: arguments_value(&c.function.arguments),
+                name: c.function.name,
+            })
+            .collect();
+        let stop_reason = match choice.finish_reason {
+            Some(raw) => Some(stop_reason::from_openai(
+                &raw,
+                !tool_calls.is_empty(),
+                refused,
+            )),
+            None if refused => Some(stop_reason::REFUSAL.to_string()),
+            None => None,
+        };
         Ok(Parsed {
             model: response.model,
             text,
             reasoning: message.reasoning_content.or(message.reasoning),
-            tool_calls: message
-                .tool_calls
-                .into_iter()
-                .map(|c| ToolCall {
-                    id: c.id,
-                    arguments: arguments_value(&c.function.arguments),
-                    name: c.function.name,
-                })
-                .collect(),
-            stop_reason: choice.finish_reason.map(|s| s.to_lowercase()),
+            tool_calls,
+            stop_reason,
             usage: usage.unwrap_or_default(),
         })
     }
