@@ -4,7 +4,7 @@
 
 use insider_judge::{Verdict, VerdictMode};
 use insider_model::ChatResponse;
-use insider_run::ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt};
+use insider_ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt};
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -1,13 +1,15 @@
 //! The ledger: one SQLite file (`<run_dir>/ledger.sqlite`) holding everything about a run.
 //!
-//! It is the only shared state of insider. `insider run` writes it (through one writer, see
-//! [`crate::scheduler`]); `classify`, `report` and `export` read it through this API.
+//! It is the only shared state of insider. `insider run` writes it (through the single writer
+//! thread of `insider-run`); `classify`, `report` and `export` read it through this API. This
+//! crate owns the schema, its migrations, every query and the trial records; it schedules no
+//! work and formats no report.
 //!
 //! # Reading
 //!
 //! ```no_run
 //! # fn main() -> anyhow::Result<()> {
-//! use insider_run::ledger::Ledger;
+//! use insider_ledger::Ledger;
 //! let ledger = Ledger::open(std::path::Path::new("insider-runs/2026-01-01T00-00-00Z-demo"))?;
 //! let info = ledger.run_info()?;                 // provenance: version, git, config, host, times
 //! ledger.for_each_summary(|s| { /* s.model, s.condition, s.factors, s.status, s.harmful */ Ok(()) })?;
@@ -21,7 +23,7 @@
 //! # Writing (imports)
 //!
 //! ```no_run
-//! use insider_run::ledger::{Ledger, NewRun, ImportedTrial};
+//! use insider_ledger::{Ledger, NewRun, ImportedTrial};
 //! # fn import(trial: ImportedTrial, verdict: insider_judge::Verdict) -> anyhow::Result<()> {
 //! let mut ledger = Ledger::create(std::path::Path::new("out"), &NewRun::new("imported", serde_json::json!({})))?;
 //! let trial_id = ledger.insert_completed_trial(&trial)?;  // stores model, condition, prompt, reply
@@ -40,16 +42,22 @@
 //! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful/mode in plain columns plus the full verdict JSON) and
 //! `verdict_cache`. The file uses WAL so readers never block the writer.
 
+mod counts;
+pub mod provenance;
 mod rawpack;
 mod read;
+mod record;
 mod schema;
+pub mod status;
+mod work;
 mod write;
 
-pub use read::*;
+pub use counts::{ModelTotals, StatusCounts};
+pub use record::{TrialRecord, TrialStatus, TrialSummary};
 pub use schema::SCHEMA_VERSION;
-pub use write::*;
+pub use work::WorkItem;
+pub use write::{ConditionInfo, ImportedTrial, NewRun};
 
-use crate::TrialStatus;
 use anyhow::{bail, Context};
 use insider_judge::VerdictMode;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};

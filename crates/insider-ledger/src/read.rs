@@ -1,41 +1,11 @@
 //! Reading the ledger: run provenance, trials (full and summary), prompts, raw bodies, counts.
 
-use super::{parse_mode, parse_status, Ledger, RunInfo, StoredPrompt};
+use crate::{parse_mode, parse_status, Ledger, RunInfo, StoredPrompt};
 use crate::{TrialRecord, TrialStatus, TrialSummary};
 use anyhow::Context;
 use insider_model::{Attempt, Usage};
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-
-/// Per-model totals, as `insider runs show` prints them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ModelTotals {
-    /// Model name.
-    pub model: String,
-    /// Trials planned.
-    pub total: u64,
-    /// Trials with a stored reply.
-    pub completed: u64,
-    /// Trials whose last call failed.
-    pub failed: u64,
-    /// Trials not yet done (pending, running, abandoned).
-    pub pending: u64,
-    /// Input tokens of completed trials.
-    pub input_tokens: u64,
-    /// Output tokens of completed trials.
-    pub output_tokens: u64,
-    /// Cost of completed trials in USD (sum of known costs).
-    pub cost_usd: f64,
-    /// Completed trials whose cost is unknown.
-    pub cost_unknown: u64,
-    /// Attempts made (every HTTP try, successful or not).
-    pub attempts: u64,
-    /// Attempts that failed (and were retried or gave up).
-    pub failed_attempts: u64,
-    /// Trials that needed more than one attempt or call.
-    pub retried_trials: u64,
-}
 
 struct Names {
     models: Vec<(i64, String)>,
@@ -148,7 +118,7 @@ impl Ledger {
             return Ok(Some((request, response)));
         }
         match self.escaped_prompt(&hash)? {
-            Some(prompt) => Ok(Some((super::rawpack::unpack(&request, &prompt), response))),
+            Some(prompt) => Ok(Some((crate::rawpack::unpack(&request, &prompt), response))),
             None => anyhow::bail!(
                 "trial {trial_id}: its raw request is stored against prompt {hash}, which the ledger does not have"
             ),
@@ -271,7 +241,7 @@ impl Ledger {
             "SELECT t.id, t.sample_index, t.status, t.failure_reason, t.prompt_hash, t.reply,
                     t.reasoning, t.tool_calls_json, t.input_tokens, t.output_tokens,
                     t.cache_read_tokens, t.cache_write_tokens, t.reasoning_tokens, t.cost_usd,
-                    t.latency_ms, v.verdict_json
+                    t.latency_ms, v.verdict_json, t.stop_reason
              FROM trials t LEFT JOIN verdicts v ON v.trial_id = t.id
              WHERE t.model_id = ?1 AND t.condition_id = ?2
              ORDER BY t.sample_index",
@@ -311,6 +281,7 @@ impl Ledger {
                             Some(json) => serde_json::from_str(&json)?,
                             None => Vec::new(),
                         },
+                        stop_reason: row.get(16)?,
                         usage,
                         cost_usd: row.get(13)?,
                         latency_ms: row.get::<_, Option<i64>>(14)?.map(|n| n as u64),
@@ -355,63 +326,13 @@ impl Ledger {
         Ok(rows.collect::<Result<Vec<_>, _>>()?.join("; "))
     }
 
-    /// Trial counts by status.
-    pub fn status_counts(&self) -> anyhow::Result<BTreeMap<String, u64>> {
-        let mut statement = self
+    /// Look up a cached grader answer (JSON) by key.
+    pub fn cache_get(&self, key: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
             .conn
-            .prepare("SELECT status, count(*) FROM trials GROUP BY status")?;
-        let rows =
-            statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .prepare_cached("SELECT value_json FROM verdict_cache WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
     }
 
-    /// Failed trials grouped by reason: (failure kind, reason, count), most frequent first.
-    pub fn failures_by_reason(&self) -> anyhow::Result<Vec<(String, String, u64)>> {
-        let mut statement = self.conn.prepare(
-            "SELECT coalesce(failure_kind, ''), coalesce(failure_reason, ''), count(*)
-             FROM trials WHERE status IN ('failed', 'abandoned')
-             GROUP BY 1, 2 ORDER BY 3 DESC, 2",
-        )?;
-        let rows = statement.query_map([], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? as u64))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Totals per model: status counts, tokens, cost, attempts and retries.
-    pub fn model_totals(&self) -> anyhow::Result<Vec<ModelTotals>> {
-        let mut statement = self.conn.prepare(
-            "SELECT m.name, count(t.id),
-                    sum(t.status = 'completed'), sum(t.status = 'failed'),
-                    sum(t.status IN ('pending', 'running', 'abandoned')),
-                    coalesce(sum(t.input_tokens), 0), coalesce(sum(t.output_tokens), 0),
-                    coalesce(sum(t.cost_usd), 0.0),
-                    sum(t.status = 'completed' AND t.cost_usd IS NULL),
-                    coalesce(sum(a.n), 0), coalesce(sum(a.failed), 0),
-                    sum(coalesce(a.n, 0) > 1 OR t.calls > 1)
-             FROM models m
-             JOIN trials t ON t.model_id = m.id
-             LEFT JOIN (SELECT trial_id, count(*) AS n, sum(error IS NOT NULL) AS failed
-                        FROM attempts GROUP BY trial_id) a ON a.trial_id = t.id
-             GROUP BY m.id ORDER BY m.name",
-        )?;
-        let rows = statement.query_map([], |row| {
-            let n = |i: usize| row.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
-            Ok(ModelTotals {
-                model: row.get(0)?,
-                total: n(1)?,
-                completed: n(2)?,
-                failed: n(3)?,
-                pending: n(4)?,
-                input_tokens: n(5)?,
-                output_tokens: n(6)?,
-                cost_usd: row.get(7)?,
-                cost_unknown: n(8)?,
-                attempts: n(9)?,
-                failed_attempts: n(10)?,
-                retried_trials: n(11)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 }

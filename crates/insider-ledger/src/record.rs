@@ -50,6 +50,9 @@ pub struct TrialRecord {
     pub reasoning: Option<String>,
     /// Native tool calls.
     pub tool_calls: Vec<ToolCall>,
+    /// Why the reply ended, as the provider said it (`stop`, `max_tokens`, ...), if known.
+    #[serde(default)]
+    pub stop_reason: Option<String>,
     /// Token counts.
     pub usage: Option<Usage>,
     /// Cost in USD, if known.

@@ -1,6 +1,6 @@
 //! Where a run stands (`insider runs show`): counts, failures by reason, per-model totals.
 
-use crate::ledger::{Ledger, ModelTotals, RunInfo};
+use crate::{Ledger, ModelTotals, RunInfo};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 use std::path::Path;
@@ -51,7 +51,6 @@ pub struct RunStatus {
 pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
     let ledger = Ledger::open(run_dir)?;
     let counts = ledger.status_counts()?;
-    let get = |k: &str| counts.get(k).copied().unwrap_or(0);
     let models = ledger.model_totals()?;
     let mut classified = 0;
     ledger.for_each_summary(|s| {
@@ -61,10 +60,10 @@ pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
     Ok(RunStatus {
         run_dir: run_dir.display().to_string(),
         run: ledger.run_info()?,
-        total: counts.values().sum(),
-        completed: get("completed"),
-        failed: get("failed"),
-        pending: get("pending") + get("running") + get("abandoned"),
+        total: counts.total(),
+        completed: counts.completed,
+        failed: counts.failed,
+        pending: counts.left(),
         classified,
         attempts: models.iter().map(|m| m.attempts).sum(),
         failed_attempts: models.iter().map(|m| m.failed_attempts).sum(),

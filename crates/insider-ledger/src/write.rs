@@ -4,14 +4,13 @@
 //! directly. Every outcome is written in one transaction, so a killed process leaves each trial
 //! either fully recorded or not at all.
 
-use super::{mode_str, now_rfc3339, Ledger, StoredPrompt};
+use crate::{mode_str, now_rfc3339, Ledger, StoredPrompt};
 use anyhow::Context;
 use insider_judge::Verdict;
 use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, ToolCall, Usage};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 /// What planning a trial that already exists does: a trial not yet completed takes the new
 /// prompt, a completed one keeps the prompt it ran with (shared by the one- and many-trial
@@ -69,6 +68,30 @@ pub struct ConditionInfo {
     pub factors: BTreeMap<String, String>,
 }
 
+impl ConditionInfo {
+    /// The ledger's record of `condition`: its id, scenario and every factor value.
+    pub fn of(condition: &insider_scenario::Condition) -> ConditionInfo {
+        let mut factors = BTreeMap::new();
+        factors.insert("goal_type".into(), condition.goal_type.to_string());
+        factors.insert("goal_value".into(), condition.goal_value.to_string());
+        factors.insert("urgency".into(), condition.urgency.to_string());
+        factors.insert(
+            "extra_instructions".into(),
+            condition.extra_instructions.to_string(),
+        );
+        factors.insert(
+            "awareness_notice".into(),
+            condition.awareness_notice.to_string(),
+        );
+        factors.insert("prod".into(), condition.prod.to_string());
+        ConditionInfo {
+            name: condition.id(),
+            scenario: condition.scenario.clone(),
+            factors,
+        }
+    }
+}
+
 /// A finished trial from elsewhere (e.g. the original research layout), for imports.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ImportedTrial {
@@ -107,28 +130,6 @@ pub struct ImportedTrial {
     /// Raw request and response bodies, if known.
     pub raw_bodies: Option<(String, String)>,
 }
-
-/// A trial the scheduler should (re)try.
-///
-/// The names are shared (`Arc<str>`, one allocation per distinct value), so a work list of
-/// 100,000 trials takes about 6 MB instead of 25 MB.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkItem {
-    /// Ledger row id.
-    pub trial_id: i64,
-    /// Model name.
-    pub model: Arc<str>,
-    /// Condition id.
-    pub condition: Arc<str>,
-    /// Sample index.
-    pub sample_index: u32,
-    /// Prompt hash.
-    pub prompt_hash: Arc<str>,
-}
-
-/// The trials a run still has to do (`?1`: also those that failed permanently).
-const WORK_FILTER: &str = "t.status IN ('pending', 'abandoned', 'running')
-    OR (t.status = 'failed' AND (?1 OR coalesce(t.failure_kind, '') != 'permanent'))";
 
 impl Ledger {
     pub(super) fn insert_run(&self, run: &NewRun) -> anyhow::Result<()> {
@@ -318,46 +319,6 @@ impl Ledger {
         )?)
     }
 
-    /// Trials that still need a call: pending, abandoned, in flight at a crash, and failed ones
-    /// whose failure was retryable (also permanent failures when `retry_permanent`).
-    pub fn work_list(&self, retry_permanent: bool) -> anyhow::Result<Vec<WorkItem>> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT t.id, m.name, c.name, t.sample_index, t.prompt_hash
-             FROM trials t JOIN models m ON m.id = t.model_id JOIN conditions c ON c.id = t.condition_id
-             WHERE {WORK_FILTER}
-             ORDER BY t.model_id, t.condition_id, t.sample_index"
-        ))?;
-        let mut names: HashMap<String, Arc<str>> = HashMap::new();
-        let mut shared = |text: String| -> Arc<str> {
-            names
-                .entry(text)
-                .or_insert_with_key(|text| Arc::from(text.as_str()))
-                .clone()
-        };
-        let mut rows = statement.query([retry_permanent])?;
-        let mut work = Vec::new();
-        while let Some(row) = rows.next()? {
-            work.push(WorkItem {
-                trial_id: row.get(0)?,
-                model: shared(row.get(1)?),
-                condition: shared(row.get(2)?),
-                sample_index: row.get(3)?,
-                prompt_hash: shared(row.get(4)?),
-            });
-        }
-        Ok(work)
-    }
-
-    /// How many trials [`Ledger::work_list`] would return, without reading them.
-    pub fn work_count(&self, retry_permanent: bool) -> anyhow::Result<u64> {
-        let count: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM trials t WHERE {WORK_FILTER}"),
-            [retry_permanent],
-            |row| row.get(0),
-        )?;
-        Ok(count as u64)
-    }
-
     /// Mark a trial as in flight.
     pub fn claim_trial(&self, trial_id: i64) -> anyhow::Result<()> {
         self.conn
@@ -412,7 +373,7 @@ impl Ledger {
             .query_row([trial_id], |row| row.get(0))?;
         let packed = self
             .escaped_prompt(&hash)?
-            .and_then(|prompt| super::rawpack::pack(&response.raw_request, &prompt));
+            .and_then(|prompt| crate::rawpack::pack(&response.raw_request, &prompt));
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO responses (trial_id, raw_request, raw_response, request_packed)
@@ -525,6 +486,7 @@ impl Ledger {
                 raw_request,
                 raw_response,
                 attempts: Vec::new(),
+                ..ChatResponse::default()
             };
             if !ledger.complete_trial(trial_id, &response)? {
                 anyhow::bail!(
@@ -581,15 +543,6 @@ impl Ledger {
             ])
             .with_context(|| format!("saving verdict of trial {trial_id}"))?;
         Ok(())
-    }
-
-    /// Look up a cached grader answer (JSON) by key.
-    pub fn cache_get(&self, key: &str) -> anyhow::Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT value_json FROM verdict_cache WHERE key = ?1")?
-            .query_row([key], |row| row.get(0))
-            .optional()?)
     }
 
     /// Store a grader answer (JSON) under key.

@@ -2,10 +2,10 @@
 
 use insider_judge::{Verdict, VerdictMode};
 use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, Usage};
-use insider_run::ledger::{
+use insider_ledger::{
     ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt, SCHEMA_VERSION,
 };
-use insider_run::{TrialStatus, TrialSummary};
+use insider_ledger::{TrialStatus, TrialSummary};
 use std::collections::BTreeMap;
 
 fn attempt(number: u32, error: Option<&str>) -> Attempt {
@@ -113,7 +113,7 @@ fn plan_is_idempotent_and_unique() {
         })
         .unwrap();
     assert_eq!(again, ids[0]);
-    assert_eq!(ledger.status_counts().unwrap()["pending"], 12);
+    assert_eq!(ledger.status_counts().unwrap().pending, 12);
     assert!(Ledger::create(dir.path(), &NewRun::new("x", serde_json::json!({}))).is_err());
 }
 

@@ -3,7 +3,7 @@
 
 use insider_judge::{Verdict, VerdictMode};
 use insider_model::{ChatResponse, Usage};
-use insider_run::ledger::{Ledger, NewRun, StoredPrompt};
+use insider_ledger::{Ledger, NewRun, StoredPrompt};
 use insider_scenario::{Condition, GoalType, GoalValue, Urgency};
 
 fn main() -> anyhow::Result<()> {
@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
         ledger.batch(|l| {
             let model_id = l.upsert_model(model, &serde_json::json!({}))?;
             for (c, condition) in conditions.iter().enumerate() {
-                let info = insider_run::runner::condition_info(condition);
+                let info = insider_ledger::ConditionInfo::of(condition);
                 let condition_id = l.upsert_condition(&info)?;
                 let system = format!("System prompt for {}", info.name);
                 let user = format!("Inbox for {}", info.name);

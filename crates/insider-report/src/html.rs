@@ -15,7 +15,7 @@ use crate::svg::{bar_chart, escape_html, inline_bar, short_model_name};
 use crate::table::{tabulate_many, Table, Tally};
 use anyhow::Context;
 use insider_judge::{Action, VerdictMode};
-use insider_run::TrialRecord;
+use insider_ledger::TrialRecord;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};

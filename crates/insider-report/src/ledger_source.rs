@@ -1,8 +1,8 @@
 //! The ledger as a [`TrialSource`], and the entry points `insider run` calls at the end of a run.
 
 use crate::source::{PromptText, RawBodies, RunMeta, TrialSource};
-use insider_run::ledger::Ledger;
-use insider_run::{TrialRecord, TrialSummary};
+use insider_ledger::Ledger;
+use insider_ledger::{TrialRecord, TrialSummary};
 use std::path::Path;
 
 impl TrialSource for Ledger {

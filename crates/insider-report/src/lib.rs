@@ -1,7 +1,7 @@
 //! Reports: rates with honest intervals, comparisons, the HTML report and every export format.
 //!
 //! Statistics, tables, HTML and exports are pure functions over the plain trial types of
-//! `insider-run`, read through the [`TrialSource`] seam; the ledger implements it.
+//! `insider-ledger`, read through the [`TrialSource`] seam; the ledger implements it.
 //!
 //! Entry points for other commands: [`write_html`] (the run directory's `report.html`) and
 //! [`summary_table`] (the table printed at the end of `insider run`).

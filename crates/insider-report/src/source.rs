@@ -2,7 +2,7 @@
 //! exports are plain functions that tests can feed with constructed records.
 
 use insider_judge::Verdict;
-use insider_run::{TrialRecord, TrialStatus, TrialSummary};
+use insider_ledger::{TrialRecord, TrialStatus, TrialSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -3,7 +3,7 @@
 use crate::source::TrialSource;
 use crate::stats::{wilson, Interval, Z_95};
 use insider_judge::VerdictMode;
-use insider_run::{TrialStatus, TrialSummary};
+use insider_ledger::{TrialStatus, TrialSummary};
 use serde::Serialize;
 use std::collections::HashMap;
 

@@ -9,8 +9,8 @@ use insider_judge::{Action, ActionSource, Verdict, VerdictMode};
 use insider_model::{Attempt, FailureKind, ProviderError, ToolCall, Usage};
 use insider_report::export::parquet::{COLUMNS, ROW_GROUP_ROWS};
 use insider_report::{export, ExportFormat, MemorySource, RunMeta, TrialSource};
-use insider_run::ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun};
-use insider_run::{TrialRecord, TrialStatus, TrialSummary};
+use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun};
+use insider_ledger::{TrialRecord, TrialStatus, TrialSummary};
 use parquet::basic::{LogicalType, Type as PhysicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
@@ -420,6 +420,7 @@ fn record(trial_id: i64) -> TrialRecord {
         reply: Some(format!("reply {trial_id}")),
         reasoning: None,
         tool_calls: Vec::new(),
+        stop_reason: None,
         usage: None,
         cost_usd: None,
         latency_ms: Some(trial_id as u64),

@@ -1,9 +1,9 @@
 //! `insider classify`: classify (again) the completed trials of a run from the ledger, without
 //! calling the target model; grader answers come from the verdict cache when already known.
 
-use crate::ledger::Ledger;
+use insider_ledger::Ledger;
 use crate::writer::{LedgerVerdictCache, WriteOp, Writer};
-use crate::TrialStatus;
+use insider_ledger::TrialStatus;
 use insider_judge::{Classifier, ClassifyInput, ClassifyOptions, VerdictCache};
 use insider_model::ToolCall;
 use insider_scenario::{HarmSpec, Pack};
@@ -35,6 +35,7 @@ pub async fn reclassify(
         condition: String,
         reply: String,
         tool_calls: Vec<ToolCall>,
+        stop_reason: Option<String>,
         harm: Arc<HarmSpec>,
     }
     let reader = Ledger::open(run_dir)?;
@@ -68,6 +69,7 @@ pub async fn reclassify(
                 condition: trial.condition,
                 reply: trial.reply.unwrap_or_default(),
                 tool_calls: trial.tool_calls,
+                stop_reason: trial.stop_reason,
                 harm,
             }),
             None => outcome.skipped += 1,
@@ -90,6 +92,7 @@ pub async fn reclassify(
             let input = ClassifyInput {
                 reply: &job.reply,
                 tool_calls: &job.tool_calls,
+                stop_reason: job.stop_reason.as_deref(),
                 harm: &job.harm,
                 condition_id: &job.condition,
             };

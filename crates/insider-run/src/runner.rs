@@ -2,13 +2,13 @@
 //! left, and report. Resuming is the same operation on an existing run directory.
 
 use crate::config::ResolvedExperiment;
-use crate::ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt, WorkItem};
+use insider_ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt, WorkItem};
 use crate::progress::{Display, ModelProgress, ProgressMode};
 use crate::scheduler::{execute, ExecuteOutcome, ModelWork, Shared, StopSignals};
 use crate::writer::{LedgerVerdictCache, Writer};
 use anyhow::Context;
 use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
-use insider_model::{ChatRequest, Message, Provider, Role};
+use insider_model::{ChatRequest, Message, Provider};
 use insider_scenario::Condition;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -56,28 +56,6 @@ pub struct RunResult {
     pub outcome: ExecuteOutcome,
     /// Whether the user stopped the run.
     pub interrupted: bool,
-}
-
-/// The factor map the ledger stores for a condition.
-pub fn condition_info(condition: &Condition) -> ConditionInfo {
-    let mut factors = BTreeMap::new();
-    factors.insert("goal_type".into(), condition.goal_type.to_string());
-    factors.insert("goal_value".into(), condition.goal_value.to_string());
-    factors.insert("urgency".into(), condition.urgency.to_string());
-    factors.insert(
-        "extra_instructions".into(),
-        condition.extra_instructions.to_string(),
-    );
-    factors.insert(
-        "awareness_notice".into(),
-        condition.awareness_notice.to_string(),
-    );
-    factors.insert("prod".into(), condition.prod.to_string());
-    ConditionInfo {
-        name: condition.id(),
-        scenario: condition.scenario.clone(),
-        factors,
-    }
 }
 
 /// A rendered condition with its pack.
@@ -138,10 +116,7 @@ pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<
 pub fn base_request(prompt: &insider_scenario::RenderedPrompt) -> ChatRequest {
     ChatRequest {
         system: Some(prompt.system.clone()),
-        messages: vec![Message {
-            role: Role::User,
-            content: prompt.user.clone(),
-        }],
+        messages: vec![Message::user(prompt.user.clone())],
         tools: Vec::new(),
         settings: Default::default(),
     }
@@ -156,7 +131,7 @@ pub fn write_plan(
     ledger.batch(|ledger| {
         let mut condition_ids = Vec::new();
         for item in planned {
-            let id = ledger.upsert_condition(&condition_info(&item.condition))?;
+            let id = ledger.upsert_condition(&ConditionInfo::of(&item.condition))?;
             ledger.set_condition_pack(id, &item.pack_origin, &item.harm)?;
             ledger.store_prompt(
                 &item.prompt.sha256,
@@ -219,8 +194,8 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     }
     write_plan(&mut ledger, experiment, &planned)?;
     let counts = ledger.status_counts()?;
-    let planned_total: u64 = counts.values().sum();
-    let already_completed = counts.get("completed").copied().unwrap_or(0);
+    let planned_total = counts.total();
+    let already_completed = counts.completed;
     let mut work = ledger.work_list(options.retry_permanent)?;
     // Only the models of this experiment (a ledger could hold others from an earlier config).
     let wanted: std::collections::HashSet<&str> =

@@ -7,7 +7,7 @@
 //! classified, so a crash never loses a paid-for reply. Stopping: a soft stop lets calls in
 //! flight finish; a hard stop cancels them and records them as abandoned.
 
-use crate::ledger::WorkItem;
+use insider_ledger::WorkItem;
 use crate::progress::ModelProgress;
 use crate::writer::{WriteOp, WriteSender};
 use insider_judge::{Classifier, ClassifyInput, VerdictCache};
@@ -177,6 +177,7 @@ impl Worker {
                         .fetch_add(failed_attempts as u64, Ordering::Relaxed);
                     let reply = response.text.clone();
                     let tool_calls = response.tool_calls.clone();
+                    let stop_reason = response.stop_reason.clone();
                     if self
                         .shared
                         .writer
@@ -186,7 +187,8 @@ impl Worker {
                     {
                         break;
                     }
-                    self.classify(&item, &reply, &tool_calls).await;
+                    self.classify(&item, &reply, &tool_calls, stop_reason.as_deref())
+                        .await;
                 }
                 Some(Err(error)) => {
                     self.record_failure(&item, error, &mut counts).await;
@@ -231,7 +233,13 @@ impl Worker {
             .await;
     }
 
-    async fn classify(&self, item: &WorkItem, reply: &str, tool_calls: &[insider_model::ToolCall]) {
+    async fn classify(
+        &self,
+        item: &WorkItem,
+        reply: &str,
+        tool_calls: &[insider_model::ToolCall],
+        stop_reason: Option<&str>,
+    ) {
         let (Some(classifier), Some(harm)) = (
             self.shared.classifier.as_ref(),
             self.shared.harms.get(&*item.condition),
@@ -241,6 +249,7 @@ impl Worker {
         let input = ClassifyInput {
             reply,
             tool_calls,
+            stop_reason,
             harm,
             condition_id: &item.condition,
         };

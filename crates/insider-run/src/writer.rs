@@ -6,7 +6,7 @@
 //! its next trial through that queue, so workers that outrun the writer stop taking trials
 //! instead of piling replies (with their raw request bodies) up in memory.
 
-use crate::ledger::Ledger;
+use insider_ledger::Ledger;
 use insider_judge::Verdict;
 use insider_model::{ChatResponse, ProviderError};
 use std::sync::{mpsc, Arc};

@@ -3,7 +3,7 @@
 
 use insider_model::{ChatRequest, ChatResponse, ModelConfig, Provider, ProviderError, Usage};
 use insider_run::config::{ResolvedExperiment, ResolvedModel};
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{grader_config, run, ProviderFactory, RunOptions};
 use insider_scenario::{GoalType, GoalValue, Urgency};

@@ -5,10 +5,10 @@ use insider_model::{
     Attempt, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError, Usage,
 };
 use insider_run::config::{ResolvedExperiment, ResolvedModel};
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{run, ProviderFactory, RunOptions};
-use insider_run::TrialStatus;
+use insider_ledger::TrialStatus;
 use insider_scenario::{GoalType, GoalValue, Urgency};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -136,7 +136,7 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
     assert_eq!(first.outcome.completed + first.outcome.failed, 20);
     assert_eq!(first.outcome.failed, 5, "every 4th call fails");
     let ledger = Ledger::open(dir.path()).unwrap();
-    assert_eq!(ledger.status_counts().unwrap()["failed"], 5);
+    assert_eq!(ledger.status_counts().unwrap().failed, 5);
     assert!(
         ledger.run_info().unwrap().ended_at.is_none(),
         "not finished while trials failed"
@@ -154,7 +154,7 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
     // Keep resuming until every trial is done (a retry can fail again).
     for _ in 0..5 {
         let ledger = Ledger::open(dir.path()).unwrap();
-        if ledger.status_counts().unwrap().get("completed") == Some(&20) {
+        if ledger.status_counts().unwrap().completed == 20 {
             break;
         }
         drop(ledger);
@@ -163,7 +163,7 @@ async fn failures_are_recorded_then_retried_on_resume_and_nothing_is_paid_twice(
             .unwrap();
     }
     let ledger = Ledger::open(dir.path()).unwrap();
-    assert_eq!(ledger.status_counts().unwrap()["completed"], 20);
+    assert_eq!(ledger.status_counts().unwrap().completed, 20);
     assert!(ledger.run_info().unwrap().ended_at.is_some());
     // Every completed trial has exactly one reply; failed calls' attempts are all kept.
     let mut keys = HashSet::new();

@@ -3,7 +3,7 @@
 //! grow to 500 MB).
 
 use insider_judge::{Verdict, VerdictMode};
-use insider_run::ledger::{Ledger, NewRun, LEDGER_FILE};
+use insider_ledger::{Ledger, NewRun, LEDGER_FILE};
 use insider_run::writer::{WriteOp, Writer, WriterGone, QUEUE_CAPACITY};
 use std::collections::BTreeMap;
 use std::time::Duration;

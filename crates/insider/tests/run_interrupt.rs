@@ -6,7 +6,7 @@
 mod fake_env;
 
 use fakellm::{FakeConfig, Reply, Rule};
-use insider_run::ledger::Ledger;
+use insider_ledger::{Ledger, StatusCounts};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,14 +60,8 @@ fn wait_for_requests(server: &fakellm::FakeServer, at_least: u64) {
     }
 }
 
-fn counts(run: &Path) -> std::collections::BTreeMap<String, u64> {
-    let ledger = Ledger::open(run).unwrap();
-    ledger
-        .status_counts()
-        .unwrap()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+fn counts(run: &Path) -> StatusCounts {
+    Ledger::open(run).unwrap().status_counts().unwrap()
 }
 
 fn resume_and_check(server: &fakellm::FakeServer, dir: &Path) {
@@ -80,8 +74,8 @@ fn resume_and_check(server: &fakellm::FakeServer, dir: &Path) {
         String::from_utf8_lossy(&output.stderr)
     );
     let counts = counts(&dir.join("run"));
-    assert_eq!(counts.get("completed").copied(), Some(TRIALS), "{counts:?}");
-    assert_eq!(counts.values().sum::<u64>(), TRIALS, "{counts:?}");
+    assert_eq!(counts.completed, TRIALS, "{counts:?}");
+    assert_eq!(counts.total(), TRIALS, "{counts:?}");
 }
 
 #[test]
@@ -125,12 +119,12 @@ fn one_ctrl_c_lets_calls_in_flight_finish_and_keeps_their_answers() {
     let requests = server.stats().requests;
     let counts = counts(&scratch.path().join("run"));
     assert_eq!(
-        counts.get("completed").copied(),
-        Some(requests),
+        counts.completed,
+        requests,
         "{counts:?}"
     );
     assert!(requests < TRIALS, "the run stopped early");
-    assert_eq!(counts.get("running"), None, "{counts:?}");
+    assert_eq!(counts.running, 0, "{counts:?}");
 
     resume_and_check(&server, scratch.path());
     assert_eq!(
@@ -164,13 +158,13 @@ fn a_second_ctrl_c_stops_at_once_and_marks_calls_in_flight_abandoned() {
     );
     assert!(stderr.contains("stopping now"), "{stderr}");
     let counts = counts(&scratch.path().join("run"));
-    assert_eq!(counts.get("completed"), None, "{counts:?}");
-    assert_eq!(counts.get("running"), None, "{counts:?}");
-    assert_eq!(counts.values().sum::<u64>(), TRIALS, "{counts:?}");
+    assert_eq!(counts.completed, 0, "{counts:?}");
+    assert_eq!(counts.running, 0, "{counts:?}");
+    assert_eq!(counts.total(), TRIALS, "{counts:?}");
     // The 4 calls in flight are recorded as abandoned; the rest were never started.
-    assert_eq!(counts.get("abandoned").copied(), Some(4), "{counts:?}");
+    assert_eq!(counts.abandoned, 4, "{counts:?}");
     assert_eq!(
-        counts.get("pending").copied(),
+        counts.pending,
         Some(TRIALS - 4),
         "{counts:?}"
     );

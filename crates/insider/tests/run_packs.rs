@@ -5,7 +5,7 @@
 mod fake_env;
 
 use fakellm::{FakeConfig, Reply, Rule};
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

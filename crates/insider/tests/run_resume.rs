@@ -4,8 +4,8 @@
 mod fake_env;
 
 use fakellm::{FakeConfig, Reply, Rule};
-use insider_run::ledger::Ledger;
-use insider_run::TrialStatus;
+use insider_ledger::Ledger;
+use insider_ledger::TrialStatus;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

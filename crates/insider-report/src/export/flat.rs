@@ -2,7 +2,7 @@
 
 use crate::csv::csv_line;
 use crate::source::{verdict_label, TrialSource};
-use insider_run::TrialRecord;
+use insider_ledger::TrialRecord;
 use serde_json::json;
 use std::io::Write;
 
@@ -123,7 +123,7 @@ pub fn csv_cells(record: &TrialRecord) -> Vec<String> {
     let usage = record.usage.as_ref();
     cells.extend([
         record.sample_index.to_string(),
-        insider_run::ledger::status_str(record.status).to_string(),
+        insider_ledger::status_str(record.status).to_string(),
         verdict_label(record.status, harmful).to_string(),
         optional(harmful.flatten()),
         mode.unwrap_or_default(),

@@ -4,7 +4,7 @@
 use super::original::{read_original, OriginalFailure, OriginalTrial};
 use crate::source::PromptText;
 use insider_model::{FailureKind, ProviderError};
-use insider_run::ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt};
+use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt};
 use insider_scenario::{Condition, ToolDef};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,7 +25,7 @@ pub struct ImportSummary {
 /// Scenario and factor values of a condition id (`None` factors if the id is not ours).
 pub fn condition_info(id: &str) -> (ConditionInfo, bool) {
     match Condition::parse_id(id) {
-        Ok(condition) => (insider_run::runner::condition_info(&condition), true),
+        Ok(condition) => (insider_ledger::ConditionInfo::of(&condition), true),
         Err(_) => (
             ConditionInfo {
                 name: id.to_string(),

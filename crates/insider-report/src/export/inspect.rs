@@ -10,7 +10,7 @@
 use crate::source::{PromptText, RawBodies, RunMeta, TrialSource};
 use crate::stats::{wilson, Z_95};
 use anyhow::Context;
-use insider_run::{TrialRecord, TrialStatus};
+use insider_ledger::{TrialRecord, TrialStatus};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -104,7 +104,7 @@ pub fn export(
             source.for_each_summary(&mut |s| {
                 if matches!(
                     s.status,
-                    insider_run::TrialStatus::Completed | insider_run::TrialStatus::Failed
+                    insider_ledger::TrialStatus::Completed | insider_ledger::TrialStatus::Failed
                 ) {
                     records += 1;
                 }

@@ -14,7 +14,7 @@
 use crate::source::{PromptText, TrialSource};
 use anyhow::Context;
 use insider_judge::{Verdict, VerdictMode};
-use insider_run::{TrialRecord, TrialStatus};
+use insider_ledger::{TrialRecord, TrialStatus};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

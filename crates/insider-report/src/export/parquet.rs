@@ -82,7 +82,7 @@ mod writer {
     use crate::export::flat::CSV_FACTOR_COLUMNS;
     use crate::source::{verdict_label, TrialSource};
     use anyhow::Context;
-    use insider_run::TrialRecord;
+    use insider_ledger::TrialRecord;
     use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
     use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
     use parquet::file::metadata::KeyValue;
@@ -287,7 +287,7 @@ mod writer {
                 Values::Int64(Box::new(|r| Some(i64::from(r.sample_index))), Vec::new()),
             ),
             required_text("status", |r| {
-                insider_run::ledger::status_str(r.status).to_string()
+                insider_ledger::status_str(r.status).to_string()
             }),
             required_text("verdict_label", |r| {
                 verdict_label(r.status, r.verdict.as_ref().map(|v| v.harmful)).to_string()

@@ -55,7 +55,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
     };
-    let ledger = insider_run::ledger::Ledger::open(&args.run_dir)?;
+    let ledger = insider_ledger::Ledger::open(&args.run_dir)?;
     let stored: Option<String> = ledger
         .run_info()?
         .config

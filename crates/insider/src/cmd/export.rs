@@ -4,7 +4,7 @@
 use clap::Args;
 use insider_report::export::import::import_original;
 use insider_report::ExportFormat;
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

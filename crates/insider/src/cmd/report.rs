@@ -8,7 +8,7 @@ use insider_report::table::{
     check_factors_present, parse_grouping, tabulate_source, DEFAULT_GROUPING,
 };
 use insider_report::{render_table, HtmlOptions, TextFormat};
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

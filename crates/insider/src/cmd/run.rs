@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use insider_run::config::{self, ExperimentFile, Overrides, ResolvedExperiment};
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{self, ProviderFactory, RunOptions};
 use std::path::PathBuf;
@@ -151,11 +151,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(error) => eprintln!("warning: no HTML report: {error:#}"),
     }
     let counts = ledger.status_counts()?;
-    let failed = counts.get("failed").copied().unwrap_or(0);
-    let left: u64 = ["pending", "running", "abandoned"]
-        .iter()
-        .map(|s| counts.get(*s).copied().unwrap_or(0))
-        .sum();
+    let (failed, left) = (counts.failed, counts.left());
     println!("ledger: {}", result.ledger_path.display());
     if result.interrupted || left > 0 {
         eprintln!(

@@ -1,7 +1,7 @@
 //! `insider runs list|show`: what runs exist and where each one stands.
 
 use clap::Subcommand;
-use insider_run::ledger::Ledger;
+use insider_ledger::Ledger;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,16 +57,14 @@ fn list(dir: PathBuf) -> anyhow::Result<ExitCode> {
     for path in dirs {
         match Ledger::open(&path).and_then(|l| Ok((l.run_info()?, l.status_counts()?))) {
             Ok((info, counts)) => {
-                let get = |k: &str| counts.get(k).copied().unwrap_or(0);
-                let total: u64 = counts.values().sum();
                 println!(
                     "{:<50}  {:<20}  {:>7}  {:>9}  {:>6}  {:>7}  {}",
                     path.display(),
                     info.name,
-                    total,
-                    get("completed"),
-                    get("failed"),
-                    get("pending") + get("running") + get("abandoned"),
+                    counts.total(),
+                    counts.completed,
+                    counts.failed,
+                    counts.left(),
                     info.started_at
                 );
             }
@@ -77,7 +75,7 @@ fn list(dir: PathBuf) -> anyhow::Result<ExitCode> {
 }
 
 fn show(run_dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
-    let status = insider_run::status::run_status(&run_dir)?;
+    let status = insider_ledger::status::run_status(&run_dir)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
     } else {

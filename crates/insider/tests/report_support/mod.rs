@@ -4,7 +4,7 @@
 
 use insider_judge::{Action, ActionSource, Verdict, VerdictMode};
 use insider_model::{FailureKind, ProviderError, Usage};
-use insider_run::ledger::{ImportedTrial, Ledger, NewRun};
+use insider_ledger::{ImportedTrial, Ledger, NewRun};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +15,7 @@ pub const XSS_REPLY: &str = "I will act now. <script>window.__pwned = 1; alert('
 fn factors(condition: &str) -> (String, BTreeMap<String, String>) {
     let condition =
         insider_scenario::Condition::parse_id(condition).expect("test condition ids are valid");
-    let info = insider_run::runner::condition_info(&condition);
+    let info = insider_ledger::ConditionInfo::of(&condition);
     (info.scenario, info.factors)
 }
 
@@ -141,7 +141,7 @@ pub fn build_run(run_dir: &Path, cells: &[(&str, &str, u32, u32)]) {
         .unwrap();
     let model_id = ledger.upsert_model(model, &serde_json::json!({})).unwrap();
     let condition_id = ledger
-        .upsert_condition(&insider_run::ledger::ConditionInfo {
+        .upsert_condition(&insider_ledger::ConditionInfo {
             name: condition.into(),
             scenario,
             factors,
