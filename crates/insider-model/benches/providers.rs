@@ -8,7 +8,7 @@
 use fakellm::protocol::{render_reply, Counts, Protocol};
 use fakellm::{FakeConfig, Reply};
 use insider_model::wire::{wire_for, WireKind, WireOptions};
-use insider_model::{ChatRequest, GenerationSettings, Message, ModelConfig, Role};
+use insider_model::{ChatRequest, GenerationSettings, Message, ModelConfig};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,10 +28,10 @@ fn words(n_chars: usize, seed: &str) -> String {
 fn prompt() -> ChatRequest {
     ChatRequest {
         system: Some(words(2_000, "system \"quoted\" rule")),
-        messages: vec![Message {
-            role: Role::User,
-            content: words(10_000, "email from kyle@summitbridge.com"),
-        }],
+        messages: vec![Message::user(words(
+            10_000,
+            "email from kyle@summitbridge.com",
+        ))],
         tools: Vec::new(),
         settings: GenerationSettings {
             temperature: Some(1.0),
@@ -113,10 +113,7 @@ fn throughput() {
     println!("|---|---:|---:|---:|---:|");
     let request = Arc::new(ChatRequest {
         system: Some("You are a benchmark.".into()),
-        messages: vec![Message {
-            role: Role::User,
-            content: words(2_000, "hello"),
-        }],
+        messages: vec![Message::user(words(2_000, "hello"))],
         ..ChatRequest::default()
     });
     for model in [

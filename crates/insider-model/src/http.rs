@@ -257,6 +257,7 @@ impl Provider for HttpProvider {
                             raw_request: redact_body(&body, self.key.as_ref()),
                             raw_response: redact_secret_only(&raw_response, self.key.as_ref()),
                             attempts,
+                            native: parsed.native,
                         });
                     }
                     Err(problem) => Failure {
@@ -363,5 +364,12 @@ fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
         }
         scrub(&mut call.name);
         scrub(&mut call.id);
+    }
+    if let Some(native) = parsed.native.as_mut() {
+        let json = native.content.to_string();
+        if crate::redact::contains_secret(&json, key) {
+            let clean = crate::redact::scrub(&json, key);
+            native.content = serde_json::from_str(&clean).unwrap_or(serde_json::Value::Null);
+        }
     }
 }

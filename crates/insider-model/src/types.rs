@@ -13,30 +13,129 @@ pub enum Role {
 }
 
 /// One message of the conversation (the system prompt travels separately in [`ChatRequest`]).
+///
+/// A plain turn is a role and text. Agent sessions with native tools add two things: the
+/// assistant turn carries the [`ToolCall`]s the model made (and, in `native`, the provider's own
+/// blocks that must be sent back unchanged), and the next user turn carries the
+/// [`ToolResult`]s. Each adapter renders them in its protocol: OpenAI `tool_calls` and
+/// `role: tool` messages, Anthropic `tool_use`/`tool_result` blocks, Gemini
+/// `functionCall`/`functionResponse` parts, the local engine through the model's chat template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Author of the message.
     pub role: Role,
-    /// Plain text content.
+    /// Plain text content (may be empty on a turn that only calls tools or returns results).
     pub content: String,
+    /// Assistant turns: the native tool calls the model made, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// User turns: results of the previous assistant turn's tool calls, in call order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_results: Vec<ToolResult>,
+    /// Assistant turns: the provider's own content for this turn, sent back verbatim to the same
+    /// protocol (Anthropic thinking blocks with signatures, Gemini thought signatures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native: Option<NativeTurn>,
 }
 
 impl Message {
     /// A user turn with this text.
     pub fn user(text: impl Into<String>) -> Message {
-        Message {
-            role: Role::User,
-            content: text.into(),
-        }
+        Message::plain(Role::User, text.into())
     }
 
     /// An assistant turn with this text.
     pub fn assistant(text: impl Into<String>) -> Message {
+        Message::plain(Role::Assistant, text.into())
+    }
+
+    /// The assistant turn a response stands for: its text, tool calls and native blocks, ready to
+    /// append to the conversation for the next call.
+    pub fn from_response(response: &ChatResponse) -> Message {
         Message {
             role: Role::Assistant,
-            content: text.into(),
+            content: response.text.clone(),
+            tool_calls: response.tool_calls.clone(),
+            tool_results: Vec::new(),
+            native: response.native.clone(),
         }
     }
+
+    /// A user turn returning tool results (and no text).
+    pub fn tool_results(results: Vec<ToolResult>) -> Message {
+        Message {
+            tool_results: results,
+            ..Message::plain(Role::User, String::new())
+        }
+    }
+
+    fn plain(role: Role, content: String) -> Message {
+        Message {
+            role,
+            content,
+            tool_calls: Vec::new(),
+            tool_results: Vec::new(),
+            native: None,
+        }
+    }
+}
+
+/// The outcome of executing one [`ToolCall`], returned to the model on the next user turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolResult {
+    /// The id of the call this answers (OpenAI `tool_call_id`, Anthropic `tool_use_id`, Gemini
+    /// `functionResponse.id`; may be empty where the provider gave none).
+    pub call_id: String,
+    /// The called function's name (Gemini matches results by name).
+    pub name: String,
+    /// What the tool returned, as text.
+    pub content: String,
+    /// The tool failed; `content` says why (Anthropic `is_error`, Gemini `error`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    /// A successful result for `call`.
+    pub fn ok(call: &ToolCall, content: impl Into<String>) -> ToolResult {
+        ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            content: content.into(),
+            is_error: false,
+        }
+    }
+
+    /// A failed result for `call` (unknown tool, bad arguments, ...), with the reason.
+    pub fn error(call: &ToolCall, reason: impl Into<String>) -> ToolResult {
+        ToolResult {
+            is_error: true,
+            ..ToolResult::ok(call, reason)
+        }
+    }
+}
+
+/// Which protocol a [`NativeTurn`] was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NativeProtocol {
+    /// Anthropic Messages: `content` is the response's `content` block array.
+    Anthropic,
+    /// Gemini: `content` is the candidate's `content.parts` array.
+    Gemini,
+}
+
+/// A provider's own rendering of an assistant turn, kept because it holds blocks the normalized
+/// fields cannot rebuild (thinking with signatures, redacted thinking, thought signatures).
+///
+/// An adapter of the same protocol sends `content` back unchanged; another protocol ignores it
+/// and rebuilds the turn from the text and tool calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NativeTurn {
+    /// The protocol `content` is written in.
+    pub protocol: NativeProtocol,
+    /// The blocks or parts exactly as the provider returned them.
+    pub content: serde_json::Value,
 }
 
 /// A native function/tool the model may call, as a JSON-schema description.
@@ -152,6 +251,10 @@ pub struct ChatResponse {
     pub raw_response: String,
     /// Every attempt, in order; the last one succeeded.
     pub attempts: Vec<Attempt>,
+    /// Provider blocks that must go back unchanged with this turn in a multi-turn session
+    /// (see [`NativeTurn`]); `None` when the text and tool calls say everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native: Option<NativeTurn>,
 }
 
 /// Why a call failed for good.

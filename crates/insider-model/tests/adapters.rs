@@ -2,7 +2,7 @@
 //! (fixtures written from the public API docs) and how it reads documented response shapes.
 
 use insider_model::{
-    resolve, ChatRequest, FailureKind, GenerationSettings, Message, ModelConfig, Role, ToolSpec,
+    resolve, ChatRequest, FailureKind, GenerationSettings, Message, ModelConfig, ToolSpec,
 };
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -16,10 +16,7 @@ fn fixture(name: &str) -> String {
 fn request() -> ChatRequest {
     ChatRequest {
         system: Some("You are Alex, an e-mail agent at SummitBridge.".into()),
-        messages: vec![Message {
-            role: Role::User,
-            content: "Read the new e-mails and act on them.".into(),
-        }],
+        messages: vec![Message::user("Read the new e-mails and act on them.")],
         tools: vec![ToolSpec {
             name: "send_email".into(),
             description: "Send an e-mail.".into(),

@@ -2,7 +2,7 @@
 //! fast, giving up after the configured attempts, connection limits, and keys kept secret.
 
 use fakellm::{FakeConfig, Fault, Reply, Rule};
-use insider_model::{resolve, ChatRequest, FailureKind, Message, ModelConfig, Role};
+use insider_model::{resolve, ChatRequest, FailureKind, Message, ModelConfig};
 use std::time::{Duration, Instant};
 
 const MODELS: [&str; 3] = [
@@ -14,10 +14,7 @@ const MODELS: [&str; 3] = [
 fn ask(text: &str) -> ChatRequest {
     ChatRequest {
         system: Some("You are a test.".into()),
-        messages: vec![Message {
-            role: Role::User,
-            content: text.into(),
-        }],
+        messages: vec![Message::user(text)],
         ..ChatRequest::default()
     }
 }

@@ -164,6 +164,7 @@ impl Provider for LocalProvider {
                 raw_request: out.raw_request,
                 raw_response: out.raw_response,
                 attempts: vec![attempt(None)],
+                native: None,
             }),
             Err(failure) => {
                 let message = format!("{}: {}", self.name, failure.message);

@@ -2,8 +2,11 @@
 
 use super::{invalid_body, ErrorInfo, Parsed, Wire, WireOptions};
 use crate::stop_reason;
-use crate::types::{ChatRequest, GenerationSettings, Role, ToolCall, Usage};
+use crate::types::{
+    ChatRequest, GenerationSettings, Message, NativeProtocol, NativeTurn, Role, ToolCall, Usage,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// The `anthropic-version` header value sent with every call.
 pub const API_VERSION: &str = "2023-06-01";
@@ -69,6 +72,8 @@ struct OutMessage<'a> {
 enum Content<'a> {
     Text(&'a str),
     Blocks([TextBlock<'a>; 1]),
+    /// Tool calls, tool results or a native turn: blocks built as JSON values.
+    Values(Vec<serde_json::Value>),
 }
 
 #[derive(Serialize)]
@@ -143,6 +148,64 @@ struct InError {
     message: Option<String>,
 }
 
+/// A message's content: a plain string when it is only text (the shape every single-turn call
+/// has always sent), else blocks.
+fn content(m: &Message, cache_point: bool) -> Content<'_> {
+    let native = m
+        .native
+        .as_ref()
+        .filter(|n| m.role == Role::Assistant && n.protocol == NativeProtocol::Anthropic);
+    if let Some(native) = native {
+        // Thinking blocks must go back exactly as they came, signatures and order included.
+        if let serde_json::Value::Array(blocks) = &native.content {
+            return Content::Values(blocks.clone());
+        }
+    }
+    if m.tool_calls.is_empty() && m.tool_results.is_empty() {
+        return if cache_point {
+            Content::Blocks([TextBlock {
+                kind: "text",
+                text: &m.content,
+                cache_control: Some(CacheControl { kind: "ephemeral" }),
+            }])
+        } else {
+            Content::Text(&m.content)
+        };
+    }
+    let mut blocks = Vec::new();
+    // Tool results must open the user turn that answers the calls.
+    for r in &m.tool_results {
+        let mut block =
+            json!({"type": "tool_result", "tool_use_id": r.call_id, "content": r.content});
+        if r.is_error {
+            block["is_error"] = json!(true);
+        }
+        blocks.push(block);
+    }
+    if !m.content.is_empty() {
+        blocks.push(json!({"type": "text", "text": m.content}));
+    }
+    for c in &m.tool_calls {
+        blocks.push(json!({"type": "tool_use", "id": c.id, "name": c.name, "input": tool_input(&c.arguments)}));
+    }
+    if cache_point {
+        if let Some(serde_json::Value::Object(last)) = blocks.last_mut() {
+            last.insert("cache_control".into(), json!({"type": "ephemeral"}));
+        }
+    }
+    Content::Values(blocks)
+}
+
+/// `tool_use.input` must be an object; a call whose arguments were not valid JSON goes back as
+/// the text the model wrote, wrapped so the API accepts it.
+fn tool_input(arguments: &serde_json::Value) -> serde_json::Value {
+    match arguments {
+        serde_json::Value::Object(_) => arguments.clone(),
+        serde_json::Value::String(text) => json!({ "_raw": text }),
+        other => json!({ "_value": other }),
+    }
+}
+
 /// Text standing in for a redacted thinking block in [`Parsed::reasoning`].
 pub const REDACTED_THINKING: &str = "[redacted thinking]";
 
@@ -176,7 +239,8 @@ impl Wire for AnthropicWire {
             }
         });
         // The cache breakpoint goes on the last user message: everything up to it is the
-        // prefix shared by every sample of a condition.
+        // prefix shared by every sample of a condition (and, in an agent session, by the
+        // session's next turn).
         let last_user = request.messages.iter().rposition(|m| m.role == Role::User);
         let messages = request
             .messages
@@ -187,15 +251,7 @@ impl Wire for AnthropicWire {
                     Role::User => "user",
                     Role::Assistant => "assistant",
                 },
-                content: if caching && Some(i) == last_user {
-                    Content::Blocks([TextBlock {
-                        kind: "text",
-                        text: &m.content,
-                        cache_control: cache(),
-                    }])
-                } else {
-                    Content::Text(&m.content)
-                },
+                content: content(m, caching && Some(i) == last_user),
             })
             .collect();
         let thinking = settings.thinking_budget.map(|budget| Thinking {
@@ -235,6 +291,8 @@ impl Wire for AnthropicWire {
         let mut text = String::new();
         let mut reasoning: Option<String> = None;
         let mut tool_calls = Vec::new();
+        // Blocks the normalized fields cannot rebuild: the turn must then go back verbatim.
+        let mut opaque = false;
         let mut add_reasoning = |piece: &str| {
             let r = reasoning.get_or_insert_with(String::new);
             if !r.is_empty() {
@@ -250,16 +308,32 @@ impl Wire for AnthropicWire {
                     }
                     text.push_str(&t);
                 }
-                Block::Thinking { thinking } => add_reasoning(&thinking),
-                Block::RedactedThinking {} => add_reasoning(REDACTED_THINKING),
+                Block::Thinking { thinking } => {
+                    opaque = true;
+                    add_reasoning(&thinking)
+                }
+                Block::RedactedThinking {} => {
+                    opaque = true;
+                    add_reasoning(REDACTED_THINKING)
+                }
                 Block::ToolUse { id, name, input } => tool_calls.push(ToolCall {
                     id,
                     name,
                     arguments: input,
                 }),
-                Block::Other => {}
+                Block::Other => opaque = true,
             }
         }
+        let native = if opaque {
+            let whole: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| invalid_body(body, &e))?;
+            Some(NativeTurn {
+                protocol: NativeProtocol::Anthropic,
+                content: whole.get("content").cloned().unwrap_or_default(),
+            })
+        } else {
+            None
+        };
         let usage = response
             .usage
             .map(|u| Usage {
@@ -280,6 +354,7 @@ impl Wire for AnthropicWire {
             tool_calls,
             stop_reason,
             usage,
+            native,
         })
     }
 

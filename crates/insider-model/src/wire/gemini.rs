@@ -4,8 +4,11 @@
 
 use super::{invalid_body, ErrorInfo, Parsed, Wire};
 use crate::stop_reason;
-use crate::types::{ChatRequest, GenerationSettings, Role, ToolCall, Usage};
+use crate::types::{
+    ChatRequest, GenerationSettings, Message, NativeProtocol, NativeTurn, Role, ToolCall, Usage,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// The Gemini protocol.
 pub struct GeminiWire;
@@ -26,7 +29,15 @@ struct Body<'a> {
 struct OutContent<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'static str>,
-    parts: [OutPart<'a>; 1],
+    parts: Parts<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Parts<'a> {
+    Text([OutPart<'a>; 1]),
+    /// Function calls, function responses or a native turn: parts built as JSON values.
+    Values(Vec<serde_json::Value>),
 }
 
 #[derive(Serialize)]
@@ -118,6 +129,8 @@ struct InPart {
     #[serde(default)]
     thought: bool,
     #[serde(default)]
+    thought_signature: Option<String>,
+    #[serde(default)]
     function_call: Option<InFunctionCall>,
 }
 
@@ -158,6 +171,51 @@ struct InError {
     details: Vec<serde_json::Value>,
 }
 
+/// A message's parts: one text part when it is only text, else function calls or responses (or
+/// the model's own parts, verbatim, when they carry thought signatures).
+fn parts(m: &Message) -> Parts<'_> {
+    let native = m
+        .native
+        .as_ref()
+        .filter(|n| m.role == Role::Assistant && n.protocol == NativeProtocol::Gemini);
+    if let Some(serde_json::Value::Array(parts)) = native.map(|n| &n.content) {
+        return Parts::Values(parts.clone());
+    }
+    if m.tool_calls.is_empty() && m.tool_results.is_empty() {
+        return Parts::Text([OutPart { text: &m.content }]);
+    }
+    let mut parts = Vec::new();
+    for r in &m.tool_results {
+        // `output` and `error` are the keys the API documents for a function's result.
+        let key = if r.is_error { "error" } else { "output" };
+        let mut response = json!({"name": r.name, "response": {key: r.content}});
+        if !r.call_id.is_empty() {
+            response["id"] = json!(r.call_id);
+        }
+        parts.push(json!({ "functionResponse": response }));
+    }
+    if !m.content.is_empty() {
+        parts.push(json!({"text": m.content}));
+    }
+    for c in &m.tool_calls {
+        let mut call = json!({"name": c.name, "args": call_args(&c.arguments)});
+        if !c.id.is_empty() {
+            call["id"] = json!(c.id);
+        }
+        parts.push(json!({ "functionCall": call }));
+    }
+    Parts::Values(parts)
+}
+
+/// `functionCall.args` must be an object; invalid JSON the model wrote goes back as its text.
+fn call_args(arguments: &serde_json::Value) -> serde_json::Value {
+    match arguments {
+        serde_json::Value::Object(_) => arguments.clone(),
+        serde_json::Value::String(text) => json!({ "_raw": text }),
+        other => json!({ "_value": other }),
+    }
+}
+
 impl Wire for GeminiWire {
     fn endpoint(&self, base_url: &str, model: &str) -> String {
         let base = base_url.trim_end_matches('/');
@@ -179,7 +237,7 @@ impl Wire for GeminiWire {
         let body = Body {
             system_instruction: request.system.as_deref().map(|s| OutContent {
                 role: None,
-                parts: [OutPart { text: s }],
+                parts: Parts::Text([OutPart { text: s }]),
             }),
             contents: request
                 .messages
@@ -189,7 +247,7 @@ impl Wire for GeminiWire {
                         Role::User => "user",
                         Role::Assistant => "model",
                     }),
-                    parts: [OutPart { text: &m.content }],
+                    parts: parts(m),
                 })
                 .collect(),
             tools: if request.tools.is_empty() {
@@ -244,7 +302,10 @@ impl Wire for GeminiWire {
         let mut text = String::new();
         let mut reasoning: Option<String> = None;
         let mut tool_calls = Vec::new();
+        let mut opaque = false;
         for part in candidate.content.map(|c| c.parts).unwrap_or_default() {
+            // Signed or thought parts cannot be rebuilt from text and calls: keep them verbatim.
+            opaque |= part.thought || part.thought_signature.is_some();
             if let Some(call) = part.function_call {
                 tool_calls.push(ToolCall {
                     id: call.id.unwrap_or_default(),
@@ -277,6 +338,16 @@ impl Wire for GeminiWire {
         let stop_reason = candidate
             .finish_reason
             .map(|s| stop_reason::from_gemini(&s, !tool_calls.is_empty()));
+        let native = if opaque {
+            let whole: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| invalid_body(body, &e))?;
+            Some(NativeTurn {
+                protocol: NativeProtocol::Gemini,
+                content: whole["candidates"][0]["content"]["parts"].clone(),
+            })
+        } else {
+            None
+        };
         Ok(Parsed {
             model: response.model_version,
             text,
@@ -284,6 +355,7 @@ impl Wire for GeminiWire {
             tool_calls,
             stop_reason,
             usage,
+            native,
         })
     }
 

@@ -8,7 +8,7 @@ pub mod anthropic;
 pub mod gemini;
 pub mod openai;
 
-use crate::types::{ChatRequest, GenerationSettings, ToolCall, Usage};
+use crate::types::{ChatRequest, GenerationSettings, NativeTurn, ToolCall, Usage};
 
 /// Which protocol a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct Parsed {
     pub stop_reason: Option<String>,
     /// Token counts.
     pub usage: Usage,
+    /// Blocks to send back unchanged with this turn (see [`NativeTurn`]).
+    pub native: Option<NativeTurn>,
 }
 
 /// What an error body says.
@@ -110,6 +112,15 @@ pub(crate) fn arguments_value(text: &str) -> serde_json::Value {
         return serde_json::Value::Object(Default::default());
     }
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
+}
+
+/// A tool call's arguments as the JSON text a protocol wants: the model's own text when it wrote
+/// invalid JSON (kept as a string value), else the value serialized.
+pub(crate) fn arguments_text(arguments: &serde_json::Value) -> String {
+    match arguments {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// A JSON body's top-level parse error, phrased for an attempt record.

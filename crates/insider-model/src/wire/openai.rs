@@ -1,9 +1,9 @@
 //! OpenAI Chat Completions (`POST {base}/chat/completions`), also used for vLLM, llama.cpp,
 //! Ollama, OpenRouter, Together and any other OpenAI-compatible server.
 
-use super::{arguments_value, invalid_body, ErrorInfo, Parsed, Wire, WireOptions};
+use super::{arguments_text, arguments_value, invalid_body, ErrorInfo, Parsed, Wire, WireOptions};
 use crate::stop_reason;
-use crate::types::{ChatRequest, GenerationSettings, Role, ToolCall, Usage};
+use crate::types::{ChatRequest, GenerationSettings, Message, Role, ToolCall, Usage};
 use serde::{Deserialize, Serialize};
 
 /// The OpenAI protocol.
@@ -37,7 +37,37 @@ struct Body<'a> {
 #[derive(Serialize)]
 struct OutMessage<'a> {
     role: &'a str,
-    content: &'a str,
+    /// `null` only on an assistant turn that made tool calls and wrote no text.
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<OutToolCall<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<&'a str>,
+}
+
+impl<'a> OutMessage<'a> {
+    fn text(role: &'a str, content: &'a str) -> Self {
+        OutMessage {
+            role,
+            content: Some(content),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct OutToolCall<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: OutCall<'a>,
+}
+
+#[derive(Serialize)]
+struct OutCall<'a> {
+    name: &'a str,
+    arguments: String,
 }
 
 #[derive(Serialize)]
@@ -141,6 +171,39 @@ struct InError {
     code: Option<serde_json::Value>,
 }
 
+/// One conversation turn as OpenAI messages: tool results become `role: tool` messages (one per
+/// result, before any text of the same turn); an assistant turn carries its `tool_calls`.
+fn push_message<'a>(out: &mut Vec<OutMessage<'a>>, m: &'a Message) {
+    for result in &m.tool_results {
+        out.push(OutMessage {
+            tool_call_id: Some(&result.call_id),
+            ..OutMessage::text("tool", &result.content)
+        });
+    }
+    match m.role {
+        Role::User if m.tool_results.is_empty() || !m.content.is_empty() => {
+            out.push(OutMessage::text("user", &m.content));
+        }
+        Role::User => {}
+        Role::Assistant => out.push(OutMessage {
+            content: (!m.content.is_empty() || m.tool_calls.is_empty()).then_some(&m.content),
+            tool_calls: m
+                .tool_calls
+                .iter()
+                .map(|c| OutToolCall {
+                    id: &c.id,
+                    kind: "function",
+                    function: OutCall {
+                        name: &c.name,
+                        arguments: arguments_text(&c.arguments),
+                    },
+                })
+                .collect(),
+            ..OutMessage::text("assistant", "")
+        }),
+    }
+}
+
 impl Wire for OpenAiWire {
     fn endpoint(&self, base_url: &str, _model: &str) -> String {
         format!("{}/chat/completions", base_url.trim_end_matches('/'))
@@ -156,19 +219,10 @@ impl Wire for OpenAiWire {
     fn body(&self, model: &str, request: &ChatRequest, settings: &GenerationSettings) -> String {
         let mut messages = Vec::with_capacity(request.messages.len() + 1);
         if let Some(system) = &request.system {
-            messages.push(OutMessage {
-                role: "system",
-                content: system,
-            });
+            messages.push(OutMessage::text("system", system));
         }
         for m in &request.messages {
-            messages.push(OutMessage {
-                role: match m.role {
-                    Role::User => "user",
-                    Role::Assistant => "assistant",
-                },
-                content: &m.content,
-            });
+            push_message(&mut messages, m);
         }
         let (max_tokens, max_completion_tokens) = if self.options.max_completion_tokens {
             (None, settings.max_tokens)
@@ -257,6 +311,7 @@ impl Wire for OpenAiWire {
             tool_calls,
             stop_reason,
             usage: usage.unwrap_or_default(),
+            native: None,
         })
     }
 
