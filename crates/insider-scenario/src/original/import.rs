@@ -1,9 +1,11 @@
 //! Importing the original templates folder into compat pack folders.
 
-use super::{
-    compat_harm, generator_module, variables_scenario, CompatPackFile, OriginalError, OriginalPack,
-    COMPAT_MARKER, ORIGINAL_SCENARIOS,
+use super::error::OriginalError;
+use super::harm::compat_harm;
+use super::layout::{
+    generator_module, variables_scenario, CompatPackFile, COMPAT_MARKER, ORIGINAL_SCENARIOS,
 };
+use super::pack::OriginalPack;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,109 +82,16 @@ pub fn import(templates_dir: &Path, out_dir: &Path) -> Result<ImportReport, Orig
         .unwrap_or_else(|_| templates_dir.to_path_buf());
     let mut report = ImportReport { packs: Vec::new() };
     for scenario in ORIGINAL_SCENARIOS {
-        let email_dir = templates_dir.join(scenario).join("templates");
-        if !email_dir.is_dir() {
-            continue;
-        }
-        let pack_dir = out_dir.join(scenario);
-        if pack_dir.join("pack.yaml").is_file() {
-            let previous = std::fs::read_to_string(pack_dir.join("pack.yaml")).unwrap_or_default();
-            if !previous.contains(&format!("compat: {COMPAT_MARKER}")) {
-                return Err(OriginalError::new(pack_dir.display(), "holds a pack that is not a compat import")
-                    .help("choose another --out folder; import-original only replaces its own earlier imports"));
-            }
-            std::fs::remove_dir_all(&pack_dir).map_err(|e| {
-                OriginalError::new(pack_dir.display(), format!("cannot replace: {e}"))
-            })?;
-        } else if pack_dir.exists()
-            && pack_dir
-                .read_dir()
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true)
-        {
-            return Err(
-                OriginalError::new(pack_dir.display(), "exists and is not empty")
-                    .help("choose another --out folder"),
-            );
-        }
-        let mut files = BTreeMap::new();
-        copy_file(
-            &system_file,
-            &pack_dir,
-            "templates/system_prompt_templates.py",
-            &mut files,
-        )?;
-        if let Some(generator) = generator_module(templates_dir) {
-            copy_file(&generator, &pack_dir, "prompt_generator.py", &mut files)?;
-        }
-        if let Some(license) = templates_dir
-            .parent()
-            .map(|p| p.join("LICENSE"))
-            .filter(|p| p.is_file())
-        {
-            copy_file(&license, &pack_dir, "LICENSE", &mut files)?;
-        }
-        for path in md_files(&email_dir)? {
-            let name = path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
-            copy_file(
-                &path,
+        if templates_dir.join(scenario).join("templates").is_dir() {
+            let pack_dir = out_dir.join(scenario);
+            clear_pack_dir(&pack_dir)?;
+            report.packs.push(import_scenario(
+                templates_dir,
+                &source,
+                scenario,
                 &pack_dir,
-                &format!("templates/{scenario}/templates/{name}"),
-                &mut files,
-            )?;
+            )?);
         }
-        let var_scenario = variables_scenario(scenario);
-        for path in md_files(&templates_dir.join(var_scenario).join("variables"))? {
-            let name = path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
-            copy_file(
-                &path,
-                &pack_dir,
-                &format!("templates/{var_scenario}/variables/{name}"),
-                &mut files,
-            )?;
-        }
-        let harm = compat_harm(scenario).expect("original scenario");
-        let pack_file = CompatPackFile {
-            format: 1,
-            name: scenario.to_string(),
-            compat: COMPAT_MARKER.to_string(),
-            description: format!("Original `{scenario}` templates, rendered byte for byte as inspect-evals does (compat mode)"),
-            source: source.display().to_string(),
-            files,
-            harm,
-        };
-        let yaml = serde_yaml::to_string(&pack_file).expect("pack.yaml serializes");
-        let header = "# Imported by `insider scenarios import-original`: the original research templates, read\n\
-                      # as data and rendered with the original rules (docs/original-prompts.md). Do not edit the\n\
-                      # copied files: pack.yaml records their sha256 and loading checks it.\n";
-        let pack_yaml = pack_dir.join("pack.yaml");
-        std::fs::write(&pack_yaml, format!("{header}{yaml}"))
-            .map_err(|e| OriginalError::new(pack_yaml.display(), format!("cannot write: {e}")))?;
-
-        let pack = OriginalPack::load(&pack_dir)?;
-        let conditions = pack.conditions();
-        let mut unfilled = Vec::new();
-        for condition in &conditions {
-            let notes = pack.render_with_notes(condition)?;
-            for name in notes.unfilled {
-                unfilled.push((condition.id(), name));
-            }
-        }
-        report.packs.push(ImportedPack {
-            name: scenario.to_string(),
-            dir: pack_dir,
-            conditions: conditions.len(),
-            unfilled,
-            warnings: pack.warnings.clone(),
-        });
     }
     if report.packs.is_empty() {
         return Err(OriginalError::new(
@@ -191,6 +100,119 @@ pub fn import(templates_dir: &Path, out_dir: &Path) -> Result<ImportReport, Orig
         ));
     }
     Ok(report)
+}
+
+/// Make way for an import into `pack_dir`: replace an earlier compat import, refuse anything else.
+fn clear_pack_dir(pack_dir: &Path) -> Result<(), OriginalError> {
+    if pack_dir.join("pack.yaml").is_file() {
+        let previous = std::fs::read_to_string(pack_dir.join("pack.yaml")).unwrap_or_default();
+        if !previous.contains(&format!("compat: {COMPAT_MARKER}")) {
+            return Err(OriginalError::new(pack_dir.display(), "holds a pack that is not a compat import")
+                .help("choose another --out folder; import-original only replaces its own earlier imports"));
+        }
+        std::fs::remove_dir_all(pack_dir)
+            .map_err(|e| OriginalError::new(pack_dir.display(), format!("cannot replace: {e}")))?;
+    } else if pack_dir.exists()
+        && pack_dir
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(
+            OriginalError::new(pack_dir.display(), "exists and is not empty")
+                .help("choose another --out folder"),
+        );
+    }
+    Ok(())
+}
+
+/// Copy one scenario's files into `pack_dir`, write its `pack.yaml`, then load it and render
+/// every condition it supports to check it.
+fn import_scenario(
+    templates_dir: &Path,
+    source: &Path,
+    scenario: &str,
+    pack_dir: &Path,
+) -> Result<ImportedPack, OriginalError> {
+    let system_file = templates_dir.join("system_prompt_templates.py");
+    let email_dir = templates_dir.join(scenario).join("templates");
+    let mut files = BTreeMap::new();
+    copy_file(
+        &system_file,
+        pack_dir,
+        "templates/system_prompt_templates.py",
+        &mut files,
+    )?;
+    if let Some(generator) = generator_module(templates_dir) {
+        copy_file(&generator, pack_dir, "prompt_generator.py", &mut files)?;
+    }
+    if let Some(license) = templates_dir
+        .parent()
+        .map(|p| p.join("LICENSE"))
+        .filter(|p| p.is_file())
+    {
+        copy_file(&license, pack_dir, "LICENSE", &mut files)?;
+    }
+    for path in md_files(&email_dir)? {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        copy_file(
+            &path,
+            pack_dir,
+            &format!("templates/{scenario}/templates/{name}"),
+            &mut files,
+        )?;
+    }
+    let var_scenario = variables_scenario(scenario);
+    for path in md_files(&templates_dir.join(var_scenario).join("variables"))? {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        copy_file(
+            &path,
+            pack_dir,
+            &format!("templates/{var_scenario}/variables/{name}"),
+            &mut files,
+        )?;
+    }
+    let harm = compat_harm(scenario).expect("original scenario");
+    let pack_file = CompatPackFile {
+        format: 1,
+        name: scenario.to_string(),
+        compat: COMPAT_MARKER.to_string(),
+        description: format!("Original `{scenario}` templates, rendered byte for byte as inspect-evals does (compat mode)"),
+        source: source.display().to_string(),
+        files,
+        harm,
+    };
+    let yaml = serde_yaml::to_string(&pack_file).expect("pack.yaml serializes");
+    let header = "# Imported by `insider scenarios import-original`: the original research templates, read\n\
+                  # as data and rendered with the original rules (docs/original-prompts.md). Do not edit the\n\
+                  # copied files: pack.yaml records their sha256 and loading checks it.\n";
+    let pack_yaml = pack_dir.join("pack.yaml");
+    std::fs::write(&pack_yaml, format!("{header}{yaml}"))
+        .map_err(|e| OriginalError::new(pack_yaml.display(), format!("cannot write: {e}")))?;
+    let pack = OriginalPack::load(pack_dir)?;
+    let conditions = pack.conditions();
+    let mut unfilled = Vec::new();
+    for condition in &conditions {
+        let notes = pack.render_with_notes(condition)?;
+        for name in notes.unfilled {
+            unfilled.push((condition.id(), name));
+        }
+    }
+    Ok(ImportedPack {
+        name: scenario.to_string(),
+        dir: pack_dir.to_path_buf(),
+        conditions: conditions.len(),
+        unfilled,
+        warnings: pack.warnings.clone(),
+    })
 }
 
 /// Whether a folder is an imported compat pack (its `pack.yaml` carries the compat marker).
