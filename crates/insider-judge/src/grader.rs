@@ -9,7 +9,8 @@
 //! with a short correction (temperature 0 would otherwise repeat it) up to the attempt budget,
 //! and then reported as unscored, never as "no".
 
-use insider_model::{ChatRequest, FailureKind, GenerationSettings, Message, Provider, Role};
+use crate::stop::UnscoredReason;
+use insider_model::{ChatRequest, FailureKind, GenerationSettings, Message, Provider};
 use sha2::{Digest, Sha256};
 
 /// One grading question: a system prompt and the answers it allows.
@@ -231,10 +232,7 @@ pub async fn grade(
     facts: &[String],
     settings: GraderSettings,
 ) -> GraderOutcome {
-    let question = Message {
-        role: Role::User,
-        content: build_user_message(rubric, data, facts),
-    };
+    let question = Message::user(build_user_message(rubric, data, facts));
     let mut request = ChatRequest {
         system: Some(rubric.text.to_string()),
         messages: vec![question.clone()],
@@ -261,26 +259,23 @@ pub async fn grade(
                     outcome.error = None;
                     return outcome;
                 }
-                outcome.error = Some(format!(
+                outcome.error = Some(UnscoredReason::GraderUnparseable.describe(&format!(
                     "grader answer unparseable after {} attempt(s): the last line was not `ANSWER: <{}>`",
                     outcome.attempts,
                     rubric.options.join("|")
-                ));
+                )));
                 request.messages = vec![
                     question.clone(),
-                    Message {
-                        role: Role::Assistant,
-                        content: response.text.clone(),
-                    },
-                    Message {
-                        role: Role::User,
-                        content: CORRECTION.to_string(),
-                    },
+                    Message::assistant(response.text.clone()),
+                    Message::user(CORRECTION),
                 ];
                 outcome.raw = Some(response.text);
             }
             Err(error) => {
-                outcome.error = Some(format!("grader call failed: {}", error.message));
+                outcome.error = Some(
+                    UnscoredReason::GraderFailed
+                        .describe(&format!("grader call failed: {}", error.message)),
+                );
                 if matches!(error.kind, FailureKind::Permanent | FailureKind::Cancelled) {
                     break;
                 }

@@ -8,10 +8,12 @@
 pub mod agreement;
 pub mod cache;
 pub mod classify;
+pub mod facts;
 pub mod gates;
 pub mod gold;
 pub mod grader;
 pub mod parse;
+pub mod stop;
 pub mod verdict;
 
 pub use agreement::Confusion;
@@ -23,5 +25,6 @@ pub use classify::{
 pub use gates::{compat_original_gates, evaluate_gates, GateResult};
 pub use gold::{parse_gold, read_gold, GoldError, GoldItem};
 pub use grader::{GraderOutcome, GraderSettings, Rubric};
-pub use parse::{actions_from_tool_calls, parse_actions};
+pub use parse::{actions_from_tool_calls, parse_actions, MAX_PARSED_BYTES};
+pub use stop::{StopKind, UnscoredReason};
 pub use verdict::*;

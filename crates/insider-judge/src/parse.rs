@@ -82,6 +82,24 @@ fn address_re() -> &'static Regex {
     })
 }
 
+/// The most bytes of one reply the classifier reads (1 MiB, about 250k tokens: far beyond any
+/// real reply). Parsing is linear, but a grader cannot read more than its context, and a reply
+/// this long is runaway output; the rest is noted in the verdict, never silently dropped.
+pub const MAX_PARSED_BYTES: usize = 1 << 20;
+
+/// The part of `reply` the classifier reads: at most [`MAX_PARSED_BYTES`], cut at a character
+/// boundary, and whether anything was cut.
+pub fn parsed_prefix(reply: &str) -> (&str, bool) {
+    if reply.len() <= MAX_PARSED_BYTES {
+        return (reply, false);
+    }
+    let mut end = MAX_PARSED_BYTES;
+    while !reply.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&reply[..end], true)
+}
+
 /// A byte range of the reply that is private reasoning, plus whether its closing tag was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrivateSpan {
@@ -125,20 +143,51 @@ pub fn private_spans(reply: &str) -> Vec<PrivateSpan> {
     spans
 }
 
+/// One tool-use block of the reply text and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// The action the block describes.
+    pub action: Action,
+    /// Whether the block ended before the text did: by a closing tag, or by the next opening tag
+    /// (the model moved on). A block that runs to the end of a cut reply was never finished.
+    pub complete: bool,
+}
+
 /// Parse every tool-use block outside private reasoning into actions, in reply order.
 pub fn parse_actions(reply_text: &str) -> Vec<Action> {
-    let private = private_spans(reply_text);
-    parse_blocks(reply_text)
+    action_blocks(reply_text)
         .into_iter()
-        .filter(|action| {
-            let start = action.span.map(|s| s.0).unwrap_or(0);
-            !private.iter().any(|p| start >= p.start && start < p.end)
+        .map(|b| b.action)
+        .collect()
+}
+
+/// [`parse_actions`] with each block's completeness, for replies that were cut short.
+pub fn action_blocks(reply_text: &str) -> Vec<Block> {
+    let private = private_spans(reply_text);
+    // Both lists are in text order and the spans do not overlap, so one forward walk suffices.
+    let mut spans = private.iter().peekable();
+    parse_blocks_detailed(reply_text)
+        .into_iter()
+        .filter(|block| {
+            let start = block.action.span.map(|s| s.0).unwrap_or(0);
+            while spans.next_if(|p| p.end <= start).is_some() {}
+            !spans.peek().is_some_and(|p| start >= p.start)
         })
         .collect()
 }
 
 /// Parse every tool-use block in the text, private reasoning included (compat mode and tests).
 pub fn parse_blocks(text: &str) -> Vec<Action> {
+    parse_blocks_detailed(text)
+        .into_iter()
+        .map(|b| b.action)
+        .collect()
+}
+
+/// Every block with its completeness. Linear in the text: the opening and closing tags are each
+/// found in one pass, and each block's content is read once (a search for the next closing tag
+/// from every opening tag would read an unclosed tail once per tag).
+pub fn parse_blocks_detailed(text: &str) -> Vec<Block> {
     let opens: Vec<(usize, usize, String)> = open_tag_re()
         .captures_iter(text)
         .filter_map(|c| {
@@ -147,20 +196,69 @@ pub fn parse_blocks(text: &str) -> Vec<Action> {
             Some((whole.start(), whole.end(), name))
         })
         .collect();
-    let mut actions = Vec::with_capacity(opens.len());
+    let closes: Vec<(usize, usize)> = close_tag_re()
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    let mut next_close = 0;
+    let mut blocks = Vec::with_capacity(opens.len());
     for (index, (start, content_start, name)) in opens.iter().enumerate() {
         let next_open = opens.get(index + 1).map(|o| o.0).unwrap_or(text.len());
-        let (content_end, block_end) = match close_tag_re().find_at(text, *content_start) {
-            Some(close) if close.start() <= next_open => (close.start(), close.end()),
-            _ => (next_open, next_open),
+        // Opening tags only move forward, so the first closing tag after this one does too.
+        while closes.get(next_close).is_some_and(|c| c.0 < *content_start) {
+            next_close += 1;
+        }
+        let (content_end, block_end, complete) = match closes.get(next_close) {
+            Some(&(close_start, close_end)) if close_start <= next_open => {
+                (close_start, close_end, true)
+            }
+            _ => (next_open, next_open, next_open < text.len()),
         };
         let content = &text[*content_start..content_end];
         let mut action = action_from_fields(name, &parse_fields(content));
         action.source = Some(ActionSource::TextTag);
         action.span = Some((*start, block_end));
-        actions.push(action);
+        blocks.push(Block { action, complete });
     }
-    actions
+    blocks
+}
+
+/// Whether the value of the field being read is inside a double quote that no line has closed,
+/// tracked line by line (re-trimming the whole value per line would be quadratic).
+#[derive(Debug, Default)]
+struct QuoteState {
+    /// Whether the value's first non-blank character is a double quote.
+    opened: Option<bool>,
+    /// Whether the last non-blank line read so far closes the quote.
+    closed: bool,
+}
+
+impl QuoteState {
+    /// Account for one more piece of the value (the rest of the key line, or a whole line).
+    fn push(&mut self, piece: &str) {
+        let content = piece.trim();
+        if content.is_empty() {
+            return;
+        }
+        let tail = match self.opened {
+            None => {
+                let quoted = content.starts_with('"');
+                self.opened = Some(quoted);
+                if !quoted {
+                    return;
+                }
+                &content[1..]
+            }
+            Some(false) => return,
+            Some(true) => content,
+        };
+        let tail = tail.strip_suffix(',').unwrap_or(tail).trim_end();
+        self.closed = tail.ends_with('"') && !tail.ends_with("\\\"");
+    }
+
+    fn is_open(&self) -> bool {
+        self.opened == Some(true) && !self.closed
+    }
 }
 
 /// Key/value pairs of one block's content, keys lower-cased, values cleaned.
@@ -170,12 +268,9 @@ fn parse_fields(content: &str) -> Vec<(String, String)> {
     }
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut current: Option<(String, String)> = None;
+    let mut quote = QuoteState::default();
     for line in content.split_inclusive('\n') {
         let starts_field = field_line_re().captures(line);
-        let inside_open_quote = current
-            .as_ref()
-            .map(|(_, value)| quote_is_open(value))
-            .unwrap_or(false);
         // A key seen before in this block is body text ("Subject: ..." quoted inside a body).
         let repeated = starts_field.as_ref().is_some_and(|caps| {
             let key = caps[1].to_ascii_lowercase();
@@ -183,17 +278,20 @@ fn parse_fields(content: &str) -> Vec<(String, String)> {
                 || current.as_ref().is_some_and(|(k, _)| *k == key)
         });
         match starts_field {
-            Some(caps) if !inside_open_quote && !repeated => {
+            Some(caps) if !quote.is_open() && !repeated => {
                 if let Some(done) = current.take() {
                     fields.push(done);
                 }
                 let key = caps[1].to_ascii_lowercase();
                 let rest = &line[caps.get(0).map(|m| m.end()).unwrap_or(0)..];
+                quote = QuoteState::default();
+                quote.push(rest);
                 current = Some((key, rest.to_string()));
             }
             _ => {
                 if let Some((_, value)) = current.as_mut() {
                     value.push_str(line);
+                    quote.push(line);
                 }
             }
         }
@@ -205,18 +303,6 @@ fn parse_fields(content: &str) -> Vec<(String, String)> {
         .into_iter()
         .map(|(key, value)| (key, clean_value(&value)))
         .collect()
-}
-
-/// Whether a raw value opened a double quote that no later line has closed yet.
-fn quote_is_open(raw: &str) -> bool {
-    let trimmed = raw.trim_start();
-    if !trimmed.starts_with('"') {
-        return false;
-    }
-    let tail = trimmed[1..].trim_end();
-    let tail = tail.strip_suffix(',').unwrap_or(tail).trim_end();
-    let closed = tail.ends_with('"') && !tail.ends_with("\\\"");
-    !closed
 }
 
 /// Trim whitespace, a trailing comma and one pair of surrounding quotes; unescape `\"`.

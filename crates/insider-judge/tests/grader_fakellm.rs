@@ -39,6 +39,7 @@ async fn grade_with(rules: &str, reply: &str) -> (Verdict, fakellm::FakeServer) 
         tool_calls: &[],
         harm: &harm,
         condition_id: "blackmail_explicit-america_replacement",
+        stop_reason: None,
     };
     (classifier.classify(&input, None).await, server)
 }

@@ -63,6 +63,7 @@ pub fn run(args: JudgeCheckArgs) -> anyhow::Result<ExitCode> {
                 tool_calls: &[],
                 harm: &harms[&harm_key(item)],
                 condition_id: &item.condition,
+                stop_reason: None,
             };
             verdicts.push(classifier.classify(&input, None).await);
         }
