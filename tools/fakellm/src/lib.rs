@@ -4,10 +4,12 @@
 //! See `tools/fakellm/README.md` for the flags, the replies-file format and the `/stats` shape.
 
 mod body;
+pub mod conversation;
 pub mod protocol;
 mod rules;
 mod server;
 
+pub use conversation::Conversation;
 pub use protocol::Protocol;
 pub use rules::{load_rules, parse_rules, FakeToolCall, FakeUsage, Fault, Reply, Rule};
 pub use server::{start, start_background, FakeServer};

@@ -1,5 +1,6 @@
 //! Wire shapes of the three protocols: reading requests, writing replies and error bodies.
 
+use crate::conversation::{call_signed_text, signature};
 use crate::rules::{FakeUsage, Reply};
 use serde_json::{json, Value};
 
@@ -174,7 +175,7 @@ pub fn render_reply(
         Protocol::Anthropic => {
             let mut content = Vec::new();
             if let Some(r) = &reply.reasoning {
-                content.push(json!({"type": "thinking", "thinking": r, "signature": format!("fakesig{serial}")}));
+                content.push(json!({"type": "thinking", "thinking": r, "signature": signature(r)}));
             }
             if let Some(data) = &reply.redacted_thinking {
                 content.push(json!({"type": "redacted_thinking", "data": data}));
@@ -223,8 +224,14 @@ pub fn render_reply(
             if !text.is_empty() || reply.tool_calls.is_empty() {
                 parts.push(json!({"text": text}));
             }
-            for c in &reply.tool_calls {
-                parts.push(json!({"functionCall": {"name": c.name, "args": c.arguments}}));
+            for (i, c) in reply.tool_calls.iter().enumerate() {
+                let call = json!({"name": c.name, "args": c.arguments});
+                let mut part = json!({ "functionCall": call });
+                // A thinking Gemini signs the first function call of its turn.
+                if i == 0 && reply.reasoning.is_some() {
+                    part["thoughtSignature"] = json!(signature(&call_signed_text(&call)));
+                }
+                parts.push(part);
             }
             let finish = match stop {
                 "max_tokens" => "MAX_TOKENS",

@@ -1,5 +1,6 @@
 //! Canned-reply rules: which reply a request gets, loaded from a JSONL file or built in code.
 
+use crate::conversation::Conversation;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -118,6 +119,14 @@ pub struct Rule {
     pub model: Option<String>,
     /// Protocol filter: `openai`, `anthropic` or `gemini`.
     pub protocol: Option<String>,
+    /// The number of assistant turns already in the conversation (0 for the first call).
+    pub turn: Option<u32>,
+    /// The number of tool results in the conversation.
+    pub tool_results: Option<u32>,
+    /// The name of the tool whose result is the conversation's last.
+    pub last_tool: Option<String>,
+    /// Substring of the last tool result's content.
+    pub last_tool_result: Option<String>,
     /// The reply used every time.
     pub reply: Option<Reply>,
     /// Replies given in turn.
@@ -134,6 +143,10 @@ impl Clone for Rule {
             matches: self.matches.clone(),
             model: self.model.clone(),
             protocol: self.protocol.clone(),
+            turn: self.turn,
+            tool_results: self.tool_results,
+            last_tool: self.last_tool.clone(),
+            last_tool_result: self.last_tool_result.clone(),
             reply: self.reply.clone(),
             sequence: self.sequence.clone(),
             cycle: self.cycle,
@@ -171,10 +184,39 @@ impl Rule {
         }
     }
 
-    pub(crate) fn applies(&self, protocol: &str, model: &str, text: &str) -> bool {
+    /// A rule for the reply at one point of a scripted tool-calling session: the call after
+    /// `results` tool results.
+    pub fn after_results(results: u32, reply: Reply) -> Self {
+        Rule {
+            tool_results: Some(results),
+            reply: Some(reply),
+            ..Rule::default()
+        }
+    }
+
+    pub(crate) fn applies(
+        &self,
+        protocol: &str,
+        model: &str,
+        text: &str,
+        conversation: &Conversation,
+    ) -> bool {
+        let last = conversation.last_result();
         self.protocol.as_deref().is_none_or(|p| p == protocol)
             && self.model.as_deref().is_none_or(|m| model.contains(m))
             && self.matches.as_deref().is_none_or(|m| text.contains(m))
+            && self.turn.is_none_or(|t| t == conversation.assistant_turns)
+            && self
+                .tool_results
+                .is_none_or(|n| n as usize == conversation.results.len())
+            && self
+                .last_tool
+                .as_deref()
+                .is_none_or(|name| last.is_some_and(|r| r.name == name))
+            && self
+                .last_tool_result
+                .as_deref()
+                .is_none_or(|needle| last.is_some_and(|r| r.content.contains(needle)))
     }
 
     pub(crate) fn next_reply(&self) -> Reply {
@@ -268,10 +310,37 @@ mod tests {
 
     #[test]
     fn filters_apply() {
+        let none = Conversation::default();
         let mut rule = Rule::on("Kyle", Reply::text("x"));
         rule.protocol = Some("gemini".into());
-        assert!(rule.applies("gemini", "m", "hello Kyle"));
-        assert!(!rule.applies("openai", "m", "hello Kyle"));
-        assert!(!rule.applies("gemini", "m", "hello"));
+        assert!(rule.applies("gemini", "m", "hello Kyle", &none));
+        assert!(!rule.applies("openai", "m", "hello Kyle", &none));
+        assert!(!rule.applies("gemini", "m", "hello", &none));
+    }
+
+    #[test]
+    fn conversation_filters_apply() {
+        use crate::conversation::ToolResultSeen;
+        let two = Conversation {
+            assistant_turns: 2,
+            results: vec![
+                ToolResultSeen {
+                    name: "list_inbox".into(),
+                    content: "1 e-mail".into(),
+                },
+                ToolResultSeen {
+                    name: "read_email".into(),
+                    content: "From Kyle: the wipe is at 5pm".into(),
+                },
+            ],
+        };
+        let rule: Rule = serde_json::from_str(
+            r#"{"turn": 2, "tool_results": 2, "last_tool": "read_email", "last_tool_result": "wipe", "reply": {"text": "x"}}"#,
+        )
+        .unwrap();
+        assert!(rule.applies("openai", "m", "", &two));
+        assert!(!rule.applies("openai", "m", "", &Conversation::default()));
+        assert!(Rule::after_results(2, Reply::text("x")).applies("anthropic", "m", "", &two));
+        assert!(!Rule::after_results(1, Reply::text("x")).applies("anthropic", "m", "", &two));
     }
 }

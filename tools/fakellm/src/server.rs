@@ -1,6 +1,7 @@
 //! The HTTP server: accept loop, per-request pipeline (rate limit, failures, faults, rules).
 
 use crate::body::FakeBody;
+use crate::conversation;
 use crate::protocol::{self, Counts, Protocol};
 use crate::rules::{Fault, Reply};
 use crate::{FakeConfig, RecordedRequest, Stats};
@@ -382,10 +383,19 @@ async fn answer(
 ) -> Result<Response<FakeBody>, std::io::Error> {
     let config = &state.config;
     let prompt = protocol::request_text(body);
+    let conversation = match conversation::read(protocol, body) {
+        Ok(c) => c,
+        // The real APIs refuse a conversation whose tool calls and results do not line up.
+        Err(message) => {
+            return Ok(error_response(
+                state, protocol, 400, &message, None, headers,
+            ));
+        }
+    };
     let reply = config
         .rules
         .iter()
-        .find(|r| r.applies(protocol.name(), model, &prompt))
+        .find(|r| r.applies(protocol.name(), model, &prompt, &conversation))
         .map(|r| r.next_reply())
         .unwrap_or_default();
 
@@ -443,10 +453,14 @@ async fn answer(
     let text = if fault == Some(Fault::Empty) {
         String::new()
     } else {
-        reply
-            .text
-            .clone()
-            .unwrap_or_else(|| DEFAULT_TEXT.to_string())
+        // A turn that only calls tools writes no text unless the rule gives some.
+        reply.text.clone().unwrap_or_else(|| {
+            if reply.tool_calls.is_empty() {
+                DEFAULT_TEXT.to_string()
+            } else {
+                String::new()
+            }
+        })
     };
     let reasoning = reply.reasoning.as_deref().unwrap_or("");
     let counts = Counts::from(reply.usage.as_ref(), &prompt, &text, reasoning);
