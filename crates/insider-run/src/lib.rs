@@ -12,6 +12,7 @@ pub mod packs;
 pub mod plan;
 pub mod progress;
 pub mod reclassify;
+pub mod resume;
 pub mod runner;
 pub mod scheduler;
 pub mod writer;

@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// Builds the provider of a model (the real one is `insider_model::resolve`; tests pass fakes).
 pub type ProviderFactory = Arc<
@@ -37,8 +36,9 @@ pub struct RunOptions {
     pub retry_permanent: bool,
     /// Builds providers.
     pub providers: ProviderFactory,
-    /// Listen for Ctrl-C (first: finish in-flight calls; second: stop at once).
-    pub handle_ctrl_c: bool,
+    /// When to stop early: the caller drives them (the CLI from Ctrl-C and SIGTERM), or
+    /// [`StopSignals::never`].
+    pub stop: StopSignals,
 }
 
 /// What an invocation did.
@@ -54,8 +54,10 @@ pub struct RunResult {
     pub already_completed: u64,
     /// What this invocation did.
     pub outcome: ExecuteOutcome,
-    /// Whether the user stopped the run.
+    /// Whether the run was stopped before its work was done.
     pub interrupted: bool,
+    /// Whether calls in flight were cancelled (a second Ctrl-C): the caller should leave soon.
+    pub stopped_now: bool,
 }
 
 /// A rendered condition with its pack.
@@ -269,43 +271,12 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         });
     }
 
-    let (soft_tx, soft_rx) = watch::channel(false);
-    let (hard_tx, hard_rx) = watch::channel(false);
-    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let signal_task = options.handle_ctrl_c.then(|| {
-        let interrupted = interrupted.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
-            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
-            eprintln!(
-                "\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)"
-            );
-            let _ = soft_tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stopping now: calls in flight are recorded as abandoned");
-                let _ = hard_tx.send(true);
-                // Give the writer a moment to record the abandoned calls, then leave regardless.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                std::process::exit(130);
-            }
-        })
-    });
-
     let display = Display::start(progress, options.progress, options.progress_interval);
-    let stop = StopSignals {
-        soft: soft_rx,
-        hard: hard_rx,
-    };
-    let outcome = execute(model_work, shared.clone(), stop).await;
+    let outcome = execute(model_work, shared.clone(), options.stop.clone()).await;
     display.finish();
-    if let Some(task) = signal_task {
-        task.abort();
-    }
     drop(shared);
     let ledger = writer.finish().context("writing the ledger")?;
-    let interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
+    let interrupted = options.stop.stopping();
     // Finished when nothing is left to retry (permanent failures need --retry-failed).
     let remaining = ledger.work_count(false)?;
     let session_outcome = if interrupted {
@@ -324,6 +295,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         already_completed,
         outcome,
         interrupted,
+        stopped_now: options.stop.stopped_now(),
     })
 }
 

@@ -57,6 +57,59 @@ pub struct StopSignals {
     pub hard: watch::Receiver<bool>,
 }
 
+impl StopSignals {
+    /// Signals that never fire: the run goes on until its work is done.
+    pub fn never() -> StopSignals {
+        StopControl::new().1
+    }
+
+    /// Whether a stop of either kind was asked for.
+    pub fn stopping(&self) -> bool {
+        *self.soft.borrow() || *self.hard.borrow()
+    }
+
+    /// Whether calls in flight were cancelled.
+    pub fn stopped_now(&self) -> bool {
+        *self.hard.borrow()
+    }
+}
+
+/// The sending side of [`StopSignals`], held by whoever decides that a run stops (the CLI on
+/// Ctrl-C or SIGTERM, a test). The library never listens for signals itself.
+#[derive(Clone)]
+pub struct StopControl {
+    soft: Arc<watch::Sender<bool>>,
+    hard: Arc<watch::Sender<bool>>,
+}
+
+impl StopControl {
+    /// A control and the signals it drives.
+    pub fn new() -> (StopControl, StopSignals) {
+        let (soft, soft_rx) = watch::channel(false);
+        let (hard, hard_rx) = watch::channel(false);
+        let control = StopControl {
+            soft: Arc::new(soft),
+            hard: Arc::new(hard),
+        };
+        let signals = StopSignals {
+            soft: soft_rx,
+            hard: hard_rx,
+        };
+        (control, signals)
+    }
+
+    /// Take no new trial; calls in flight finish and are recorded.
+    pub fn stop_soon(&self) {
+        self.soft.send_replace(true);
+    }
+
+    /// Cancel calls in flight too; they are recorded as abandoned.
+    pub fn stop_now(&self) {
+        self.soft.send_replace(true);
+        self.hard.send_replace(true);
+    }
+}
+
 /// Outcome counts of one invocation.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ExecuteOutcome {

@@ -159,7 +159,7 @@ async fn grader_calls_are_not_held_to_ten_when_the_models_have_more_workers() {
         progress_interval: Duration::from_secs(10),
         retry_permanent: false,
         providers: factory,
-        handle_ctrl_c: false,
+        stop: insider_run::scheduler::StopSignals::never(),
     })
     .await
     .unwrap();

@@ -113,7 +113,7 @@ fn options(
         progress_interval: Duration::from_secs(10),
         retry_permanent: false,
         providers,
-        handle_ctrl_c: false,
+        stop: insider_run::scheduler::StopSignals::never(),
     }
 }
 

@@ -6,16 +6,18 @@
 //! naming the file, line and field. The format is documented in `docs/running.md`.
 //!
 //! This module holds the types; `parse` reads the file with located errors, `resolve` merges
-//! file and flags and expands the grid.
+//! file and flags and expands the grid, `task_args` maps Inspect's `-T key=value` onto flags.
 
 // A config error is built once, reported, and ends the command: its size does not matter.
 #![allow(clippy::result_large_err)]
 
 mod parse;
 mod resolve;
+mod task_args;
 
 pub use parse::{load_file, parse_file, ConfigError};
 pub use resolve::{resolve, run_dir};
+pub use task_args::{apply_task_args, TASK_ARGS};
 
 use insider_model::{GenerationSettings, ModelConfig};
 use insider_scenario::Condition;

@@ -1,7 +1,7 @@
 //! `-T key=value` task arguments as `inspect eval inspect_evals/agentic_misalignment` takes them,
 //! translated to insider's flags, so a command line written for the Inspect port runs here too.
 
-use insider_run::config::Overrides;
+use super::Overrides;
 
 /// The Inspect task arguments insider understands, and the insider flag each one sets.
 pub const TASK_ARGS: &[(&str, &str)] = &[

@@ -64,10 +64,7 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
             ..GenerationSettings::default()
         },
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     let outcome = runtime.block_on(provider.generate(&request));
     match outcome {
         Ok(response) => {

@@ -84,9 +84,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         labels,
         ..ClassifyOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     let outcome = runtime.block_on(insider_run::reclassify::reclassify(
         &args.run_dir,
         options,

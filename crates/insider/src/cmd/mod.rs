@@ -9,4 +9,12 @@ pub mod report;
 pub mod run;
 pub mod runs;
 pub mod scenarios;
-pub mod task_args;
+
+/// The async runtime every command that calls a model or a provider runs on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}

@@ -1,6 +1,5 @@
 //! `insider models ...`: the local GGUF model store.
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use insider_model::model_store::{check_gguf, short_hash, ModelEntry, ModelStore, DEMO_MODELS};
 use std::path::PathBuf;
@@ -56,10 +55,7 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ModelsCommand::Pull(args) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+            let runtime = super::runtime()?;
             let entry = runtime.block_on(store.pull(
                 &args.repo,
                 &args.file,

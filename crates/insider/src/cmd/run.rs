@@ -1,11 +1,12 @@
 //! `insider run`: run (or resume) an experiment into a run directory.
 
-use anyhow::Context;
 use clap::Args;
-use insider_run::config::{self, ExperimentFile, Overrides, ResolvedExperiment};
 use insider_ledger::Ledger;
+use insider_run::config::{self, ExperimentFile, Overrides, ResolvedExperiment};
 use insider_run::progress::ProgressMode;
-use insider_run::runner::{self, ProviderFactory, RunOptions};
+use insider_run::resume::{self, Pacing};
+use insider_run::runner::{self, ProviderFactory, RunOptions, RunResult};
+use insider_run::scheduler::StopControl;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -119,6 +120,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let factory: ProviderFactory =
         Arc::new(|name, config| Ok(insider_model::resolve(name, config)?));
+    let (control, stop) = StopControl::new();
     let options = RunOptions {
         run_dir: run_dir.clone(),
         experiment,
@@ -131,14 +133,59 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress_interval: Duration::from_secs_f64(args.progress_interval.max(0.1)),
         retry_permanent: args.retry_failed,
         providers: factory,
-        handle_ctrl_c: true,
+        stop,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let result = runtime.block_on(runner::run(options))?;
-    let ledger = Ledger::open(&result.run_dir)?;
+    let runtime = super::runtime()?;
+    let signals = runtime.spawn(stop_on_signals(control));
+    let result = runtime.block_on(runner::run(options));
+    signals.abort();
+    // A local model's call cannot be cancelled mid-token: do not wait for it on the way out.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    let result = result?;
+    if result.stopped_now {
+        eprintln!(
+            "stopped; continue with: insider run --resume {}",
+            result.run_dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    finish(&args, &result)
+}
+
+/// First Ctrl-C or SIGTERM: take no new trial and let calls in flight finish; a second signal:
+/// cancel them (they are recorded as abandoned).
+async fn stop_on_signals(control: StopControl) {
+    if next_signal().await.is_err() {
+        return;
+    }
+    eprintln!("\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)");
+    control.stop_soon();
+    if next_signal().await.is_ok() {
+        eprintln!("stopping now: calls in flight are recorded as abandoned");
+        control.stop_now();
+    }
+}
+
+/// The next Ctrl-C (SIGINT) or SIGTERM (what `timeout`, container stops and systemd send).
+async fn next_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+/// The summary, the HTML report and the exit code of a run that ended on its own or was asked
+/// to stop soon.
+fn finish(args: &RunArgs, result: &RunResult) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         match insider_report::summary_table(&result.run_dir) {
             Ok(table) => eprint!("{table}"),
@@ -150,19 +197,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(_) => println!("report: {}", report.display()),
         Err(error) => eprintln!("warning: no HTML report: {error:#}"),
     }
-    let counts = ledger.status_counts()?;
-    let (failed, left) = (counts.failed, counts.left());
+    let counts = Ledger::open(&result.run_dir)?.status_counts()?;
     println!("ledger: {}", result.ledger_path.display());
-    if result.interrupted || left > 0 {
+    if result.interrupted || counts.left() > 0 {
         eprintln!(
-            "{left} trials left; continue with: insider run --resume {}",
+            "{} trials left; continue with: insider run --resume {}",
+            counts.left(),
             result.run_dir.display()
         );
         return Ok(ExitCode::from(if result.interrupted { 130 } else { 1 }));
     }
-    if failed > 0 {
+    if counts.failed > 0 {
         eprintln!(
-            "{failed} trials failed (see `insider runs show {}`)",
+            "{} trials failed (see `insider runs show {}`)",
+            counts.failed,
             result.run_dir.display()
         );
         return Ok(ExitCode::FAILURE);
@@ -202,57 +250,23 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         max_tokens: args.max_tokens,
         seed: args.seed,
     };
-    super::task_args::apply_task_args(&args.task_args, &mut overrides)?;
+    config::apply_task_args(&args.task_args, &mut overrides)?;
     Ok(overrides)
 }
 
 fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
     let overrides = overrides(args)?;
     if let Some(dir) = &args.resume {
-        // Resume: the stored experiment, with only pacing flags allowed to change.
-        let ledger = Ledger::open(dir)?;
-        let mut experiment: ResolvedExperiment =
-            serde_json::from_value(ledger.run_info()?.config).context("run config in ledger")?;
-        if let Some(n) = args.max_connections {
-            for model in &mut experiment.models {
-                model.config.max_connections = Some(n);
-            }
-        }
-        experiment.limit = args.limit;
-        if args.no_classify {
-            experiment.classify = false;
-        }
-        return Ok((experiment, dir.clone()));
+        let pacing = Pacing {
+            max_connections: args.max_connections,
+            limit: args.limit,
+            no_classify: args.no_classify,
+        };
+        return Ok((resume::resume_experiment(dir, &pacing)?, dir.clone()));
     }
     let file: Option<ExperimentFile> = args.config.as_deref().map(config::load_file).transpose()?;
     let experiment = config::resolve(args.config.as_deref().zip(file.as_ref()), &overrides)?;
     let run_dir = config::run_dir(file.as_ref(), &overrides, &experiment.name);
-    if Ledger::exists(&run_dir) {
-        // Re-running into the same directory continues it, but only with the same plan.
-        let stored: ResolvedExperiment =
-            serde_json::from_value(Ledger::open(&run_dir)?.run_info()?.config)
-                .context("run config in ledger")?;
-        if stored
-            .models
-            .iter()
-            .map(|m| &m.name)
-            .ne(experiment.models.iter().map(|m| &m.name))
-            || stored.conditions != experiment.conditions
-            || stored.samples != experiment.samples
-            || stored
-                .models
-                .iter()
-                .zip(&experiment.models)
-                .any(|(a, b)| a.config.generation != b.config.generation)
-            || stored.seed != experiment.seed
-        {
-            anyhow::bail!(
-                "{} holds a run with a different plan (models, conditions, samples, generation settings or seed); \
-                 choose another --out, or continue it with `insider run --resume {}`",
-                run_dir.display(),
-                run_dir.display()
-            );
-        }
-    }
+    resume::check_same_plan(&run_dir, &experiment)?;
     Ok((experiment, run_dir))
 }
