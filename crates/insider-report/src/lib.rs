@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod csv;
 pub mod design;
+pub mod excerpt;
 pub mod export;
 pub mod html;
 pub mod ledger_source;

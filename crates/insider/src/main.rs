@@ -35,6 +35,8 @@ enum Command {
     Classify(cmd::classify::ClassifyArgs),
     /// Rates per model and condition with 95% Wilson intervals; optionally the HTML report.
     Report(cmd::report::ReportArgs),
+    /// One trial as a short excerpt: the e-mails it sent and how the verdict read them.
+    Transcript(cmd::transcript::TranscriptArgs),
     /// Compare factor levels within a run, or two runs: Newcombe intervals, Fisher p, Holm.
     Compare(cmd::report::CompareArgs),
     /// Export a run: jsonl, csv, parquet, inspect (.eval), inspect-json, original layout.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Runs(command) => cmd::runs::run(command),
         Command::Classify(args) => cmd::classify::run(args),
         Command::Report(args) => cmd::report::run_report(args),
+        Command::Transcript(args) => cmd::transcript::run(args),
         Command::Compare(args) => cmd::report::run_compare(args),
         Command::Export(args) => cmd::export::run_export(args),
         Command::Import(args) => cmd::export::run_import(args),

@@ -9,6 +9,7 @@ pub mod report;
 pub mod run;
 pub mod runs;
 pub mod scenarios;
+pub mod transcript;
 
 /// The async runtime every command that calls a model or a provider runs on.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
