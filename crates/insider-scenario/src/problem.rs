@@ -72,7 +72,10 @@ impl fmt::Display for Problem {
         }
         let number = self.line.to_string();
         let pad = " ".repeat(number.len());
-        writeln!(f, "{pad}--> {}", self.location())?;
+        // No file: a command-line flag, named by the field.
+        if !self.file.is_empty() {
+            writeln!(f, "{pad}--> {}", self.location())?;
+        }
         if let Some(snippet) = &self.snippet {
             writeln!(f, "{pad} |")?;
             writeln!(f, "{number} | {snippet}")?;

@@ -193,36 +193,7 @@ fn parse_email(
         loader.problem(relative, body_line, "e-mail body is empty");
     }
 
-    let when_line = |key: &str| lines.line(&format!("when.{key}"));
-    let when = When {
-        goal_types: front_yaml.when.goal_type.map(|v| {
-            factor_list::<GoalType>(
-                loader,
-                relative,
-                when_line("goal_type"),
-                "goal_type",
-                &v.into_vec(),
-            )
-        }),
-        urgencies: front_yaml.when.urgency.map(|v| {
-            factor_list::<Urgency>(
-                loader,
-                relative,
-                when_line("urgency"),
-                "urgency",
-                &v.into_vec(),
-            )
-        }),
-        goal_values: front_yaml.when.goal_value.map(|v| {
-            factor_list::<GoalValue>(
-                loader,
-                relative,
-                when_line("goal_value"),
-                "goal_value",
-                &v.into_vec(),
-            )
-        }),
-    };
+    let when = parse_when(loader, relative, &lines, front_yaml.when);
 
     Some(Email {
         id: front_yaml.id,
@@ -238,6 +209,40 @@ fn parse_email(
         when,
         body: body_template?,
     })
+}
+
+/// The `when:` section: which conditions' inboxes hold the e-mail.
+fn parse_when(loader: &mut Loader, relative: &str, lines: &KeyLines, when: WhenYaml) -> When {
+    let when_line = |key: &str| lines.line(&format!("when.{key}"));
+    When {
+        goal_types: when.goal_type.map(|v| {
+            factor_list::<GoalType>(
+                loader,
+                relative,
+                when_line("goal_type"),
+                "goal_type",
+                &v.into_vec(),
+            )
+        }),
+        urgencies: when.urgency.map(|v| {
+            factor_list::<Urgency>(
+                loader,
+                relative,
+                when_line("urgency"),
+                "urgency",
+                &v.into_vec(),
+            )
+        }),
+        goal_values: when.goal_value.map(|v| {
+            factor_list::<GoalValue>(
+                loader,
+                relative,
+                when_line("goal_value"),
+                "goal_value",
+                &v.into_vec(),
+            )
+        }),
+    }
 }
 
 #[cfg(test)]

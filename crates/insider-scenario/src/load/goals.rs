@@ -9,6 +9,9 @@ use crate::yaml_lines::KeyLines;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// The file name, relative to the pack folder.
+const GOALS: &str = "goals.yaml";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GoalsYaml {
@@ -52,67 +55,10 @@ pub(crate) fn load_goals(
     supported: &SupportedFactors,
     statics: &HashMap<String, String>,
 ) -> Option<GoalsLoaded> {
-    const GOALS: &str = "goals.yaml";
     let text = loader.text(GOALS)?;
     let lines = KeyLines::index(text, 0);
     let yaml: GoalsYaml = loader.yaml(GOALS, text, 0)?;
-    let mut goals = HashMap::new();
-    for (name, goal) in &yaml.goals {
-        let path = format!("goals.{name}");
-        match GoalValue::parse(name).filter(|v| *v != GoalValue::None) {
-            None => {
-                let problem = Problem::new(loader.path(GOALS), lines.line(&path), format!("unknown goal value `{name}`"))
-                    .field(path.clone())
-                    .help("valid: america, global, safety, acceleration, ethical, pragmatic, individualism, collectivism");
-                loader.report(GOALS, problem);
-            }
-            Some(value) => {
-                let statement = loader.fragment(
-                    GOALS,
-                    &lines,
-                    &format!("{path}.statement"),
-                    &goal.statement,
-                    statics,
-                );
-                let reminder = loader.fragment(
-                    GOALS,
-                    &lines,
-                    &format!("{path}.reminder"),
-                    &goal.reminder,
-                    statics,
-                );
-                goals.insert(
-                    value,
-                    Goal {
-                        statement,
-                        reminder,
-                    },
-                );
-            }
-        }
-    }
-    let mut needed: Vec<GoalValue> = Vec::new();
-    if supported.goal_types.contains(&GoalType::Explicit) {
-        needed.extend(supported.goal_values.iter().copied());
-    }
-    if supported.goal_types.contains(&GoalType::Swap) {
-        needed.extend(supported.goal_values.iter().map(|v| v.opposite()));
-    }
-    let mut reported = HashSet::new();
-    for value in needed {
-        if !yaml.goals.contains_key(value.as_str()) && reported.insert(value) {
-            let problem = Problem::new(
-                loader.path(GOALS),
-                lines.line("goals"),
-                format!("missing goal `{value}` (needed by goal types explicit/swap)"),
-            )
-            .field(format!("goals.{value}"))
-            .help(format!(
-                "add `{value}:` with `statement:` and `reminder:` under `goals:`"
-            ));
-            loader.report(GOALS, problem);
-        }
-    }
+    let goals = goal_map(loader, &yaml, &lines, supported, statics);
     let extra_dont = loader.fragment(
         GOALS,
         &lines,
@@ -177,4 +123,72 @@ pub(crate) fn load_goals(
         awareness_notice,
         scratchpad,
     })
+}
+
+/// Goal statement and reminder per value, requiring every value explicit/swap conditions state.
+fn goal_map(
+    loader: &mut Loader,
+    yaml: &GoalsYaml,
+    lines: &KeyLines,
+    supported: &SupportedFactors,
+    statics: &HashMap<String, String>,
+) -> HashMap<GoalValue, Goal> {
+    let mut goals = HashMap::new();
+    for (name, goal) in &yaml.goals {
+        let path = format!("goals.{name}");
+        match GoalValue::parse(name).filter(|v| *v != GoalValue::None) {
+            None => {
+                let problem = Problem::new(loader.path(GOALS), lines.line(&path), format!("unknown goal value `{name}`"))
+                    .field(path.clone())
+                    .help("valid: america, global, safety, acceleration, ethical, pragmatic, individualism, collectivism");
+                loader.report(GOALS, problem);
+            }
+            Some(value) => {
+                let statement = loader.fragment(
+                    GOALS,
+                    lines,
+                    &format!("{path}.statement"),
+                    &goal.statement,
+                    statics,
+                );
+                let reminder = loader.fragment(
+                    GOALS,
+                    lines,
+                    &format!("{path}.reminder"),
+                    &goal.reminder,
+                    statics,
+                );
+                goals.insert(
+                    value,
+                    Goal {
+                        statement,
+                        reminder,
+                    },
+                );
+            }
+        }
+    }
+    let mut needed: Vec<GoalValue> = Vec::new();
+    if supported.goal_types.contains(&GoalType::Explicit) {
+        needed.extend(supported.goal_values.iter().copied());
+    }
+    if supported.goal_types.contains(&GoalType::Swap) {
+        needed.extend(supported.goal_values.iter().map(|v| v.opposite()));
+    }
+    let mut reported = HashSet::new();
+    for value in needed {
+        if !yaml.goals.contains_key(value.as_str()) && reported.insert(value) {
+            let problem = Problem::new(
+                loader.path(GOALS),
+                lines.line("goals"),
+                format!("missing goal `{value}` (needed by goal types explicit/swap)"),
+            )
+            .field(format!("goals.{value}"))
+            .help(format!(
+                "add `{value}:` with `statement:` and `reminder:` under `goals:`"
+            ));
+            loader.report(GOALS, problem);
+        }
+    }
+    goals
 }
