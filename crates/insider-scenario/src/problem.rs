@@ -1,4 +1,7 @@
-//! Problems found in a pack, reported cargo-style: what, where (file:line), what to do.
+//! Located problems, reported cargo-style: what, where (file:line), what to do.
+//!
+//! [`Problem`] is the workspace's one located-problem type: pack files here, experiment files
+//! in `insider-run`. A problem from a command-line flag has the flag as its `file` and line 0.
 
 use std::fmt;
 
@@ -87,6 +90,8 @@ impl fmt::Display for Problem {
         Ok(())
     }
 }
+
+impl std::error::Error for Problem {}
 
 /// Every problem found while loading or checking a pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
