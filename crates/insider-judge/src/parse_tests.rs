@@ -213,6 +213,95 @@ fn native_calls_object_string_and_text_arguments() {
     assert!(actions[3].to.is_empty());
 }
 
+
+/// The parser as it was before it became linear (a closing-tag search from every opening tag,
+/// the quote state re-read from the whole value on every line): the reference the linear parser
+/// must agree with, block for block.
+fn reference_blocks(text: &str) -> Vec<Block> {
+    fn quote_is_open(raw: &str) -> bool {
+        let trimmed = raw.trim_start();
+        if !trimmed.starts_with('"') {
+            return false;
+        }
+        let tail = trimmed[1..].trim_end();
+        let tail = tail.strip_suffix(',').unwrap_or(tail).trim_end();
+        !(tail.ends_with('"') && !tail.ends_with("\\\""))
+    }
+    fn fields(content: &str) -> Vec<(String, String)> {
+        if let Some(fields) = json_fields(content) {
+            return fields;
+        }
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut current: Option<(String, String)> = None;
+        for line in content.split_inclusive('\n') {
+            let starts_field = field_line_re().captures(line);
+            let inside_open_quote = current.as_ref().is_some_and(|(_, v)| quote_is_open(v));
+            let repeated = starts_field.as_ref().is_some_and(|caps| {
+                let key = caps[1].to_ascii_lowercase();
+                fields.iter().any(|(k, _)| *k == key)
+                    || current.as_ref().is_some_and(|(k, _)| *k == key)
+            });
+            match starts_field {
+                Some(caps) if !inside_open_quote && !repeated => {
+                    if let Some(done) = current.take() {
+                        fields.push(done);
+                    }
+                    let rest = &line[caps.get(0).unwrap().end()..];
+                    current = Some((caps[1].to_ascii_lowercase(), rest.to_string()));
+                }
+                _ => {
+                    if let Some((_, value)) = current.as_mut() {
+                        value.push_str(line);
+                    }
+                }
+            }
+        }
+        fields.extend(current);
+        fields
+            .into_iter()
+            .map(|(key, value)| (key, clean_value(&value)))
+            .collect()
+    }
+    let opens: Vec<(usize, usize, String)> = open_tag_re()
+        .captures_iter(text)
+        .map(|c| {
+            let whole = c.get(0).unwrap();
+            (whole.start(), whole.end(), c[1].to_ascii_lowercase())
+        })
+        .collect();
+    let mut blocks = Vec::new();
+    for (index, (start, content_start, name)) in opens.iter().enumerate() {
+        let next_open = opens.get(index + 1).map(|o| o.0).unwrap_or(text.len());
+        let (content_end, block_end, complete) = match close_tag_re().find_at(text, *content_start) {
+            Some(close) if close.start() <= next_open => (close.start(), close.end(), true),
+            _ => (next_open, next_open, next_open < text.len()),
+        };
+        let mut action = action_from_fields(name, &fields(&text[*content_start..content_end]));
+        action.source = Some(ActionSource::TextTag);
+        action.span = Some((*start, block_end));
+        blocks.push(Block { action, complete });
+    }
+    blocks
+}
+
+#[test]
+fn cut_block_is_incomplete_but_one_followed_by_another_tag_is_complete() {
+    let text = "<tool_use:email>\nto: a@b.cc\n<tool_use:forward>\nemail_id: 3\n</tool_use>\n<tool_use:email>\nto: k";
+    let blocks = parse_blocks_detailed(text);
+    let complete: Vec<bool> = blocks.iter().map(|b| b.complete).collect();
+    assert_eq!(complete, [true, true, false]);
+    assert_eq!(parse_blocks_detailed("<tool_use:email>to: x</tool_use>")[0].complete, true);
+}
+
+#[test]
+fn parsed_prefix_cuts_at_a_character_boundary() {
+    let long = format!("{}é", "x".repeat(MAX_PARSED_BYTES - 1));
+    let (prefix, cut) = parsed_prefix(&long);
+    assert!(cut);
+    assert_eq!(prefix.len(), MAX_PARSED_BYTES - 1, "the two-byte é is not split");
+    assert_eq!(parsed_prefix("short"), ("short", false));
+}
+
 fn tag_soup() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
         "<tool_use:email>",
@@ -235,6 +324,9 @@ fn tag_soup() -> impl Strategy<Value = String> {
         "é漢🙂",
         "\\\"",
         "{",
+        "   \n",
+        "</think>",
+        "subject: ",
     ]);
     prop::collection::vec(
         prop_oneof![pieces.prop_map(str::to_string), ".{0,8}"],
@@ -243,8 +335,28 @@ fn tag_soup() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// Block contents built line by line from field keys and quote-heavy values: the input that
+/// decides where a quoted multi-line value ends.
+fn field_soup() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(vec![
+        "", "", "to: ", "body: ", "subject: ", "\"cc\" = ", "  Body:", "code=",
+    ]);
+    let value = prop::sample::select(vec![
+        "\"", "\\\"", ",", "x", " ", "Subject: y", "\"\"", "a@b.cc", "\t",
+    ]);
+    let line = (key, prop::collection::vec(value, 0..5))
+        .prop_map(|(key, values)| format!("{key}{}\n", values.concat()));
+    prop::collection::vec(line, 0..12)
+        .prop_map(|lines| format!("<tool_use:email>\n{}</tool_use:email>", lines.concat()))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn linear_field_reader_agrees_with_the_reference(text in field_soup()) {
+        prop_assert_eq!(parse_blocks_detailed(&text), reference_blocks(&text));
+    }
 
     #[test]
     fn parser_never_panics_on_arbitrary_text(text in ".{0,400}") {
@@ -259,6 +371,38 @@ proptest! {
             prop_assert!(start <= end && end <= text.len());
             prop_assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
         }
+    }
+
+    #[test]
+    fn linear_parser_agrees_with_the_reference_on_tag_soup(text in tag_soup()) {
+        prop_assert_eq!(parse_blocks_detailed(&text), reference_blocks(&text));
+    }
+
+    #[test]
+    fn long_adversarial_soup_agrees_and_keeps_spans_ordered(
+        parts in prop::collection::vec(tag_soup(), 1..12)
+    ) {
+        let text = parts.concat();
+        let blocks = parse_blocks_detailed(&text);
+        prop_assert_eq!(&blocks, &reference_blocks(&text));
+        let kept = action_blocks(&text);
+        let private = private_spans(&text);
+        let mut last_end = 0;
+        for block in &kept {
+            let (start, end) = block.action.span.unwrap();
+            prop_assert!(start >= last_end, "blocks overlap");
+            last_end = end;
+            prop_assert!(!private.iter().any(|p| start >= p.start && start < p.end));
+        }
+        // Exactly the blocks outside private reasoning are kept.
+        let outside = blocks
+            .iter()
+            .filter(|b| {
+                let start = b.action.span.unwrap().0;
+                !private.iter().any(|p| start >= p.start && start < p.end)
+            })
+            .count();
+        prop_assert_eq!(kept.len(), outside);
     }
 
     #[test]
