@@ -47,6 +47,7 @@ pub mod provenance;
 mod rawpack;
 mod read;
 mod record;
+mod report_facts;
 mod schema;
 pub mod status;
 mod work;
@@ -54,6 +55,7 @@ mod write;
 
 pub use counts::{ModelTotals, StatusCounts};
 pub use record::{TrialRecord, TrialStatus, TrialSummary};
+pub use report_facts::TrialFactRow;
 pub use schema::SCHEMA_VERSION;
 pub use work::WorkItem;
 pub use write::{ConditionInfo, ImportedTrial, NewRun};

@@ -1,6 +1,6 @@
 //! The ledger as a [`TrialSource`], and the entry points `insider run` calls at the end of a run.
 
-use crate::source::{PromptText, RawBodies, RunMeta, TrialSource};
+use crate::source::{PromptText, RawBodies, RunMeta, TrialFacts, TrialSource};
 use insider_ledger::Ledger;
 use insider_ledger::{TrialRecord, TrialSummary};
 use std::path::Path;
@@ -13,6 +13,9 @@ impl TrialSource for Ledger {
             name: Some(info.name),
             created: Some(info.started_at),
             tool_version: Some(info.tool_version),
+            config: info.config,
+            model_params: self.model_params()?,
+            condition_packs: self.condition_packs()?,
         })
     }
 
@@ -28,6 +31,26 @@ impl TrialSource for Ledger {
         visit: &mut dyn FnMut(&TrialRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         Ledger::for_each_trial(self, |record| visit(&record))
+    }
+
+    fn for_each_fact(
+        &self,
+        visit: &mut dyn FnMut(&TrialSummary, &TrialFacts<'_>),
+    ) -> anyhow::Result<()> {
+        Ledger::for_each_fact(self, |summary, row| {
+            visit(
+                summary,
+                &TrialFacts {
+                    prompt_hash: &row.prompt_hash,
+                    grader_model: row.grader_model.as_deref(),
+                    classifier_version: row.classifier_version.as_deref(),
+                    unscored_reason: row.unscored_reason.as_deref(),
+                    // A classified trial always has a classifier version.
+                    labels: row.classifier_version.as_ref().map(|_| &row.labels),
+                },
+            );
+            Ok(())
+        })
     }
 
     fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>> {

@@ -37,14 +37,60 @@ pub fn percent(value: f64) -> String {
     format!("{:.1}%", value * 100.0)
 }
 
-/// The rate cell: `96.0%`, `≤96.0%` when gate-only verdicts make it an upper bound, `-` when
+/// A small percentage with enough digits to be read: `2.9%`, `0.30%`, `0.030%`.
+pub fn bound_percent(value: f64) -> String {
+    let percent = value * 100.0;
+    if percent >= 1.0 {
+        format!("{percent:.1}%")
+    } else if percent >= 0.1 {
+        format!("{percent:.2}%")
+    } else {
+        format!("{percent:.3}%")
+    }
+}
+
+/// The zero-rate bound as printed after a 0/n rate: `(UB 2.9%)`.
+pub fn zero_bound_text(bound: f64) -> String {
+    format!("(UB {})", bound_percent(bound))
+}
+
+/// The rate cell: `96.0%`, `≤96.0%` when gate-only verdicts make it an upper bound,
+/// `0.0% (UB 2.9%)` for a zero rate (with its one-sided 95% Clopper–Pearson bound), `-` when
 /// nothing was scored.
 pub fn rate_cell(tally: &Tally) -> String {
-    match tally.rate() {
+    let text = match tally.rate() {
         Some(rate) if tally.is_upper_bound() => format!("≤{}", percent(rate)),
         Some(rate) => percent(rate),
-        None => "-".into(),
+        None => return "-".into(),
+    };
+    match tally.zero_bound() {
+        Some(bound) => format!("{text} {}", zero_bound_text(bound)),
+        None => text,
     }
+}
+
+/// The unscored cell: the count, then the reasons when they are known, e.g. `3 (truncated 2,
+/// empty 1)`.
+pub fn unscored_cell(tally: &Tally) -> String {
+    if tally.unscored == 0 || tally.unscored_reasons.is_empty() {
+        return tally.unscored.to_string();
+    }
+    let reasons: Vec<String> = tally
+        .unscored_reasons
+        .iter()
+        .map(|(code, count)| format!("{code} {count}"))
+        .collect();
+    format!("{} ({})", tally.unscored, reasons.join(", "))
+}
+
+/// Reasons as one machine-readable field: `truncated=2;empty=1`.
+pub fn reasons_field(tally: &Tally) -> String {
+    tally
+        .unscored_reasons
+        .iter()
+        .map(|(code, count)| format!("{code}={count}"))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// The interval cell: `[90.2%, 98.4%]`, or `-`.
@@ -84,7 +130,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         header: "unscored",
-        value: |t| t.unscored.to_string(),
+        value: unscored_cell,
         optional: false,
     },
     Column {
@@ -145,9 +191,26 @@ fn notes(table: &Table) -> Vec<String> {
             total.gate_only
         ));
     }
+    if total.zero_bound().is_some() || table.rows.iter().any(|r| r.tally.zero_bound().is_some()) {
+        notes.push(
+            "UB: one-sided 95% exact (Clopper–Pearson) upper bound of a rate with no harmful trial (about 3/n)."
+                .into(),
+        );
+    }
     if total.unscored > 0 {
+        let reasons = if total.unscored_reasons.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " by reason: {}",
+                unscored_cell(total)
+                    .split_once(" (")
+                    .map(|(_, r)| r.trim_end_matches(')').to_string())
+                    .unwrap_or_default()
+            )
+        };
         notes.push(format!(
-            "{} trial(s) unscored (classified without a yes/no answer): excluded from n, not counted as not harmful.",
+            "{} trial(s) unscored{reasons} (no yes/no verdict: cut at the token limit, empty, refused, or the grader gave no answer): excluded from n, not counted as not harmful.",
             total.unscored
         ));
     }
@@ -173,6 +236,45 @@ fn display_width(text: &str) -> usize {
     text.chars().count()
 }
 
+/// Render a report: the provenance lines above a text or Markdown table, a `provenance` object
+/// in JSON; CSV stays one plain table (its provenance travels in the JSON and the exports).
+pub fn render_report(
+    table: &Table,
+    provenance: &crate::provenance::Provenance,
+    format: TextFormat,
+) -> String {
+    match format {
+        TextFormat::Json => {
+            let mut document: serde_json::Value =
+                serde_json::from_str(&render_json(table)).expect("table JSON parses");
+            document["provenance"] =
+                serde_json::to_value(provenance).expect("provenance serializes");
+            let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
+            text.push('\n');
+            text
+        }
+        TextFormat::Csv => render_csv(table),
+        TextFormat::Table => {
+            let mut out = String::new();
+            for line in crate::provenance::provenance_lines(provenance) {
+                writeln!(out, "{line}").unwrap();
+            }
+            out.push('\n');
+            out.push_str(&render_aligned(table));
+            out
+        }
+        TextFormat::Markdown => {
+            let mut out = String::new();
+            for line in crate::provenance::provenance_lines(provenance) {
+                writeln!(out, "- {}", line.replace('|', "\\|")).unwrap();
+            }
+            out.push('\n');
+            out.push_str(&render_markdown(table));
+            out
+        }
+    }
+}
+
 /// Render a table in the chosen format.
 pub fn render_table(table: &Table, format: TextFormat) -> String {
     match format {
@@ -186,7 +288,13 @@ pub fn render_table(table: &Table, format: TextFormat) -> String {
 fn render_aligned(table: &Table) -> String {
     let (header, lines) = grid(table);
     let total_line = table.rows.len() > 1;
-    aligned_grid(&header, &lines, table.by.len(), total_line, &notes(table))
+    let mut out = aligned_grid(&header, &lines, table.by.len(), total_line, &notes(table));
+    let labels = crate::label_table::render_label_table(table, TextFormat::Table);
+    if !labels.is_empty() {
+        out.push('\n');
+        out.push_str(&labels);
+    }
+    out
 }
 
 /// Aligned plain-text grid: key columns left-aligned, value columns right-aligned; a rule
@@ -243,7 +351,13 @@ fn markdown_escape(cell: &str) -> String {
 
 fn render_markdown(table: &Table) -> String {
     let (header, lines) = grid(table);
-    markdown_grid(&header, &lines, table.by.len(), &notes(table))
+    let mut out = markdown_grid(&header, &lines, table.by.len(), &notes(table));
+    let labels = crate::label_table::render_label_table(table, TextFormat::Markdown);
+    if !labels.is_empty() {
+        out.push('\n');
+        out.push_str(&labels);
+    }
+    out
 }
 
 /// GitHub Markdown grid with `|` escaped in cells and notes as a list below.
@@ -282,7 +396,9 @@ fn csv_header(table: &Table) -> Vec<String> {
         "rate",
         "ci_low",
         "ci_high",
+        "cp_upper_95",
         "unscored",
+        "unscored_reasons",
         "unclassified",
         "failed",
         "not_run",
@@ -304,7 +420,9 @@ fn csv_values(tally: &Tally) -> Vec<String> {
         number(tally.rate()),
         number(interval.map(|i| i.lo)),
         number(interval.map(|i| i.hi)),
+        number(tally.upper_95()),
         tally.unscored.to_string(),
+        reasons_field(tally),
         tally.unclassified.to_string(),
         tally.failed.to_string(),
         tally.not_run.to_string(),
@@ -315,10 +433,14 @@ fn csv_values(tally: &Tally) -> Vec<String> {
 }
 
 fn render_csv(table: &Table) -> String {
-    let mut out = csv_line(&csv_header(table));
+    let labels = crate::label_table::labels_present(table);
+    let mut header = csv_header(table);
+    header.extend(crate::label_table::label_csv_header(&labels));
+    let mut out = csv_line(&header);
     for row in &table.rows {
         let mut cells = row.key.clone();
         cells.extend(csv_values(&row.tally));
+        cells.extend(crate::label_table::label_csv_values(&row.tally, &labels));
         out.push_str(&csv_line(&cells));
     }
     out
@@ -337,7 +459,9 @@ pub fn row_json(by: &[String], key: &[String], tally: &Tally) -> serde_json::Val
         "rate": tally.rate(),
         "ci_low": interval.map(|i| i.lo),
         "ci_high": interval.map(|i| i.hi),
+        "cp_upper_95": tally.upper_95(),
         "unscored": tally.unscored,
+        "unscored_reasons": tally.unscored_reasons,
         "unclassified": tally.unclassified,
         "failed": tally.failed,
         "not_run": tally.not_run,
@@ -347,6 +471,26 @@ pub fn row_json(by: &[String], key: &[String], tally: &Tally) -> serde_json::Val
     });
     if let serde_json::Value::Object(extra) = extra {
         object.extend(extra);
+    }
+    let labels: serde_json::Map<String, serde_json::Value> = tally
+        .label_rates()
+        .into_iter()
+        .map(|l| {
+            let value = serde_json::json!({
+                "value": l.value,
+                "count": l.count,
+                "n": l.n,
+                "unscored": l.unscored,
+                "rate": l.rate,
+                "ci_low": l.interval.map(|i| i.lo),
+                "ci_high": l.interval.map(|i| i.hi),
+                "values": tally.labels.get(&l.label),
+            });
+            (l.label, value)
+        })
+        .collect();
+    if !labels.is_empty() {
+        object.insert("labels".into(), serde_json::Value::Object(labels));
     }
     serde_json::Value::Object(object)
 }

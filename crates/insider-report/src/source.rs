@@ -4,7 +4,7 @@
 use insider_judge::Verdict;
 use insider_ledger::{TrialRecord, TrialStatus, TrialSummary};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The exact prompt a trial saw, looked up by its hash.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -37,6 +37,45 @@ pub struct RunMeta {
     pub created: Option<String>,
     /// The tool version that made the run.
     pub tool_version: Option<String>,
+    /// The run's resolved experiment config as stored (models with their settings, grader,
+    /// pack folders), or what an import recorded; `null` when unknown.
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// Settings each model was called with (generation settings, base URL), by model name.
+    #[serde(default)]
+    pub model_params: BTreeMap<String, serde_json::Value>,
+    /// Where each condition's pack came from (`builtin`, `dir:<path>`, `original:<path>`), by
+    /// condition id, where the ledger recorded it.
+    #[serde(default)]
+    pub condition_packs: BTreeMap<String, String>,
+}
+
+/// What a report shows about one trial besides its summary: the prompt it saw, who judged it
+/// and with what, why it is unscored, and its secondary labels.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrialFacts<'a> {
+    /// sha256 of the prompt.
+    pub prompt_hash: &'a str,
+    /// Grader model, if a grader ran.
+    pub grader_model: Option<&'a str>,
+    /// Classifier version, if classified.
+    pub classifier_version: Option<&'a str>,
+    /// The stored unscored reason, if unscored.
+    pub unscored_reason: Option<&'a str>,
+    /// Secondary labels (`eval_awareness` → `concluded_real`, …), if classified.
+    pub labels: Option<&'a BTreeMap<String, String>>,
+}
+
+/// The facts of a full record.
+pub fn facts_of(record: &TrialRecord) -> TrialFacts<'_> {
+    let verdict = record.verdict.as_ref();
+    TrialFacts {
+        prompt_hash: &record.prompt_hash,
+        grader_model: verdict.and_then(|v| v.grader_model.as_deref()),
+        classifier_version: verdict.map(|v| v.classifier_version.as_str()),
+        unscored_reason: verdict.and_then(|v| v.unscored_reason.as_deref()),
+        labels: verdict.map(|v| &v.labels),
+    }
 }
 
 /// Read access to one run's trials, implemented by the ledger and by in-memory test data.
@@ -57,6 +96,18 @@ pub trait TrialSource {
     /// Only the raw response body (cheaper where the request must be rebuilt from the prompt).
     fn raw_response(&self, trial_id: i64) -> anyhow::Result<Option<String>> {
         Ok(self.raw_bodies(trial_id)?.and_then(|b| b.response))
+    }
+    /// Visit every trial's summary with its [`TrialFacts`] (what the terminal report needs for
+    /// provenance, unscored reasons and labels). The default reads full records; a source that
+    /// can answer from an index should override it.
+    fn for_each_fact(
+        &self,
+        visit: &mut dyn FnMut(&TrialSummary, &TrialFacts<'_>),
+    ) -> anyhow::Result<()> {
+        self.for_each_trial(&mut |record| {
+            visit(&summary_of(record), &facts_of(record));
+            Ok(())
+        })
     }
 }
 

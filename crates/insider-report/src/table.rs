@@ -1,11 +1,11 @@
 //! Rates by group: counting trials into cells keyed by any factors, with Wilson intervals.
 
-use crate::source::TrialSource;
-use crate::stats::{wilson, Interval, Z_95};
+use crate::source::{TrialFacts, TrialSource};
+use crate::stats::{clopper_pearson_upper, wilson, Interval, Z_95};
 use insider_judge::VerdictMode;
 use insider_ledger::{TrialStatus, TrialSummary};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Factor names a table can be grouped by (besides any key of `TrialRecord::factors`).
 pub const KNOWN_FACTORS: &[&str] = &[
@@ -19,6 +19,35 @@ pub const KNOWN_FACTORS: &[&str] = &[
     "awareness_notice",
     "prod",
 ];
+
+/// Secondary labels a verdict may carry; each can also be a `--by` grouping (the published
+/// analysis: harm rate within "concluded real" vs "concluded evaluation").
+pub const KNOWN_LABELS: &[&str] = &[
+    "eval_awareness",
+    "harmful_disclosure",
+    "considered_but_refrained",
+];
+
+/// The label value whose share a label's rate reports (`yes`, or `concluded_evaluation` for
+/// eval awareness).
+pub fn label_positive_value(label: &str) -> &'static str {
+    if label == "eval_awareness" {
+        "concluded_evaluation"
+    } else {
+        "yes"
+    }
+}
+
+/// A label's value when the grader gave no usable answer (never counted in the label's n).
+pub const LABEL_VALUE_UNSCORED: &str = "unscored";
+
+/// The reason code of a stored `unscored_reason` text (`truncated`, `empty`, `refused`,
+/// `grader_unparseable`, …, `other`), read as insider-judge reads it.
+pub fn unscored_reason_code(text: &str) -> String {
+    insider_judge::UnscoredReason::from_text(text)
+        .code()
+        .to_string()
+}
 
 /// The default grouping: one row per (model, condition).
 pub const DEFAULT_GROUPING: &[&str] = &["model", "condition"];
@@ -42,6 +71,30 @@ pub struct Tally {
     pub gate_only: u64,
     /// Total known cost in USD.
     pub cost_usd: f64,
+    /// Unscored trials by reason code (see [`unscored_reason_code`]); empty when the table was
+    /// built from summaries alone, which do not carry reasons.
+    pub unscored_reasons: BTreeMap<String, u64>,
+    /// Secondary label values of completed, classified trials: label → value → trials.
+    pub labels: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// The rate of one secondary label within a cell, e.g. eval awareness = "concluded evaluation".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelRate {
+    /// Label name.
+    pub label: String,
+    /// The value counted (`yes`, `concluded_evaluation`).
+    pub value: String,
+    /// Trials with that value.
+    pub count: u64,
+    /// Trials with a usable answer for this label (the rate's denominator).
+    pub n: u64,
+    /// Trials whose label the grader left unscored (excluded from n).
+    pub unscored: u64,
+    /// `count / n`.
+    pub rate: Option<f64>,
+    /// 95% Wilson interval.
+    pub interval: Option<Interval>,
 }
 
 impl Tally {
@@ -69,6 +122,31 @@ impl Tally {
         }
     }
 
+    /// Count one trial with its facts: the summary's counts plus its unscored reason and labels.
+    pub fn add_facts(&mut self, trial: &TrialSummary, facts: &TrialFacts<'_>) {
+        self.add(trial);
+        if trial.status != TrialStatus::Completed {
+            return;
+        }
+        if trial.harmful == Some(None) {
+            let code = facts
+                .unscored_reason
+                .map(unscored_reason_code)
+                .unwrap_or_else(|| "other".to_string());
+            *self.unscored_reasons.entry(code).or_default() += 1;
+        }
+        if let (Some(_), Some(labels)) = (trial.harmful, facts.labels) {
+            for (label, value) in labels {
+                *self
+                    .labels
+                    .entry(label.clone())
+                    .or_default()
+                    .entry(value.clone())
+                    .or_default() += 1;
+            }
+        }
+    }
+
     /// Add another cell's counts into this one.
     pub fn merge(&mut self, other: &Tally) {
         self.harmful += other.harmful;
@@ -79,6 +157,15 @@ impl Tally {
         self.not_run += other.not_run;
         self.gate_only += other.gate_only;
         self.cost_usd += other.cost_usd;
+        for (code, count) in &other.unscored_reasons {
+            *self.unscored_reasons.entry(code.clone()).or_default() += count;
+        }
+        for (label, values) in &other.labels {
+            let mine = self.labels.entry(label.clone()).or_default();
+            for (value, count) in values {
+                *mine.entry(value.clone()).or_default() += count;
+            }
+        }
     }
 
     /// Every trial counted, whatever its state.
@@ -99,6 +186,39 @@ impl Tally {
     /// Whether the rate is only an upper bound (some verdicts are gate-only).
     pub fn is_upper_bound(&self) -> bool {
         self.gate_only > 0
+    }
+
+    /// One-sided 95% exact (Clopper–Pearson) upper bound of the rate; `None` without scored
+    /// trials. Reports print it beside every 0/n rate: "0%" alone would claim too much.
+    pub fn upper_95(&self) -> Option<f64> {
+        clopper_pearson_upper(self.harmful, self.scored, 0.95)
+    }
+
+    /// The upper bound when the rate is exactly zero (the case where it must be shown).
+    pub fn zero_bound(&self) -> Option<f64> {
+        (self.harmful == 0).then(|| self.upper_95()).flatten()
+    }
+
+    /// Rates of each secondary label present, in label order.
+    pub fn label_rates(&self) -> Vec<LabelRate> {
+        self.labels
+            .iter()
+            .map(|(label, values)| {
+                let value = label_positive_value(label);
+                let count = values.get(value).copied().unwrap_or(0);
+                let unscored = values.get(LABEL_VALUE_UNSCORED).copied().unwrap_or(0);
+                let n = values.values().sum::<u64>() - unscored;
+                LabelRate {
+                    label: label.clone(),
+                    value: value.to_string(),
+                    count,
+                    n,
+                    unscored,
+                    rate: (n > 0).then(|| count as f64 / n as f64),
+                    interval: wilson(count, n, Z_95),
+                }
+            })
+            .collect()
     }
 }
 
@@ -124,6 +244,22 @@ pub struct Table {
 
 /// The value of a grouping factor for one trial (`-` where the trial does not have it).
 pub fn factor_value<'a>(trial: &'a TrialSummary, factor: &str) -> &'a str {
+    factor_or_label(trial, None, factor)
+}
+
+/// Like [`factor_value`], but a label name ([`KNOWN_LABELS`]) reads the trial's label value
+/// (`-` when the trial has none).
+pub fn factor_or_label<'a>(
+    trial: &'a TrialSummary,
+    labels: Option<&'a BTreeMap<String, String>>,
+    factor: &str,
+) -> &'a str {
+    if KNOWN_LABELS.contains(&factor) {
+        return labels
+            .and_then(|l| l.get(factor))
+            .map(String::as_str)
+            .unwrap_or("-");
+    }
     match factor {
         "model" => &trial.model,
         "condition" => &trial.condition,
@@ -159,18 +295,32 @@ impl Tallier {
 
     /// Count one trial.
     pub fn add(&mut self, trial: &TrialSummary) {
+        let row = self.row_of(trial, None);
+        self.rows[row].tally.add(trial);
+        self.total.add(trial);
+    }
+
+    /// Count one trial with its facts (unscored reasons, labels; labels may be grouping keys).
+    pub fn add_facts(&mut self, trial: &TrialSummary, facts: &TrialFacts<'_>) {
+        let row = self.row_of(trial, facts.labels);
+        self.rows[row].tally.add_facts(trial, facts);
+        self.total.add_facts(trial, facts);
+    }
+
+    fn row_of(&mut self, trial: &TrialSummary, labels: Option<&BTreeMap<String, String>>) -> usize {
         self.key_buffer.clear();
         for factor in &self.by {
-            self.key_buffer.push_str(factor_value(trial, factor));
+            self.key_buffer
+                .push_str(factor_or_label(trial, labels, factor));
             self.key_buffer.push('\u{1f}');
         }
-        let row = match self.index.get(self.key_buffer.as_str()) {
+        match self.index.get(self.key_buffer.as_str()) {
             Some(&row) => row,
             None => {
                 let key = self
                     .by
                     .iter()
-                    .map(|f| factor_value(trial, f).to_string())
+                    .map(|f| factor_or_label(trial, labels, f).to_string())
                     .collect();
                 self.rows.push(Row {
                     key,
@@ -180,9 +330,7 @@ impl Tallier {
                     .insert(self.key_buffer.clone(), self.rows.len() - 1);
                 self.rows.len() - 1
             }
-        };
-        self.rows[row].tally.add(trial);
-        self.total.add(trial);
+        }
     }
 
     /// The finished table, rows sorted by key.
@@ -210,6 +358,33 @@ pub fn tabulate_source(source: &dyn TrialSource, by: &[String]) -> anyhow::Resul
     let mut tallier = Tallier::new(by);
     source.for_each_summary(&mut |trial| tallier.add(trial))?;
     Ok(tallier.finish())
+}
+
+/// Group a source's trials with their facts (unscored reasons, labels) in one pass.
+pub fn tabulate_facts(source: &dyn TrialSource, by: &[String]) -> anyhow::Result<Table> {
+    let mut tallier = Tallier::new(by);
+    source.for_each_fact(&mut |trial, facts| tallier.add_facts(trial, facts))?;
+    Ok(tallier.finish())
+}
+
+/// Several tables with facts and the run's provenance, from one pass over the source.
+pub fn tabulate_facts_many(
+    source: &dyn TrialSource,
+    groupings: &[Vec<String>],
+) -> anyhow::Result<(Vec<Table>, crate::provenance::Provenance)> {
+    let meta = source.meta()?;
+    let mut talliers: Vec<Tallier> = groupings.iter().map(|by| Tallier::new(by)).collect();
+    let mut collector = crate::provenance::ProvenanceCollector::default();
+    source.for_each_fact(&mut |trial, facts| {
+        for tallier in &mut talliers {
+            tallier.add_facts(trial, facts);
+        }
+        collector.add(trial, facts);
+    })?;
+    Ok((
+        talliers.into_iter().map(Tallier::finish).collect(),
+        collector.finish(&meta),
+    ))
 }
 
 /// Several tables from one pass over the source (the HTML report needs many groupings).
@@ -242,15 +417,22 @@ pub fn parse_grouping(text: &str) -> anyhow::Result<Vec<String>> {
     Ok(by)
 }
 
-/// Error out if a grouping factor is unknown and no trial has it (catches typos).
+/// Error out if a grouping factor is unknown and no trial has it (catches typos), or a label
+/// grouping that no verdict carries.
 pub fn check_factors_present(table: &Table) -> anyhow::Result<()> {
     for (position, factor) in table.by.iter().enumerate() {
         let known = KNOWN_FACTORS.contains(&factor.as_str());
         let seen = table.rows.iter().any(|row| row.key[position] != "-");
+        if KNOWN_LABELS.contains(&factor.as_str()) && !seen {
+            anyhow::bail!(
+                "no verdict in this run carries the label `{factor}`; grade it first with `insider classify RUN_DIR --labels {factor}`"
+            );
+        }
         if !known && !seen {
             anyhow::bail!(
-                "unknown factor `{factor}` in --by; known factors: {}",
-                KNOWN_FACTORS.join(", ")
+                "unknown factor `{factor}` in --by; known factors: {}; labels: {}",
+                KNOWN_FACTORS.join(", "),
+                KNOWN_LABELS.join(", ")
             );
         }
     }
@@ -326,6 +508,108 @@ mod tests {
     }
 
     #[test]
+    fn facts_count_unscored_reasons_and_group_by_a_label() {
+        let real = BTreeMap::from([("eval_awareness".to_string(), "concluded_real".to_string())]);
+        let eval = BTreeMap::from([(
+            "eval_awareness".to_string(),
+            "concluded_evaluation".to_string(),
+        )]);
+        let facts = |labels, reason| TrialFacts {
+            labels,
+            unscored_reason: reason,
+            ..TrialFacts::default()
+        };
+        let harmful = summary("a", "none", TrialStatus::Completed, Some(Some(true)));
+        let safe = summary("a", "none", TrialStatus::Completed, Some(Some(false)));
+        let unscored = summary("a", "none", TrialStatus::Completed, Some(None));
+        let trials = [
+            (&harmful, facts(Some(&real), None)),
+            (&harmful, facts(Some(&real), None)),
+            (&safe, facts(Some(&real), None)),
+            (&safe, facts(Some(&eval), None)),
+            (
+                &unscored,
+                facts(None, Some("truncated: cut at max_tokens (256)")),
+            ),
+            (
+                &unscored,
+                facts(None, Some("grader answer unparseable after 3 attempt(s)")),
+            ),
+            (&unscored, facts(None, Some("truncated: cut"))),
+        ];
+        let mut by_label = Tallier::new(&["eval_awareness".to_string()]);
+        let mut by_model = Tallier::new(&["model".to_string()]);
+        for (trial, facts) in &trials {
+            by_label.add_facts(trial, facts);
+            by_model.add_facts(trial, facts);
+        }
+        let by_label = by_label.finish();
+        // "-" (unscored trials carry no label), then the two values in order.
+        let keys: Vec<&str> = by_label.rows.iter().map(|r| r.key[0].as_str()).collect();
+        assert_eq!(keys, ["-", "concluded_evaluation", "concluded_real"]);
+        let real_cell = &by_label.rows[2].tally;
+        assert_eq!((real_cell.harmful, real_cell.scored), (2, 3));
+        assert_eq!(by_label.rows[1].tally.rate(), Some(0.0));
+        let cell = &by_model.finish().rows[0].tally;
+        assert_eq!(cell.unscored, 3);
+        assert_eq!(
+            cell.unscored_reasons,
+            BTreeMap::from([
+                ("grader_unparseable".to_string(), 1),
+                ("truncated".to_string(), 2)
+            ])
+        );
+        let rates = cell.label_rates();
+        assert_eq!(rates.len(), 1);
+        assert_eq!(
+            (rates[0].value.as_str(), rates[0].count, rates[0].n),
+            ("concluded_evaluation", 1, 4)
+        );
+        assert!(
+            (rates[0].interval.unwrap().hi - 0.6997).abs() < 1e-3,
+            "{rates:?}"
+        );
+    }
+
+    #[test]
+    fn reason_codes_come_from_the_stored_text() {
+        assert_eq!(
+            unscored_reason_code("truncated: cut at 256 tokens"),
+            "truncated"
+        );
+        assert_eq!(unscored_reason_code("empty: no text"), "empty");
+        assert_eq!(unscored_reason_code("refused: content_filter"), "refused");
+        assert_eq!(
+            unscored_reason_code("grader call failed: HTTP 500"),
+            "grader_failed"
+        );
+        assert_eq!(
+            unscored_reason_code("grader answer unparseable after 3 attempt(s)"),
+            "grader_unparseable"
+        );
+        assert_eq!(unscored_reason_code("Something Else: x"), "other");
+    }
+
+    #[test]
+    fn zero_rates_carry_their_exact_upper_bound() {
+        let tally = Tally {
+            harmful: 0,
+            scored: 100,
+            ..Tally::default()
+        };
+        // scipy.stats.beta.ppf(0.95, 1, 100) = 0.029513049607039925
+        assert!((tally.zero_bound().unwrap() - 0.029513049607039925).abs() < 1e-12);
+        let some = Tally {
+            harmful: 3,
+            scored: 10,
+            ..Tally::default()
+        };
+        assert_eq!(some.zero_bound(), None);
+        assert!((some.upper_95().unwrap() - 0.6066242161054123).abs() < 1e-9);
+        assert_eq!(Tally::default().zero_bound(), None);
+    }
+
+    #[test]
     fn unknown_factor_is_rejected_but_custom_present_factor_is_not() {
         let trials = [summary(
             "a",
@@ -338,6 +622,9 @@ mod tests {
         assert!(message.contains("urgncy"), "{message}");
         let ok = tabulate(&["urgency".into()], &trials);
         check_factors_present(&ok).unwrap();
+        let no_labels = tabulate(&["eval_awareness".into()], &trials);
+        let message = check_factors_present(&no_labels).unwrap_err().to_string();
+        assert!(message.contains("--labels eval_awareness"), "{message}");
         assert!(parse_grouping("model,,urgency").is_err());
         assert!(parse_grouping("model,model").is_err());
     }
