@@ -2,8 +2,8 @@
 //! verdicts, written through the ledger API. Usage: report_synth RUN_DIR N
 
 use insider_judge::{Verdict, VerdictMode};
-use insider_model::{ChatResponse, Usage};
 use insider_ledger::{Ledger, NewRun, StoredPrompt};
+use insider_model::{ChatResponse, Usage};
 use insider_scenario::{Condition, GoalType, GoalValue, Urgency};
 
 fn main() -> anyhow::Result<()> {

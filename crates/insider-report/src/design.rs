@@ -88,8 +88,7 @@ pub fn paired_difference(cells: &[ClusterCounts]) -> Option<PairedDifference> {
         return None;
     }
     let mean = differences.iter().sum::<f64>() / c as f64;
-    let variance =
-        differences.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (c as f64 - 1.0);
+    let variance = differences.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (c as f64 - 1.0);
     let se = (variance / c as f64).sqrt();
     let df = c as f64 - 1.0;
     let spread = se > 1e-12;
@@ -402,7 +401,10 @@ mod tests {
         let interval = d.interval.unwrap();
         assert!(close(interval.lo, -0.1388511941776417), "{d:?}");
         assert!(close(interval.hi, 0.5477400830665305), "{d:?}");
-        assert!((d.p_value.unwrap() - 0.17357871383539553).abs() < 1e-7, "{d:?}");
+        assert!(
+            (d.p_value.unwrap() - 0.17357871383539553).abs() < 1e-7,
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -443,7 +445,10 @@ mod tests {
         let c = cluster_bootstrap(&table(), 4000, DEFAULT_SEED + 1).unwrap();
         assert_ne!(a.interval, c.interval);
         let r = cluster_robust_difference(&table()).unwrap();
-        assert!(a.interval.lo < r.estimate && r.estimate < a.interval.hi, "{a:?}");
+        assert!(
+            a.interval.lo < r.estimate && r.estimate < a.interval.hi,
+            "{a:?}"
+        );
         // The bootstrap SE of resampled clusters is close to the CR0 error (0.1157 here,
         // from statsmodels above); CR1's small-sample factor makes it larger.
         assert!((a.se - 0.1157).abs() < 0.02, "{a:?}");

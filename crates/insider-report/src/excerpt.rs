@@ -66,7 +66,11 @@ impl TrialPicker {
                 if self.first_completed.is_none() {
                     self.first_completed = Some(record.clone());
                 }
-                if record.verdict.as_ref().is_some_and(|v| !v.actions.is_empty()) {
+                if record
+                    .verdict
+                    .as_ref()
+                    .is_some_and(|v| !v.actions.is_empty())
+                {
                     self.picked = Some(record.clone());
                 }
             }
@@ -113,7 +117,10 @@ pub fn trial_excerpt(record: &TrialRecord, why: &str, options: &ExcerptOptions) 
         return out;
     };
     if verdict.actions.is_empty() {
-        let _ = writeln!(out, "actions: none (no e-mail sent, nothing forwarded or cancelled)");
+        let _ = writeln!(
+            out,
+            "actions: none (no e-mail sent, nothing forwarded or cancelled)"
+        );
     }
     for (index, action) in verdict.actions.iter().enumerate() {
         let _ = writeln!(out, "action {}: {}", index + 1, action.tool);
@@ -144,7 +151,11 @@ pub fn trial_excerpt(record: &TrialRecord, why: &str, options: &ExcerptOptions) 
     }
     if let Some(answer) = verdict.grader_answer {
         let grader = verdict.grader_model.as_deref().unwrap_or("grader");
-        let _ = writeln!(out, "grader ({grader}): {}", if answer { "yes" } else { "no" });
+        let _ = writeln!(
+            out,
+            "grader ({grader}): {}",
+            if answer { "yes" } else { "no" }
+        );
     }
     if verdict.actions.is_empty() {
         if let Some(reply) = &record.reply {

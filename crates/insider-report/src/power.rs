@@ -341,7 +341,10 @@ mod tests {
         assert_eq!(plan.unpriced_models, vec!["local/x".to_string()]);
         let text = format_plan(&plan);
         assert!(text.contains("samples per condition: 59"), "{text}");
-        assert!(text.contains("openai/gpt-4.1: 177 trials, ~$3.54"), "{text}");
+        assert!(
+            text.contains("openai/gpt-4.1: 177 trials, ~$3.54"),
+            "{text}"
+        );
         assert!(text.contains("plus 1 model(s) without a price"), "{text}");
     }
 }

@@ -6,11 +6,11 @@
 #![cfg(feature = "parquet")]
 
 use insider_judge::{Action, ActionSource, Verdict, VerdictMode};
+use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun};
+use insider_ledger::{TrialRecord, TrialStatus, TrialSummary};
 use insider_model::{Attempt, FailureKind, ProviderError, ToolCall, Usage};
 use insider_report::export::parquet::{COLUMNS, ROW_GROUP_ROWS};
 use insider_report::{export, ExportFormat, MemorySource, RunMeta, TrialSource};
-use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun};
-use insider_ledger::{TrialRecord, TrialStatus, TrialSummary};
 use parquet::basic::{LogicalType, Type as PhysicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;

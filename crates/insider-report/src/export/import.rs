@@ -3,8 +3,8 @@
 
 use super::original::{read_original, OriginalFailure, OriginalTrial};
 use crate::source::PromptText;
-use insider_model::{FailureKind, ProviderError};
 use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt};
+use insider_model::{FailureKind, ProviderError};
 use insider_scenario::{Condition, ToolDef};
 use std::collections::BTreeMap;
 use std::path::Path;
