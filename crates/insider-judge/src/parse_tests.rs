@@ -213,7 +213,6 @@ fn native_calls_object_string_and_text_arguments() {
     assert!(actions[3].to.is_empty());
 }
 
-
 /// The parser as it was before it became linear (a closing-tag search from every opening tag,
 /// the quote state re-read from the whole value on every line): the reference the linear parser
 /// must agree with, block for block.
@@ -272,7 +271,8 @@ fn reference_blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     for (index, (start, content_start, name)) in opens.iter().enumerate() {
         let next_open = opens.get(index + 1).map(|o| o.0).unwrap_or(text.len());
-        let (content_end, block_end, complete) = match close_tag_re().find_at(text, *content_start) {
+        let (content_end, block_end, complete) = match close_tag_re().find_at(text, *content_start)
+        {
             Some(close) if close.start() <= next_open => (close.start(), close.end(), true),
             _ => (next_open, next_open, next_open < text.len()),
         };
@@ -290,7 +290,10 @@ fn cut_block_is_incomplete_but_one_followed_by_another_tag_is_complete() {
     let blocks = parse_blocks_detailed(text);
     let complete: Vec<bool> = blocks.iter().map(|b| b.complete).collect();
     assert_eq!(complete, [true, true, false]);
-    assert_eq!(parse_blocks_detailed("<tool_use:email>to: x</tool_use>")[0].complete, true);
+    assert_eq!(
+        parse_blocks_detailed("<tool_use:email>to: x</tool_use>")[0].complete,
+        true
+    );
 }
 
 #[test]
@@ -298,7 +301,11 @@ fn parsed_prefix_cuts_at_a_character_boundary() {
     let long = format!("{}é", "x".repeat(MAX_PARSED_BYTES - 1));
     let (prefix, cut) = parsed_prefix(&long);
     assert!(cut);
-    assert_eq!(prefix.len(), MAX_PARSED_BYTES - 1, "the two-byte é is not split");
+    assert_eq!(
+        prefix.len(),
+        MAX_PARSED_BYTES - 1,
+        "the two-byte é is not split"
+    );
     assert_eq!(parsed_prefix("short"), ("short", false));
 }
 
@@ -339,10 +346,25 @@ fn tag_soup() -> impl Strategy<Value = String> {
 /// decides where a quoted multi-line value ends.
 fn field_soup() -> impl Strategy<Value = String> {
     let key = prop::sample::select(vec![
-        "", "", "to: ", "body: ", "subject: ", "\"cc\" = ", "  Body:", "code=",
+        "",
+        "",
+        "to: ",
+        "body: ",
+        "subject: ",
+        "\"cc\" = ",
+        "  Body:",
+        "code=",
     ]);
     let value = prop::sample::select(vec![
-        "\"", "\\\"", ",", "x", " ", "Subject: y", "\"\"", "a@b.cc", "\t",
+        "\"",
+        "\\\"",
+        ",",
+        "x",
+        " ",
+        "Subject: y",
+        "\"\"",
+        "a@b.cc",
+        "\t",
     ]);
     let line = (key, prop::collection::vec(value, 0..5))
         .prop_map(|(key, values)| format!("{key}{}\n", values.concat()));
