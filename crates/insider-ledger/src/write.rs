@@ -71,19 +71,11 @@ pub struct ConditionInfo {
 impl ConditionInfo {
     /// The ledger's record of `condition`: its id, scenario and every factor value.
     pub fn of(condition: &insider_scenario::Condition) -> ConditionInfo {
-        let mut factors = BTreeMap::new();
-        factors.insert("goal_type".into(), condition.goal_type.to_string());
-        factors.insert("goal_value".into(), condition.goal_value.to_string());
-        factors.insert("urgency".into(), condition.urgency.to_string());
-        factors.insert(
-            "extra_instructions".into(),
-            condition.extra_instructions.to_string(),
-        );
-        factors.insert(
-            "awareness_notice".into(),
-            condition.awareness_notice.to_string(),
-        );
-        factors.insert("prod".into(), condition.prod.to_string());
+        let factors: BTreeMap<String, String> = condition
+            .factors()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
         ConditionInfo {
             name: condition.id(),
             scenario: condition.scenario.clone(),

@@ -27,15 +27,8 @@ const STYLE: &str = include_str!("../assets/report.css");
 const SCRIPT: &str = include_str!("../assets/report.js");
 
 /// Factors that get a breakdown section when they take more than one value.
-const BREAKDOWN_FACTORS: &[&str] = &[
-    "scenario",
-    "goal_type",
-    "goal_value",
-    "urgency",
-    "extra_instructions",
-    "awareness_notice",
-    "prod",
-];
+static BREAKDOWN_FACTORS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| [&["scenario"], insider_scenario::FACTOR_NAMES].concat());
 
 /// At most this many per-condition charts; the heatmap covers the rest.
 const MAX_CHARTS: usize = 24;
@@ -224,7 +217,7 @@ fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
         strings(&["model"]),
         strings(&["condition"]),
     ];
-    for factor in BREAKDOWN_FACTORS {
+    for factor in BREAKDOWN_FACTORS.iter() {
         groupings.push(strings(&[*factor]));
         groupings.push(strings(&["model", *factor]));
     }
@@ -233,7 +226,7 @@ fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
     let by_model = tables.next().unwrap();
     let by_condition = tables.next().unwrap();
     let mut breakdowns = Vec::new();
-    for factor in BREAKDOWN_FACTORS {
+    for factor in BREAKDOWN_FACTORS.iter() {
         let marginal = tables.next().unwrap();
         let by_model_factor = tables.next().unwrap();
         let levels: BTreeSet<&String> = marginal.rows.iter().map(|r| &r.key[0]).collect();

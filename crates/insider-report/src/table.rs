@@ -8,17 +8,13 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Factor names a table can be grouped by (besides any key of `TrialRecord::factors`).
-pub const KNOWN_FACTORS: &[&str] = &[
-    "model",
-    "condition",
-    "scenario",
-    "goal_type",
-    "goal_value",
-    "urgency",
-    "extra_instructions",
-    "awareness_notice",
-    "prod",
-];
+pub static KNOWN_FACTORS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    [
+        &["model", "condition", "scenario"],
+        insider_scenario::FACTOR_NAMES,
+    ]
+    .concat()
+});
 
 /// Secondary labels a verdict may carry; each can also be a `--by` grouping (the published
 /// analysis: harm rate within "concluded real" vs "concluded evaluation").

@@ -207,7 +207,7 @@ fn parquet_schema_has_typed_columns_with_nullability() {
     assert_eq!(metadata.num_row_groups(), 1);
     let schema = metadata.file_metadata().schema_descr();
     let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
-    assert_eq!(names, COLUMNS);
+    assert_eq!(names, *COLUMNS);
     use PhysicalType::{BOOLEAN, BYTE_ARRAY, DOUBLE, INT64};
     // (column, physical type, optional); every BYTE_ARRAY column is UTF-8 (logical STRING).
     let expected: &[(&str, PhysicalType, bool)] = &[
@@ -547,7 +547,7 @@ fn pyarrow_reads_our_parquet_export() {
     assert_eq!(read["num_row_groups"], 1);
     let schema = read["schema"].as_array().unwrap();
     let names: Vec<&str> = schema.iter().map(|c| c[0].as_str().unwrap()).collect();
-    assert_eq!(names, COLUMNS);
+    assert_eq!(names, *COLUMNS);
     let column = |name: &str| {
         schema
             .iter()

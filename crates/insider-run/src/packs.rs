@@ -6,71 +6,10 @@
 //! condition ids. The harm spec of every condition is stored in the ledger with the condition,
 //! so classifying again later needs neither the folder nor the pack.
 
-use insider_scenario::original::{is_compat_pack, OriginalPack};
-use insider_scenario::{Condition, HarmSpec, Pack, RenderedPrompt};
+use insider_scenario::Pack;
+pub use insider_scenario::ScenarioPack;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// One loaded scenario pack: ours (native format) or an imported original-templates pack.
-#[derive(Debug, Clone)]
-pub enum ScenarioPack {
-    /// A pack in insider's format (built in or from a folder).
-    Native(Box<Pack>),
-    /// A compat pack rendering the original research templates byte for byte.
-    Original(Box<OriginalPack>),
-}
-
-impl ScenarioPack {
-    /// Load the pack in `dir`, whichever format it is in.
-    pub fn load_dir(dir: &Path) -> anyhow::Result<Self> {
-        if is_compat_pack(dir) {
-            OriginalPack::load(dir)
-                .map(|pack| ScenarioPack::Original(Box::new(pack)))
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        } else {
-            Pack::load_dir(dir)
-                .map(|pack| ScenarioPack::Native(Box::new(pack)))
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        }
-    }
-
-    /// The scenario name the pack answers for.
-    pub fn name(&self) -> &str {
-        match self {
-            ScenarioPack::Native(pack) => pack.name(),
-            ScenarioPack::Original(pack) => &pack.name,
-        }
-    }
-
-    /// Render one condition.
-    pub fn render(&self, condition: &Condition) -> anyhow::Result<RenderedPrompt> {
-        match self {
-            ScenarioPack::Native(pack) => {
-                pack.render(condition).map_err(|e| anyhow::anyhow!("{e}"))
-            }
-            ScenarioPack::Original(pack) => {
-                pack.render(condition).map_err(|e| anyhow::anyhow!("{e}"))
-            }
-        }
-    }
-
-    /// What counts as the harmful action in this pack.
-    pub fn harm(&self) -> &HarmSpec {
-        match self {
-            ScenarioPack::Native(pack) => pack.harm(),
-            ScenarioPack::Original(pack) => &pack.harm,
-        }
-    }
-
-    /// Where the pack came from, for the ledger: `builtin`, `dir:<path>` or `original:<path>`.
-    pub fn origin(&self, dir: Option<&Path>) -> String {
-        match (self, dir) {
-            (_, None) => "builtin".into(),
-            (ScenarioPack::Native(_), Some(dir)) => format!("dir:{}", dir.display()),
-            (ScenarioPack::Original(_), Some(dir)) => format!("original:{}", dir.display()),
-        }
-    }
-}
+use std::path::PathBuf;
 
 /// The scenario packs of one run: folders first, then the built-in packs.
 #[derive(Debug, Default)]
@@ -119,16 +58,15 @@ impl PackSet {
 
     /// The pack for `scenario` and its origin label (see [`ScenarioPack::origin`]).
     pub fn get(&mut self, scenario: &str) -> anyhow::Result<(&ScenarioPack, String)> {
-        if let Some((dir, pack)) = self.from_dirs.get(scenario) {
-            return Ok((pack, pack.origin(Some(dir))));
+        if let Some((_, pack)) = self.from_dirs.get(scenario) {
+            return Ok((pack, pack.origin()));
         }
         if !self.builtin.contains_key(scenario) {
-            let pack = Pack::builtin(scenario)
+            let pack = ScenarioPack::builtin(scenario)
                 .map_err(|e| anyhow::anyhow!("scenario pack `{scenario}`: {e}"))?;
-            self.builtin
-                .insert(scenario.to_string(), ScenarioPack::Native(Box::new(pack)));
+            self.builtin.insert(scenario.to_string(), pack);
         }
         let pack = &self.builtin[scenario];
-        Ok((pack, pack.origin(None)))
+        Ok((pack, pack.origin()))
     }
 }

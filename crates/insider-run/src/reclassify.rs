@@ -1,10 +1,10 @@
 //! `insider classify`: classify (again) the completed trials of a run from the ledger, without
 //! calling the target model; grader answers come from the verdict cache when already known.
 
-use insider_ledger::Ledger;
 use crate::writer::{LedgerVerdictCache, WriteOp, Writer};
-use insider_ledger::TrialStatus;
 use insider_judge::{Classifier, ClassifyInput, ClassifyOptions, VerdictCache};
+use insider_ledger::Ledger;
+use insider_ledger::TrialStatus;
 use insider_model::ToolCall;
 use insider_scenario::{HarmSpec, Pack};
 use std::collections::HashMap;
@@ -30,6 +30,17 @@ pub async fn reclassify(
     options: ClassifyOptions,
     concurrency: usize,
 ) -> anyhow::Result<ReclassifyOutcome> {
+    reclassify_with_harms(run_dir, options, concurrency, &HashMap::new()).await
+}
+
+/// [`reclassify`], with the harm spec in `harms` (by scenario name, e.g. from `classify --pack`)
+/// in place of the one stored with the run's conditions of that scenario.
+pub async fn reclassify_with_harms(
+    run_dir: &Path,
+    options: ClassifyOptions,
+    concurrency: usize,
+    harms_by_scenario: &HashMap<String, HarmSpec>,
+) -> anyhow::Result<ReclassifyOutcome> {
     struct Job {
         trial_id: i64,
         condition: String,
@@ -49,12 +60,12 @@ pub async fn reclassify(
         let harm = harms
             .entry(trial.scenario.clone())
             .or_insert_with(|| {
-                // The harm spec stored with the condition wins: the run may have used a pack
-                // folder or a compat pack that is not at hand now.
-                reader
-                    .condition_harm(&trial.condition)
-                    .ok()
-                    .flatten()
+                // A pack the user names wins; then the harm spec stored with the condition: the
+                // run may have used a pack folder or a compat pack that is not at hand now.
+                harms_by_scenario
+                    .get(&trial.scenario)
+                    .cloned()
+                    .or_else(|| reader.condition_harm(&trial.condition).ok().flatten())
                     .or_else(|| {
                         Pack::builtin(&trial.scenario)
                             .ok()

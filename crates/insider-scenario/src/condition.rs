@@ -188,7 +188,31 @@ pub const SUFFIX_EXTRA: &str = "extra-";
 /// Suffix for the eval-awareness notice.
 pub const SUFFIX_AWARENESS: &str = "eval-awareness";
 
+/// The factors of a condition, by the names ledgers, reports and exports use, in the order they
+/// list them (see [`Condition::factors`]).
+pub const FACTOR_NAMES: &[&str] = &[
+    "goal_type",
+    "goal_value",
+    "urgency",
+    "extra_instructions",
+    "awareness_notice",
+    "prod",
+];
+
 impl Condition {
+    /// Every factor's value, as `(name, value)` pairs in [`FACTOR_NAMES`] order.
+    pub fn factors(&self) -> Vec<(&'static str, String)> {
+        let values = [
+            self.goal_type.to_string(),
+            self.goal_value.to_string(),
+            self.urgency.to_string(),
+            self.extra_instructions.to_string(),
+            self.awareness_notice.to_string(),
+            self.prod.to_string(),
+        ];
+        FACTOR_NAMES.iter().copied().zip(values).collect()
+    }
+
     /// A condition with default extra factors (no extra instructions, no notice, scratchpad on).
     pub fn new(
         scenario: impl Into<String>,
@@ -351,6 +375,20 @@ mod tests {
             "murder_ambiguous-none_restriction_prod_extra-dont_eval-awareness"
         );
         assert_eq!(Condition::parse_id(&id).unwrap(), condition);
+    }
+
+    #[test]
+    fn factors_name_every_value_in_order() {
+        let mut condition = Condition::parse_id("leaking_swap-safety_restriction_prod").unwrap();
+        condition.extra_instructions = ExtraInstructions::Goal;
+        let factors = condition.factors();
+        let names: Vec<&str> = factors.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, FACTOR_NAMES);
+        let values: Vec<&str> = factors.iter().map(|(_, value)| value.as_str()).collect();
+        assert_eq!(
+            values,
+            ["swap", "safety", "restriction", "goal", "false", "true"]
+        );
     }
 
     #[test]

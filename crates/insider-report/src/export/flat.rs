@@ -7,14 +7,7 @@ use serde_json::json;
 use std::io::Write;
 
 /// Factor columns of the CSV export, in order.
-pub const CSV_FACTOR_COLUMNS: &[&str] = &[
-    "goal_type",
-    "goal_value",
-    "urgency",
-    "extra_instructions",
-    "awareness_notice",
-    "prod",
-];
+pub const CSV_FACTOR_COLUMNS: &[&str] = insider_scenario::FACTOR_NAMES;
 
 /// The JSONL object of one trial: identity, prompt hash, reply, reasoning, actions, verdict,
 /// usage, cost, timings.

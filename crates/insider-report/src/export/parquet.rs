@@ -19,45 +19,42 @@ pub const ROW_GROUP_ROWS: usize = 10_000;
 /// Buffered text (replies, reasoning, JSON) after which a row group is written early.
 pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 
-/// Column names of the Parquet export, in file order.
-pub const COLUMNS: &[&str] = &[
-    "trial_id",
-    "run_id",
-    "model",
-    "condition",
-    "scenario",
-    "goal_type",
-    "goal_value",
-    "urgency",
-    "extra_instructions",
-    "awareness_notice",
-    "prod",
-    "sample_index",
-    "status",
-    "verdict_label",
-    "harmful",
-    "verdict_mode",
-    "gate_passed",
-    "grader_answer",
-    "grader_model",
-    "classifier_version",
-    "unscored_reason",
-    "grader_reasoning",
-    "failure_reason",
-    "prompt_hash",
-    "reply",
-    "reasoning",
-    "tool_calls",
-    "actions",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "cost_usd",
-    "latency_ms",
-    "attempts",
-];
+/// Column names of the Parquet export, in file order: identity, the factors
+/// ([`insider_scenario::FACTOR_NAMES`]), then trial, verdict and content columns.
+pub static COLUMNS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    [
+        &["trial_id", "run_id", "model", "condition", "scenario"][..],
+        insider_scenario::FACTOR_NAMES,
+        &[
+            "sample_index",
+            "status",
+            "verdict_label",
+            "harmful",
+            "verdict_mode",
+            "gate_passed",
+            "grader_answer",
+            "grader_model",
+            "classifier_version",
+            "unscored_reason",
+            "grader_reasoning",
+            "failure_reason",
+            "prompt_hash",
+            "reply",
+            "reasoning",
+            "tool_calls",
+            "actions",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
+            "cost_usd",
+            "latency_ms",
+            "attempts",
+        ],
+    ]
+    .concat()
+});
 
 /// Write every trial of `source` to the Parquet file `out`; returns the number of rows.
 #[cfg(feature = "parquet")]

@@ -26,6 +26,10 @@ pub struct ClassifyArgs {
     /// Concurrent grader calls.
     #[arg(long, default_value_t = 20)]
     pub max_connections: usize,
+    /// A pack folder (insider format or an `import-original` compat pack) whose harm spec
+    /// replaces the stored one for the trials of its scenario (repeatable).
+    #[arg(long = "pack", value_name = "DIR", alias = "pack-original")]
+    pub packs: Vec<PathBuf>,
 }
 
 /// Run `insider classify`.
@@ -72,7 +76,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         Some(name) => {
             let config = insider_model::ModelConfig::default();
             insider_run::models::check(name, &config)
-                .map_err(|p| anyhow::anyhow!("--grader: {}", p.message))?;
+                .map_err(|error| anyhow::anyhow!("--grader: {error}"))?;
             Some(insider_model::resolve(name, &config)?)
         }
         None => None,
@@ -84,11 +88,18 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         labels,
         ..ClassifyOptions::default()
     };
+    let mut harms = std::collections::HashMap::new();
+    for dir in &args.packs {
+        let pack = insider_scenario::ScenarioPack::load_dir(dir)
+            .with_context(|| format!("--pack {}", dir.display()))?;
+        harms.insert(pack.name().to_string(), pack.harm().clone());
+    }
     let runtime = super::runtime()?;
-    let outcome = runtime.block_on(insider_run::reclassify::reclassify(
+    let outcome = runtime.block_on(insider_run::reclassify::reclassify_with_harms(
         &args.run_dir,
         options,
         args.max_connections,
+        &harms,
     ))?;
     println!(
         "classified {} trials: {} harmful, {} unscored{}",

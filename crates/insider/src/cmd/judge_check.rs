@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use insider_judge::{Classifier, ClassifyInput, ClassifyOptions, Confusion, GoldItem, Verdict};
 use insider_model::ModelConfig;
-use insider_scenario::{HarmSpec, Pack};
+use insider_scenario::{HarmSpec, ScenarioPack};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,17 +91,19 @@ fn load_harms(
         if harms.contains_key(&key) {
             continue;
         }
-        let (pack, field) = match &item.pack {
-            Some(dir) => (Pack::load_dir(dir), "pack"),
-            None => (Pack::builtin(&item.scenario), "scenario"),
+        let field = if item.pack.is_some() {
+            "pack"
+        } else {
+            "scenario"
         };
-        let pack = pack.map_err(|error| {
-            anyhow::anyhow!(
-                "{}:{}: field `{field}`: cannot load the pack: {error}",
-                args.gold.display(),
-                item.line
-            )
-        })?;
+        let pack =
+            ScenarioPack::resolve(item.pack.as_deref(), &item.scenario).map_err(|error| {
+                anyhow::anyhow!(
+                    "{}:{}: field `{field}`: cannot load the pack: {error}",
+                    args.gold.display(),
+                    item.line
+                )
+            })?;
         harms.insert(key, pack.harm().clone());
     }
     Ok(harms)

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use insider_scenario::{
     expand, expand_for, parse_factor_list, split_list, Condition, ExtraInstructions, GoalType,
-    GoalValue, GridSelection, Pack, Urgency,
+    GoalValue, GridSelection, Pack, ScenarioPack, Urgency,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -75,12 +75,10 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: RenderFormat,
-    /// Render from this pack folder instead of the built-in pack named in the id.
-    #[arg(long)]
+    /// Render from this pack folder (insider's format, or a compat folder made by
+    /// `import-original`) instead of the built-in pack named in the id.
+    #[arg(long, alias = "pack-original")]
     pub pack: Option<PathBuf>,
-    /// Render from a compat pack made by `import-original` (the original prompts, byte for byte).
-    #[arg(long, conflicts_with = "pack")]
-    pub pack_original: Option<PathBuf>,
 }
 
 /// Arguments of `insider scenarios check`.
@@ -187,7 +185,7 @@ fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
     };
     let conditions = match &args.pack {
         Some(dir) => {
-            let pack = Pack::load_dir(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let pack = ScenarioPack::load_dir(dir)?;
             expand_for(&selection, &[pack.name()])?
                 .into_iter()
                 .filter(|c| pack.supports(c))
@@ -204,17 +202,8 @@ fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
 
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let condition = Condition::parse_id(&args.condition)?;
-    let prompt = if let Some(dir) = &args.pack_original {
-        original::render_original(dir, &condition)?
-    } else {
-        let pack = match &args.pack {
-            Some(dir) => Pack::load_dir(dir),
-            None => Pack::builtin(&condition.scenario),
-        }
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        pack.render(&condition)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-    };
+    let pack = ScenarioPack::resolve(args.pack.as_deref(), &condition.scenario)?;
+    let prompt = pack.render(&condition)?;
     let mut out = std::io::stdout().lock();
     match args.format {
         RenderFormat::Json => {

@@ -1,10 +1,9 @@
-//! `insider scenarios import-original` and `render --pack-original`: the original research
-//! templates in compat mode (docs/original-prompts.md).
+//! `insider scenarios import-original`: the original research templates as compat packs
+//! (docs/original-prompts.md), which every `--pack` option then accepts.
 
 use clap::Args;
-use insider_scenario::original::{import, OriginalPack};
-use insider_scenario::{Condition, RenderedPrompt};
-use std::path::{Path, PathBuf};
+use insider_scenario::original::import;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `insider scenarios import-original`.
@@ -57,12 +56,6 @@ pub fn import_original(args: ImportOriginalArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    println!("render with: insider scenarios render <condition> --pack-original <pack folder>");
+    println!("render with: insider scenarios render <condition> --pack <pack folder>");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Render a condition from a compat pack folder.
-pub fn render_original(dir: &Path, condition: &Condition) -> anyhow::Result<RenderedPrompt> {
-    let pack = OriginalPack::load(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-    pack.render(condition).map_err(|e| anyhow::anyhow!("{e}"))
 }
