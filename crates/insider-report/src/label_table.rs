@@ -61,7 +61,7 @@ pub fn render_label_table(table: &Table, format: TextFormat) -> String {
     }
     let (header, lines) = label_grid(table);
     let notes = vec![
-        "label rates: share of completed, scored trials whose grader gave that answer; n leaves out trials whose label answer was unusable (unscored).".to_string(),
+        "label rates: share of classified trials whose label grader gave that answer; n leaves out trials whose label answer was unusable (unscored).".to_string(),
     ];
     let keys = table.by.len() + 2;
     match format {

@@ -241,6 +241,34 @@ pub fn render_pooled(pooled: &PooledAnalysis, within: &[String], format: TextFor
         return out;
     }
     let mut notes = vec![format!("analysis: {}.", pooled.explanation)];
+    if pooled.analysis == Analysis::Independent {
+        // No stratum has an estimate: a grid of dashes would say nothing the note does not.
+        return notes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}{n}\n",
+                    if format == TextFormat::Markdown {
+                        "- "
+                    } else {
+                        "note: "
+                    }
+                )
+            })
+            .collect();
+    }
+    let fewest = pooled
+        .strata
+        .iter()
+        .filter(|s| s.paired.is_some())
+        .map(|s| s.clusters.len())
+        .min()
+        .unwrap_or(0);
+    if fewest < 5 {
+        notes.push(format!(
+            "few clusters (as few as {fewest}): t intervals with so few degrees of freedom are wide, and a bootstrap can only resample the clusters there are, so its interval is too narrow; run more conditions for a pooled claim."
+        ));
+    }
     if pooled.analysis == Analysis::Paired {
         notes.push("paired A−B: mean over clusters of (rate A − rate B), t interval with clusters − 1 df; pooled A−B: difference of pooled rates, CR1 cluster-robust SE (t, clusters − 1 df); design effect: clustered over independent-trials variance.".into());
         if let Some(b) = pooled.strata.iter().find_map(|s| s.bootstrap) {

@@ -284,7 +284,12 @@ fn model_setup(meta: &RunMeta, model: &str) -> ModelSetup {
         })
         .and_then(|m| m.get("config"))
         .cloned();
-    let params = meta.model_params.get(model).cloned().or(from_config);
+    let params = meta
+        .model_params
+        .get(model)
+        .filter(|p| p.as_object().is_some_and(|o| !o.is_empty()))
+        .cloned()
+        .or(from_config);
     let generation = params.as_ref().and_then(|p| p.get("generation"));
     let temperature = generation
         .and_then(|g| g.get("temperature"))

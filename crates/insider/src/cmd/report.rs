@@ -3,12 +3,13 @@
 
 use anyhow::Context;
 use clap::Args;
-use insider_report::compare::{compare_levels, compare_tables, render_comparisons};
-use insider_report::table::{
-    check_factors_present, parse_grouping, tabulate_source, DEFAULT_GROUPING,
-};
-use insider_report::{render_table, HtmlOptions, TextFormat};
 use insider_ledger::Ledger;
+use insider_report::compare::{compare_factor, compare_runs, render_comparisons, CompareOptions};
+use insider_report::pooled::PooledOptions;
+use insider_report::table::{
+    check_factors_present, parse_grouping, tabulate_facts_many, DEFAULT_GROUPING,
+};
+use insider_report::{render_report, HtmlOptions, TextFormat};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,9 +40,10 @@ pub struct ReportArgs {
 pub fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let ledger = Ledger::open(&args.run_dir)?;
     let by = parse_grouping(&args.by)?;
-    let table = tabulate_source(&ledger, &by)?;
+    let (mut tables, provenance) = tabulate_facts_many(&ledger, &[by])?;
+    let table = tables.remove(0);
     check_factors_present(&table)?;
-    print!("{}", render_table(&table, args.format));
+    print!("{}", render_report(&table, &provenance, args.format));
     if let Some(path) = &args.html {
         let options = HtmlOptions {
             max_transcripts: args.max_transcripts,
@@ -78,21 +80,32 @@ pub struct CompareArgs {
     /// Output format: table, markdown, csv or json.
     #[arg(long, default_value = "table")]
     pub format: TextFormat,
+    /// What one cluster (unit of the paired analysis) is: `condition` (default for two runs) or
+    /// a factor; for --by, the default is the condition apart from the compared factor.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Cluster bootstrap resamples (0: none).
+    #[arg(long, default_value_t = insider_report::design::DEFAULT_REPLICATES)]
+    pub bootstrap: usize,
+    /// Seed of the cluster bootstrap.
+    #[arg(long, default_value_t = insider_report::design::DEFAULT_SEED)]
+    pub bootstrap_seed: u64,
 }
 
 /// Run `insider compare`.
 pub fn run_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let options = CompareOptions {
+        cluster: args.cluster.clone(),
+        pooled: PooledOptions {
+            replicates: args.bootstrap,
+            seed: args.bootstrap_seed,
+        },
+    };
     let set = match (args.run_dirs.as_slice(), &args.by) {
         ([run_dir], Some(factor)) => {
             let ledger = Ledger::open(run_dir)?;
-            let mut by = parse_grouping(args.within.as_deref().unwrap_or("model"))?;
-            if by.contains(factor) {
-                anyhow::bail!("--by {factor} cannot also be in --within");
-            }
-            by.push(factor.clone());
-            let table = tabulate_source(&ledger, &by)?;
-            check_factors_present(&table)?;
-            compare_levels(&table, factor, args.baseline.as_deref())?
+            let within = parse_grouping(args.within.as_deref().unwrap_or("model"))?;
+            compare_factor(&ledger, factor, args.baseline.as_deref(), &within, &options)?
         }
         ([_], None) => anyhow::bail!(
             "one run needs `--by <factor>` (e.g. `insider compare RUN --by extra_instructions`); or give two runs"
@@ -105,10 +118,13 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
                 Some(text) => parse_grouping(text)?,
                 None => DEFAULT_GROUPING.iter().map(|s| s.to_string()).collect(),
             };
-            let table_a = tabulate_source(&Ledger::open(a)?, &within)?;
-            let table_b = tabulate_source(&Ledger::open(b)?, &within)?;
-            check_factors_present(&table_a)?;
-            compare_tables(&table_a, &a.display().to_string(), &table_b, &b.display().to_string())?
+            let (label_a, label_b) = (a.display().to_string(), b.display().to_string());
+            compare_runs(
+                (&Ledger::open(a)?, &label_a),
+                (&Ledger::open(b)?, &label_b),
+                &within,
+                &options,
+            )?
         }
         _ => unreachable!("clap allows one or two run directories"),
     };
