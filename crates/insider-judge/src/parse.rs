@@ -224,13 +224,22 @@ pub fn parse_blocks_detailed(text: &str) -> Vec<Block> {
 }
 
 /// Whether the value of the field being read is inside a double quote that no line has closed,
-/// tracked line by line (re-trimming the whole value per line would be quadratic).
+/// tracked line by line (re-trimming the whole value per line would be quadratic). The rule is
+/// the one for the whole value: after the opening quote, with trailing blanks and one trailing
+/// comma dropped, the value ends with an unescaped `"`.
 #[derive(Debug, Default)]
 struct QuoteState {
     /// Whether the value's first non-blank character is a double quote.
     opened: Option<bool>,
-    /// Whether the last non-blank line read so far closes the quote.
+    /// Whether the text after the opening quote, up to the last non-blank piece, ends with an
+    /// unescaped quote (no comma dropped): what a lone trailing comma falls back to.
+    raw_closed: bool,
+    /// Whether the value read so far closes its quote.
     closed: bool,
+}
+
+fn ends_with_unescaped_quote(text: &str) -> bool {
+    text.ends_with('"') && !text.ends_with("\\\"")
 }
 
 impl QuoteState {
@@ -247,13 +256,20 @@ impl QuoteState {
                 if !quoted {
                     return;
                 }
-                &content[1..]
+                content[1..].trim()
             }
             Some(false) => return,
             Some(true) => content,
         };
-        let tail = tail.strip_suffix(',').unwrap_or(tail).trim_end();
-        self.closed = tail.ends_with('"') && !tail.ends_with("\\\"");
+        if tail.is_empty() {
+            return;
+        }
+        self.closed = match tail.strip_suffix(',').map(str::trim_end) {
+            Some("") => self.raw_closed,
+            Some(stripped) => ends_with_unescaped_quote(stripped),
+            None => ends_with_unescaped_quote(tail),
+        };
+        self.raw_closed = ends_with_unescaped_quote(tail);
     }
 
     fn is_open(&self) -> bool {
