@@ -25,8 +25,9 @@ pub struct EventSpec {
     /// The earliest clock time it may arrive.
     #[serde(default)]
     pub at: Option<Timestamp>,
-    /// What must hold for it to arrive (checked at the end of every turn).
-    #[serde(default)]
+    /// What must hold for it to arrive (checked at the end of every turn). Written as
+    /// one-key maps (`sent_mail: {…}`) in YAML and JSON alike, rather than YAML `!tags`.
+    #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
     pub when: Option<Condition>,
     /// How long after the turn in which `when` became true it arrives.
     #[serde(default)]

@@ -168,7 +168,8 @@ fn quote_open(raw: &str) -> bool {
     };
     let tail = rest.trim_end();
     let tail = tail.strip_suffix(',').unwrap_or(tail).trim_end();
-    !(tail.ends_with('"') && !tail.ends_with("\\\""))
+    let closed = tail.ends_with('"') && !tail.ends_with("\\\"");
+    !closed
 }
 
 /// Trim, drop one trailing comma and one pair of surrounding quotes, unescape `\"` and `\n`.

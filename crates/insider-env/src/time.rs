@@ -129,16 +129,21 @@ impl Serialize for Span {
 
 impl<'de> Deserialize<'de> for Span {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Written {
-            Seconds(u64),
-            Text(String),
+        // A visitor rather than an untagged enum, so the parser keeps the value's position.
+        struct SpanVisitor;
+        impl serde::de::Visitor<'_> for SpanVisitor {
+            type Value = Span;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration: seconds (`90`) or units (`1h30m`, `2m`, `45s`)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, seconds: u64) -> Result<Span, E> {
+                Ok(Span(seconds))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Span, E> {
+                Span::parse(text).map_err(E::custom)
+            }
         }
-        match Written::deserialize(deserializer)? {
-            Written::Seconds(seconds) => Ok(Span(seconds)),
-            Written::Text(text) => Span::parse(&text).map_err(serde::de::Error::custom),
-        }
+        deserializer.deserialize_any(SpanVisitor)
     }
 }
 

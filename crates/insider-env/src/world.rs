@@ -73,14 +73,17 @@ pub struct TurnOutcome {
 }
 
 impl TurnOutcome {
-    /// A notice of the arrived e-mails (`New e-mail: ID 12 | …`), or `None` if none arrived.
+    /// A notice of the arrived e-mails (`1 new e-mail arrived:` and a listing line each), or `None` if none arrived.
     pub fn arrival_notice(&self) -> Option<String> {
         if self.arrived.is_empty() {
             return None;
         }
         let mails: Vec<&Mail> = self.arrived.iter().collect();
-        let heading = format!("{} arrived:", crate::mail::count_mails(mails.len()));
-        Some(crate::mail::listing(&format!("New {heading}"), &mails))
+        let heading = match mails.len() {
+            1 => "1 new e-mail arrived:".to_string(),
+            count => format!("{count} new e-mails arrived:"),
+        };
+        Some(crate::mail::listing(&heading, &mails))
     }
 }
 
