@@ -213,15 +213,8 @@ pub fn compare_tables(
 }
 
 /// Factors that, with the model, make up a condition (the default pairing of factor levels).
-const CONDITION_FACTORS: &[&str] = &[
-    "scenario",
-    "goal_type",
-    "goal_value",
-    "urgency",
-    "extra_instructions",
-    "awareness_notice",
-    "prod",
-];
+static CONDITION_FACTORS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| [&["scenario"], insider_scenario::FACTOR_NAMES].concat());
 
 fn check_cluster(cluster: &str) -> anyhow::Result<()> {
     if cluster == "condition" || KNOWN_FACTORS.contains(&cluster) {
