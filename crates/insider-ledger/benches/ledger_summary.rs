@@ -3,8 +3,8 @@
 //! Run: `cargo bench -p insider-run --bench ledger_summary` (prints build and read times).
 
 use insider_judge::{Verdict, VerdictMode};
-use insider_model::ChatResponse;
 use insider_ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt};
+use insider_model::ChatResponse;
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -334,5 +334,4 @@ impl Ledger {
             .query_row([key], |row| row.get(0))
             .optional()?)
     }
-
 }

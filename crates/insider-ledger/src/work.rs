@@ -66,5 +66,4 @@ impl Ledger {
         )?;
         Ok(count as u64)
     }
-
 }

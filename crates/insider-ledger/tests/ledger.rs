@@ -1,11 +1,9 @@
 //! The ledger on a real SQLite file: plan, outcomes, resume semantics, reading back.
 
 use insider_judge::{Verdict, VerdictMode};
-use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, Usage};
-use insider_ledger::{
-    ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt, SCHEMA_VERSION,
-};
+use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt, SCHEMA_VERSION};
 use insider_ledger::{TrialStatus, TrialSummary};
+use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, Usage};
 use std::collections::BTreeMap;
 
 fn attempt(number: u32, error: Option<&str>) -> Attempt {

@@ -1,22 +1,34 @@
-//! The run's view of models: validating names and keys before any call, and cost estimates.
+//! The run's view of models: validating names, keys and local model files before any call,
+//! and cost estimates.
 
 use insider_model::ModelConfig;
 
-/// Why a model cannot be used, with what to do about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelProblem {
-    /// What is wrong.
-    pub message: String,
-    /// What to do.
-    pub help: Option<String>,
-}
+/// What to do about a model that cannot be used, shown under the model's own error.
+pub const HELP: &str = "model names are provider/model; see docs/providers.md";
 
-/// Check a model name and its key without any network call.
-pub fn check(name: &str, config: &ModelConfig) -> Result<(), ModelProblem> {
-    insider_model::check(name, config).map_err(|error| ModelProblem {
-        message: error.to_string(),
-        help: Some("model names are provider/model; see docs/providers.md".into()),
-    })
+/// Check a model name and its key without any network call; a `local/` model must also be
+/// found (registered, a demo model present, or a `.gguf` path that exists).
+pub fn check(name: &str, config: &ModelConfig) -> Result<(), insider_model::ConfigError> {
+    insider_model::check(name, config)?;
+    if let Some(local) = name.strip_prefix("local/") {
+        let found = insider_model::model_store::ModelStore::from_env()
+            .resolve(local)
+            .and_then(|model| {
+                anyhow::ensure!(
+                    model.path.is_file(),
+                    "local model file {} does not exist",
+                    model.path.display()
+                );
+                Ok(())
+            });
+        if let Err(error) = found {
+            return Err(insider_model::ConfigError::InvalidName {
+                model: name.to_string(),
+                problem: format!("{error:#}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Estimated online and batch cost of `input` and `output` tokens for `model`; `None` when

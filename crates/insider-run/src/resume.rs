@@ -46,7 +46,10 @@ pub fn resume_experiment(run_dir: &Path, pacing: &Pacing) -> anyhow::Result<Reso
 }
 
 /// The parts of the plan on which `stored` and `new` differ (empty: the same plan).
-pub fn plan_differences(stored: &ResolvedExperiment, new: &ResolvedExperiment) -> Vec<&'static str> {
+pub fn plan_differences(
+    stored: &ResolvedExperiment,
+    new: &ResolvedExperiment,
+) -> Vec<&'static str> {
     let mut differences = Vec::new();
     if stored
         .models

@@ -2,12 +2,12 @@
 //! left, and report. Resuming is the same operation on an existing run directory.
 
 use crate::config::ResolvedExperiment;
-use insider_ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt, WorkItem};
 use crate::progress::{Display, ModelProgress, ProgressMode};
 use crate::scheduler::{execute, ExecuteOutcome, ModelWork, Shared, StopSignals};
 use crate::writer::{LedgerVerdictCache, Writer};
 use anyhow::Context;
 use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
+use insider_ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt, WorkItem};
 use insider_model::{ChatRequest, Message, Provider};
 use insider_scenario::Condition;
 use std::collections::{BTreeMap, HashMap};

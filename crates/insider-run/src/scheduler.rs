@@ -7,10 +7,10 @@
 //! classified, so a crash never loses a paid-for reply. Stopping: a soft stop lets calls in
 //! flight finish; a hard stop cancels them and records them as abandoned.
 
-use insider_ledger::WorkItem;
 use crate::progress::ModelProgress;
 use crate::writer::{WriteOp, WriteSender};
 use insider_judge::{Classifier, ClassifyInput, VerdictCache};
+use insider_ledger::WorkItem;
 use insider_model::{ChatRequest, Provider, ProviderError};
 use insider_scenario::HarmSpec;
 use std::collections::{HashMap, VecDeque};

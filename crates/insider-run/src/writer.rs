@@ -6,8 +6,8 @@
 //! its next trial through that queue, so workers that outrun the writer stop taking trials
 //! instead of piling replies (with their raw request bodies) up in memory.
 
-use insider_ledger::Ledger;
 use insider_judge::Verdict;
+use insider_ledger::Ledger;
 use insider_model::{ChatResponse, ProviderError};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;

@@ -1,9 +1,9 @@
 //! The grader gets as many connections as the run's workers: it must never be what limits a
 //! run's concurrency (it used to be built with the default 10 whatever the models had).
 
+use insider_ledger::Ledger;
 use insider_model::{ChatRequest, ChatResponse, ModelConfig, Provider, ProviderError, Usage};
 use insider_run::config::{ResolvedExperiment, ResolvedModel};
-use insider_ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{grader_config, run, ProviderFactory, RunOptions};
 use insider_scenario::{GoalType, GoalValue, Urgency};

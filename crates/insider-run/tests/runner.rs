@@ -1,14 +1,14 @@
 //! `runner::run` end to end on a real ledger, with an in-test provider.
 
+use insider_ledger::Ledger;
+use insider_ledger::TrialStatus;
 use insider_model::ModelConfig;
 use insider_model::{
     Attempt, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError, Usage,
 };
 use insider_run::config::{ResolvedExperiment, ResolvedModel};
-use insider_ledger::Ledger;
 use insider_run::progress::ProgressMode;
 use insider_run::runner::{run, ProviderFactory, RunOptions};
-use insider_ledger::TrialStatus;
 use insider_scenario::{GoalType, GoalValue, Urgency};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -147,3 +147,96 @@ fn dry_run_plans_and_prices_without_a_call() {
     assert_eq!(server.stats().requests, 0);
     assert!(!dir.path().join("run").exists(), "a dry run writes nothing");
 }
+
+#[test]
+fn numbers_no_provider_accepts_are_refused_at_their_key() {
+    refused(
+        &format!("models:\n  - name: openai/gpt-4.1\n    max_connections: 0\n{GOOD_GRID}"),
+        &[],
+        &["models[0].max_connections", "at least 1", "exp.yaml:3"],
+    );
+    refused(
+        &format!("models:\n  - name: openai/gpt-4.1\n    timeout_secs: 0\n    max_attempts: 3\n{GOOD_GRID}"),
+        &[],
+        &["models[0].timeout_secs", "exp.yaml:3"],
+    );
+    refused(
+        &format!("models:\n  - name: openai/gpt-4.1\n    max_attempts: 0\n{GOOD_GRID}"),
+        &[],
+        &["models[0].max_attempts", "exp.yaml:3"],
+    );
+    refused(
+        &format!("generation:\n  temperature: -0.5\nmodels: [openai/gpt-4.1]\n{GOOD_GRID}"),
+        &[],
+        &["generation.temperature", "0 or more", "exp.yaml:2"],
+    );
+    refused(
+        &format!("generation:\n  temperature: .nan\nmodels: [openai/gpt-4.1]\n{GOOD_GRID}"),
+        &[],
+        &["generation.temperature", "NaN", "exp.yaml:2"],
+    );
+    refused(
+        &format!(
+            "models:\n  - name: openai/gpt-4.1\n    generation:\n      max_tokens: 0\n{GOOD_GRID}"
+        ),
+        &[],
+        &["models[0].generation.max_tokens", "exp.yaml:4"],
+    );
+    refused(
+        &format!("models: [openai/gpt-4.1]\n{GOOD_GRID}"),
+        &["--max-connections", "0"],
+        &["--max-connections", "at least 1"],
+    );
+    refused(
+        &format!("models: [openai/gpt-4.1]\n{GOOD_GRID}"),
+        &["--temperature", "-1"],
+        &["--temperature", "0 or more"],
+    );
+}
+
+#[test]
+fn type_errors_empty_and_duplicate_model_lists_are_located() {
+    refused(
+        &format!("models:\n  - name: openai/gpt-4.1\n    max_connections: lots\n{GOOD_GRID}"),
+        &[],
+        &["models[0].max_connections", "invalid type", "exp.yaml:3"],
+    );
+    refused(
+        &format!("models: []\n{GOOD_GRID}"),
+        &[],
+        &["`models: []` names no model", "exp.yaml:1"],
+    );
+    refused(
+        &format!("models:\n  - openai/gpt-4.1\n  - name: openai/gpt-4.1\n{GOOD_GRID}"),
+        &[],
+        &["listed twice", "models[1]", "exp.yaml:3"],
+    );
+    refused(
+        &format!("models: [openai/gpt-4.1]\n{GOOD_GRID}"),
+        &["--model", "openai/gpt-4.1", "--model", "openai/gpt-4.1"],
+        &["--model", "given twice"],
+    );
+}
+
+#[test]
+fn a_config_that_is_not_a_regular_file_and_huge_values_are_refused_briefly() {
+    let server = fakellm::start_background(FakeConfig::default()).expect("fakellm starts");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("folder.yaml")).unwrap();
+    let out = insider(
+        &server,
+        dir.path(),
+        &["--config", "folder.yaml", "--dry-run"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+
+    let huge = "x".repeat(200_000);
+    let stderr = refused(
+        &format!("models: [openai/gpt-4.1]\nconditions:\n  goal_type: [{huge}]\n"),
+        &[],
+        &["conditions.goal_type", "more characters", "exp.yaml:3"],
+    );
+    assert!(stderr.len() < 4_000, "message of {} bytes", stderr.len());
+}

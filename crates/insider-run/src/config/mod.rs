@@ -6,16 +6,20 @@
 //! naming the file, line and field. The format is documented in `docs/running.md`.
 //!
 //! This module holds the types; `parse` reads the file with located errors, `resolve` merges
-//! file and flags and expands the grid, `task_args` maps Inspect's `-T key=value` onto flags.
+//! file and flags, `conditions` expands the grid, `validate` refuses values no provider
+//! accepts, `task_args` maps Inspect's `-T key=value` onto flags. Every mistake is an
+//! [`insider_scenario::Problem`], the one located-error type of the workspace.
 
 // A config error is built once, reported, and ends the command: its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod conditions;
 mod parse;
 mod resolve;
 mod task_args;
+mod validate;
 
-pub use parse::{load_file, parse_file, ConfigError};
+pub use parse::{load_file, parse_file, Problem};
 pub use resolve::{resolve, run_dir};
 pub use task_args::{apply_task_args, TASK_ARGS};
 
@@ -31,6 +35,7 @@ pub struct ExperimentFile {
     /// Run name, used in the default run directory.
     pub name: Option<String>,
     /// Models under test: a name or a map with `name` and per-model settings.
+    #[serde(deserialize_with = "model_entries")]
     pub models: Vec<ModelEntry>,
     /// Which conditions to run.
     pub conditions: ConditionSelection,
@@ -145,25 +150,47 @@ pub struct ModelEntry {
     pub generation: GenerationFields,
 }
 
-/// A model name alone or a map; kept as an untagged-free visitor so errors keep their detail.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ModelEntryRepr {
-    Name(String),
-    Full(serde_yaml::Value),
-}
+/// `models:` items are a name (`openai/gpt-4.1`) or a map with `name:`; read by a visitor on
+/// the same deserializer (not an untagged enum), so a mistake inside a map keeps its line and
+/// field path.
+fn model_entries<'de, D>(deserializer: D) -> Result<Vec<ModelEntry>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct NameOrMap(ModelEntry);
 
-impl ModelEntry {
-    fn from_value(value: serde_yaml::Value, index: usize) -> Result<ModelEntry, String> {
-        match serde_yaml::from_value::<ModelEntryRepr>(value).map_err(|e| e.to_string())? {
-            ModelEntryRepr::Name(name) => Ok(ModelEntry {
-                name,
-                ..ModelEntry::default()
-            }),
-            ModelEntryRepr::Full(map) => serde_yaml::from_value::<ModelEntry>(map)
-                .map_err(|e| format!("models[{index}]: {e}")),
+    impl<'de> Deserialize<'de> for NameOrMap {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = NameOrMap;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a model name like `openai/gpt-4.1`, or a map with `name:`")
+                }
+                fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<NameOrMap, E> {
+                    Ok(NameOrMap(ModelEntry {
+                        name: name.to_string(),
+                        ..ModelEntry::default()
+                    }))
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    map: A,
+                ) -> Result<NameOrMap, A::Error> {
+                    ModelEntry::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                        .map(NameOrMap)
+                }
+            }
+            deserializer.deserialize_any(Visit)
         }
     }
+
+    let items = Option::<Vec<NameOrMap>>::deserialize(deserializer)?;
+    Ok(items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| item.0)
+        .collect())
 }
 
 /// The condition selection: lists per factor, crossed, plus explicit condition ids.

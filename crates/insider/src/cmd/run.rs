@@ -92,7 +92,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Sampling temperature for every model.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub temperature: Option<f64>,
     /// Maximum output tokens for every model.
     #[arg(long)]
@@ -110,7 +110,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (experiment, run_dir) = match resolve(&args) {
         Ok(resolved) => resolved,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // A located problem renders itself, rustc-style; anything else gets the prefix.
+            match error.downcast_ref::<config::Problem>() {
+                Some(problem) => eprint!("{problem}"),
+                None => eprintln!("error: {error:#}"),
+            }
             return Ok(ExitCode::from(2));
         }
     };
