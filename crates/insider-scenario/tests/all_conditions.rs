@@ -9,25 +9,30 @@ fn assert_clean(id: &str, part: &str, text: &str) {
     assert!(!text.trim().is_empty(), "{id}: {part} is empty");
 }
 
+/// The built-in packs and how many base conditions each renders (26 goal combinations x 3
+/// urgencies for the three original worlds). A pack that disappears or changes its grid fails.
+const BUILTIN_PACKS: &[(&str, usize)] = &[("blackmail", 78), ("leaking", 78), ("murder", 78)];
+
 #[test]
-fn builtin_packs_include_the_three_worlds_that_exist() {
+fn builtin_packs_are_exactly_the_worlds_that_exist() {
     let names = Pack::builtin_names();
-    assert!(names.contains(&"blackmail"), "{names:?}");
-    for name in names {
+    let expected: Vec<&str> = BUILTIN_PACKS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, expected);
+    for (name, conditions) in BUILTIN_PACKS {
         let pack = Pack::builtin(name).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(pack.name(), name);
-        assert_eq!(
-            pack.conditions().len(),
-            78,
-            "{name}: 26 goal combinations x 3 urgencies"
-        );
+        assert_eq!(pack.name(), *name);
+        assert_eq!(pack.conditions().len(), *conditions, "{name}");
     }
 }
 
 #[test]
-fn the_base_grid_over_all_packs_is_three_times_78() {
+fn the_base_grid_over_all_packs_counts_every_pack() {
     let all = expand(&GridSelection::default()).unwrap();
-    assert_eq!(all.len(), 78 * Pack::builtin_names().len());
+    assert_eq!(all.len(), 3 * 78);
+    for (name, conditions) in BUILTIN_PACKS {
+        let of_pack = all.iter().filter(|c| c.scenario == *name).count();
+        assert_eq!(of_pack, *conditions, "{name}");
+    }
 }
 
 #[test]
