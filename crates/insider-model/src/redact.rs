@@ -139,7 +139,7 @@ fn decode_unit(rest: &str) -> Option<(char, usize)> {
         }
         b'%' if bytes.len() >= 3 => {
             let code = hex(&bytes[1..3])?;
-            (code < 0x80).then(|| (code as u8 as char, 3))
+            (code < 0x80).then_some((code as u8 as char, 3))
         }
         _ => {
             let c = rest.chars().next()?;

@@ -89,6 +89,7 @@ pub struct EngineTimings {
 /// A finished generation.
 pub(super) struct GenOutput {
     pub text: String,
+    pub tool_calls: Vec<crate::ToolCall>,
     pub stop_reason: String,
     pub input_tokens: u64,
     pub output_tokens: u64,
@@ -224,7 +225,10 @@ fn worker(
             return;
         }
     };
-    let template = model.chat_template(None).ok();
+    let template = model.chat_template(None).ok().map(|t| {
+        let source = t.to_string().unwrap_or_default();
+        Template { llama: t, source }
+    });
     let facts = LocalModelFacts {
         path,
         sha256,
@@ -266,18 +270,51 @@ fn worker(
     }
 }
 
+/// The GGUF's chat template: llama.cpp's handle for plain chats, the Jinja text for tools.
+struct Template {
+    llama: LlamaChatTemplate,
+    source: String,
+}
+
 /// Which prompt tokens the KV cache holds from the previous request.
 #[derive(Default)]
 struct PromptCache {
     prompt: Vec<LlamaToken>,
 }
 
+/// How a request's prompt was rendered, for the raw request.
+enum Rendering {
+    /// llama.cpp's template engine, no tools.
+    Plain,
+    /// The GGUF's Jinja template with tools, rendered by minijinja; replies are parsed for calls.
+    Tools,
+    /// The template offers no tool format: tools ignored, tool turns written as text.
+    ToolsIgnored,
+}
+
 /// Render the conversation with the chat template stored in the GGUF.
 fn render_prompt(
     model: &LlamaModel,
-    template: &LlamaChatTemplate,
+    template: &Template,
     request: &ChatRequest,
-) -> Result<String, GenFailure> {
+) -> Result<(String, Rendering), GenFailure> {
+    if super::tools::needs_tools(request) && super::tools::supports_tools(&template.source) {
+        let vocab = model.vocab();
+        let piece = |t| String::from_utf8_lossy(&vocab.token_to_piece(t, true, None)).into_owned();
+        let prompt = super::tools::render(
+            &template.source,
+            request,
+            &piece(vocab.bos()),
+            &piece(vocab.eos()),
+        )
+        .map_err(GenFailure::permanent)?;
+        return Ok((prompt, Rendering::Tools));
+    }
+    let rendering = if super::tools::needs_tools(request) {
+        Rendering::ToolsIgnored
+    } else {
+        Rendering::Plain
+    };
     let mut chat = Vec::with_capacity(request.messages.len() + 1);
     let message = |role: &str, content: &str| {
         LlamaChatMessage::new(role.to_string(), content.to_string()).map_err(|_| {
@@ -292,11 +329,14 @@ fn render_prompt(
             crate::Role::User => "user",
             crate::Role::Assistant => "assistant",
         };
-        chat.push(message(role, &m.content)?);
+        chat.push(message(role, &super::tools::as_text(m))?);
     }
-    model
-        .apply_chat_template(template, &chat, true)
-        .map_err(|e| GenFailure::permanent(format!("cannot apply the model's chat template: {e}")))
+    let prompt = model
+        .apply_chat_template(&template.llama, &chat, true)
+        .map_err(|e| {
+            GenFailure::permanent(format!("cannot apply the model's chat template: {e}"))
+        })?;
+    Ok((prompt, rendering))
 }
 
 /// Sampling as recorded in the raw request.
@@ -342,7 +382,7 @@ fn sampling(request: &ChatRequest) -> (LlamaSampler, SamplingRecord) {
 fn generate(
     model: &LlamaModel,
     ctx: &mut LlamaContext<'_>,
-    template: Option<&LlamaChatTemplate>,
+    template: Option<&Template>,
     facts: &LocalModelFacts,
     cache: &mut PromptCache,
     job: &Job,
@@ -356,7 +396,7 @@ fn generate(
             facts.path.display()
         ))
     })?;
-    let prompt = render_prompt(model, template, request)?;
+    let (prompt, rendering) = render_prompt(model, template, request)?;
     let vocab = model.vocab();
     let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
     let n_prompt = tokens.len() as u32;
@@ -374,8 +414,8 @@ fn generate(
     }
     let (mut sampler, record) = sampling(request);
     let max_new = record.max_tokens.min(facts.n_ctx - n_prompt);
-    let tools_ignored: Vec<&str> = request.tools.iter().map(|t| t.name.as_str()).collect();
-    let raw_request = serde_json::json!({
+    let tool_names: Vec<&str> = request.tools.iter().map(|t| t.name.as_str()).collect();
+    let mut raw = serde_json::json!({
         "engine": ENGINE,
         "model_file": facts.path,
         "model_sha256": facts.sha256,
@@ -386,9 +426,16 @@ fn generate(
         "n_ctx": facts.n_ctx,
         "threads": facts.threads,
         "batch": facts.batch,
-        "native_tools_ignored": tools_ignored,
-    })
-    .to_string();
+    });
+    match rendering {
+        Rendering::Tools => {
+            raw["chat_template"] =
+                "tokenizer.chat_template from the GGUF, rendered with tools by minijinja".into();
+            raw["native_tools"] = serde_json::json!(tool_names);
+        }
+        _ => raw["native_tools_ignored"] = serde_json::json!(tool_names),
+    }
+    let raw_request = raw.to_string();
 
     // Prompt: keep whole cached batches of the shared prefix, evaluate the rest in aligned batches.
     let batch_size = facts.batch as usize;
@@ -489,6 +536,17 @@ fn generate(
         llama_eval_tokens: perf.n_eval(),
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (text, tool_calls) = match rendering {
+        Rendering::Tools => {
+            let turn = request
+                .messages
+                .iter()
+                .filter(|m| m.role == crate::Role::Assistant)
+                .count();
+            super::tools::parse_tool_calls(&text, turn, &tool_names)
+        }
+        _ => (text, Vec::new()),
+    };
     let raw_response = serde_json::json!({
         "text": String::from_utf8_lossy(&raw_bytes),
         "stop_reason": stop_reason,
@@ -498,6 +556,7 @@ fn generate(
     .to_string();
     Ok(GenOutput {
         text,
+        tool_calls,
         stop_reason: stop_reason.to_string(),
         input_tokens: u64::from(n_prompt),
         output_tokens: u64::from(output_tokens),

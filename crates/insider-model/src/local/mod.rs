@@ -10,6 +10,7 @@
 //! Local generation costs nothing per call, so responses carry `cost_usd: Some(0.0)`.
 
 mod engine;
+mod tools;
 
 use crate::model_store::{check_gguf, ModelStore};
 use crate::{
@@ -111,8 +112,9 @@ fn engine_options() -> Result<EngineOptions> {
 
 /// The engine records which stop fired (`stop_sequence` vs end-of-generation) in the raw
 /// response; the response carries the canonical reason.
-fn canonical_stop(engine_reason: &str) -> String {
+fn canonical_stop(engine_reason: &str, tool_calls: bool) -> String {
     match engine_reason {
+        "stop" | "stop_sequence" if tool_calls => crate::stop_reason::TOOL_USE.to_string(),
         "stop" | "stop_sequence" => crate::stop_reason::STOP.to_string(),
         "max_tokens" => crate::stop_reason::MAX_TOKENS.to_string(),
         other => other.to_string(),
@@ -134,50 +136,93 @@ impl Provider for LocalProvider {
 
     async fn generate(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let started = Instant::now();
-        let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut request = request.clone();
         request.settings = crate::wire::merge_settings(&self.defaults, &request.settings);
-        let outcome = self.engine.generate(request).await;
-        let duration_ms = started.elapsed().as_millis() as u64;
-        let attempt = |error: Option<String>| Attempt {
-            number: 1,
-            started_at: started_at.clone(),
-            duration_ms,
-            status: None,
-            error,
-            retryable: false,
-        };
-        match outcome {
-            Ok(out) => Ok(ChatResponse {
-                model: self.name.clone(),
-                text: out.text,
-                reasoning: None,
-                tool_calls: Vec::new(),
-                stop_reason: Some(canonical_stop(&out.stop_reason)),
-                usage: crate::Usage {
-                    input_tokens: out.input_tokens,
-                    output_tokens: out.output_tokens,
-                    ..Default::default()
-                },
-                cost_usd: Some(0.0),
-                latency_ms: duration_ms,
-                raw_request: out.raw_request,
-                raw_response: out.raw_response,
-                attempts: vec![attempt(None)],
-                native: None,
-            }),
-            Err(failure) => {
-                let message = format!("{}: {}", self.name, failure.message);
-                Err(ProviderError {
-                    kind: if failure.cancelled {
-                        FailureKind::Cancelled
-                    } else {
-                        FailureKind::Permanent
-                    },
-                    attempts: vec![attempt(Some(message.clone()))],
-                    message,
-                })
+        // An empty reply is a fault, never an answer. Drawing again only helps when the engine
+        // draws a fresh random seed; greedy or seeded decoding would repeat the same silence.
+        let random =
+            request.settings.seed.is_none() && request.settings.temperature.is_none_or(|t| t > 0.0);
+        let tries = if random { EMPTY_REPLY_TRIES } else { 1 };
+        let mut attempts = Vec::new();
+        for number in 1..=tries {
+            let started_at =
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let t0 = Instant::now();
+            let outcome = self.engine.generate(request.clone()).await;
+            let attempt = |error: Option<String>, retryable: bool| Attempt {
+                number,
+                started_at: started_at.clone(),
+                duration_ms: t0.elapsed().as_millis() as u64,
+                status: None,
+                error,
+                retryable,
+            };
+            match outcome {
+                Ok(out) if is_empty(&out) => {
+                    attempts.push(attempt(Some(crate::http::EMPTY_REPLY.into()), random));
+                }
+                Ok(out) => {
+                    attempts.push(attempt(None, false));
+                    return Ok(ChatResponse {
+                        model: self.name.clone(),
+                        text: out.text,
+                        reasoning: None,
+                        stop_reason: Some(canonical_stop(
+                            &out.stop_reason,
+                            !out.tool_calls.is_empty(),
+                        )),
+                        tool_calls: out.tool_calls,
+                        usage: crate::Usage {
+                            input_tokens: out.input_tokens,
+                            output_tokens: out.output_tokens,
+                            ..Default::default()
+                        },
+                        cost_usd: Some(0.0),
+                        latency_ms: started.elapsed().as_millis() as u64,
+                        raw_request: out.raw_request,
+                        raw_response: out.raw_response,
+                        attempts,
+                        native: None,
+                    });
+                }
+                Err(failure) => {
+                    let message = format!("{}: {}", self.name, failure.message);
+                    attempts.push(attempt(Some(message.clone()), false));
+                    return Err(ProviderError {
+                        kind: if failure.cancelled {
+                            FailureKind::Cancelled
+                        } else {
+                            FailureKind::Permanent
+                        },
+                        attempts,
+                        message,
+                    });
+                }
             }
         }
+        Err(ProviderError {
+            kind: if random {
+                FailureKind::RetriesExhausted
+            } else {
+                FailureKind::Permanent
+            },
+            message: format!(
+                "{}: {} ({} attempt{}; the model ended its turn without writing anything)",
+                self.name,
+                crate::http::EMPTY_REPLY,
+                attempts.len(),
+                if attempts.len() == 1 { "" } else { "s" }
+            ),
+            attempts,
+        })
     }
+}
+
+/// Draws of a random-seeded local call that may come back empty before the call fails.
+pub const EMPTY_REPLY_TRIES: u32 = 3;
+
+/// No text, no tool call, and not cut by the length limit (a truncated empty reply is an answer
+/// the judge marks truncated).
+fn is_empty(out: &engine::GenOutput) -> bool {
+    out.text.trim().is_empty() && out.tool_calls.is_empty() && out.stop_reason != "max_tokens"
 }
