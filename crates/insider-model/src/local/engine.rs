@@ -7,6 +7,7 @@
 //! computed from exactly the batches a fresh run would evaluate, so the logits, and therefore
 //! greedy output, are the same bytes as without reuse.
 
+use super::prompt::{render_prompt, sampling, Rendering, Template};
 use crate::ChatRequest;
 use anyhow::{anyhow, Context, Result};
 use llama_cpp_2::context::params::LlamaContextParams;
@@ -14,8 +15,7 @@ use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
-use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
-use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 use serde::Serialize;
 use std::num::NonZeroU32;
@@ -26,8 +26,6 @@ use tokio::sync::oneshot;
 
 /// The engine and version recorded in every raw request.
 const ENGINE: &str = "llama.cpp via llama-cpp-2 0.1.160";
-/// Output cap when neither the request nor the model config sets `max_tokens`.
-const DEFAULT_MAX_TOKENS: u32 = 512;
 
 /// How to build the llama.cpp context.
 #[derive(Debug, Clone)]
@@ -45,6 +43,10 @@ pub struct LocalModelFacts {
     pub path: PathBuf,
     /// Its sha256, when the model store knows it.
     pub sha256: Option<String>,
+    /// The LoRA adapter applied on top (a GGUF adapter file), if any.
+    pub adapter: Option<PathBuf>,
+    /// The adapter file's sha256.
+    pub adapter_sha256: Option<String>,
     /// Context size in tokens (prompt + output).
     pub n_ctx: u32,
     /// Context the model was trained for.
@@ -104,7 +106,7 @@ pub(super) struct GenFailure {
 }
 
 impl GenFailure {
-    fn permanent(message: impl Into<String>) -> Self {
+    pub(super) fn permanent(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             cancelled: false,
@@ -140,15 +142,28 @@ pub(super) fn backend(llama_logs: bool) -> Result<&'static LlamaBackend> {
 }
 
 impl Engine {
-    /// Load `path` on a new engine thread and wait until it is ready.
-    pub fn start(path: &Path, sha256: Option<String>, options: EngineOptions) -> Result<Self> {
+    /// Load `path` (with the LoRA `adapter` file and its sha256, if given) on a new engine
+    /// thread and wait until it is ready.
+    pub fn start(
+        path: &Path,
+        sha256: Option<String>,
+        adapter: Option<(PathBuf, String)>,
+        options: EngineOptions,
+    ) -> Result<Self> {
         let backend = backend(options.llama_logs)?;
         let (ready_tx, ready_rx) = mpsc::channel();
         let (jobs, queue) = mpsc::channel::<Job>();
         let owned_path = path.to_path_buf();
         std::thread::Builder::new()
             .name("insider-llama".into())
-            .spawn(move || worker(backend, owned_path, sha256, options, ready_tx, queue))
+            .spawn(move || {
+                let files = Files {
+                    path: owned_path,
+                    sha256,
+                    adapter,
+                };
+                worker(backend, files, options, ready_tx, queue)
+            })
             .context("cannot start the llama.cpp engine thread")?;
         let facts = ready_rx.recv().map_err(|_| {
             anyhow!(
@@ -181,16 +196,27 @@ impl Engine {
     }
 }
 
-fn worker(
-    backend: &'static LlamaBackend,
+/// The files one engine serves: a base model and an optional LoRA adapter.
+struct Files {
     path: PathBuf,
     sha256: Option<String>,
+    adapter: Option<(PathBuf, String)>,
+}
+
+fn worker(
+    backend: &'static LlamaBackend,
+    files: Files,
     options: EngineOptions,
     ready: mpsc::Sender<Result<LocalModelFacts>>,
     queue: mpsc::Receiver<Job>,
 ) {
     let started = Instant::now();
-    let model = match LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()) {
+    let Files {
+        path,
+        sha256,
+        adapter,
+    } = files;
+    let mut model = match LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()) {
         Ok(model) => model,
         Err(e) => {
             let _ = ready.send(Err(anyhow!(
@@ -201,6 +227,24 @@ fn worker(
             return;
         }
     };
+    // llama.cpp needs the model mutably to attach an adapter, so this comes before the context.
+    let mut lora = match &adapter {
+        Some((file, _)) => match model.lora_adapter_init(file) {
+            Ok(lora) => Some(lora),
+            Err(e) => {
+                let _ = ready.send(Err(anyhow!(
+                    "{}: llama.cpp could not load this LoRA adapter for {} ({e}); it must be a GGUF adapter \
+                     (general.type=adapter, e.g. from llama.cpp's convert_lora_to_gguf.py) made for this \
+                     base model's architecture and shapes",
+                    file.display(),
+                    path.display()
+                )));
+                return;
+            }
+        },
+        None => None,
+    };
+    let model = model;
     let n_ctx_train = model.n_ctx_train();
     let n_ctx = options
         .context
@@ -225,13 +269,25 @@ fn worker(
             return;
         }
     };
+    if let Some(lora) = lora.as_mut() {
+        if let Err(e) = ctx.lora_adapter_set(lora, 1.0) {
+            let _ = ready.send(Err(anyhow!(
+                "{}: llama.cpp could not apply the LoRA adapter ({e})",
+                path.display()
+            )));
+            return;
+        }
+    }
     let template = model.chat_template(None).ok().map(|t| {
         let source = t.to_string().unwrap_or_default();
         Template { llama: t, source }
     });
+    let (adapter, adapter_sha256) = adapter.map_or((None, None), |(p, h)| (Some(p), Some(h)));
     let facts = LocalModelFacts {
         path,
         sha256,
+        adapter,
+        adapter_sha256,
         n_ctx,
         n_ctx_train,
         threads: options.threads,
@@ -270,113 +326,10 @@ fn worker(
     }
 }
 
-/// The GGUF's chat template: llama.cpp's handle for plain chats, the Jinja text for tools.
-struct Template {
-    llama: LlamaChatTemplate,
-    source: String,
-}
-
 /// Which prompt tokens the KV cache holds from the previous request.
 #[derive(Default)]
 struct PromptCache {
     prompt: Vec<LlamaToken>,
-}
-
-/// How a request's prompt was rendered, for the raw request.
-enum Rendering {
-    /// llama.cpp's template engine, no tools.
-    Plain,
-    /// The GGUF's Jinja template with tools, rendered by minijinja; replies are parsed for calls.
-    Tools,
-    /// The template offers no tool format: tools ignored, tool turns written as text.
-    ToolsIgnored,
-}
-
-/// Render the conversation with the chat template stored in the GGUF.
-fn render_prompt(
-    model: &LlamaModel,
-    template: &Template,
-    request: &ChatRequest,
-) -> Result<(String, Rendering), GenFailure> {
-    if super::tools::needs_tools(request) && super::tools::supports_tools(&template.source) {
-        let vocab = model.vocab();
-        let piece = |t| String::from_utf8_lossy(&vocab.token_to_piece(t, true, None)).into_owned();
-        let prompt = super::tools::render(
-            &template.source,
-            request,
-            &piece(vocab.bos()),
-            &piece(vocab.eos()),
-        )
-        .map_err(GenFailure::permanent)?;
-        return Ok((prompt, Rendering::Tools));
-    }
-    let rendering = if super::tools::needs_tools(request) {
-        Rendering::ToolsIgnored
-    } else {
-        Rendering::Plain
-    };
-    let mut chat = Vec::with_capacity(request.messages.len() + 1);
-    let message = |role: &str, content: &str| {
-        LlamaChatMessage::new(role.to_string(), content.to_string()).map_err(|_| {
-            GenFailure::permanent(format!("the {role} message contains a NUL byte; remove it"))
-        })
-    };
-    if let Some(system) = &request.system {
-        chat.push(message("system", system)?);
-    }
-    for m in &request.messages {
-        let role = match m.role {
-            crate::Role::User => "user",
-            crate::Role::Assistant => "assistant",
-        };
-        chat.push(message(role, &super::tools::as_text(m))?);
-    }
-    let prompt = model
-        .apply_chat_template(&template.llama, &chat, true)
-        .map_err(|e| {
-            GenFailure::permanent(format!("cannot apply the model's chat template: {e}"))
-        })?;
-    Ok((prompt, rendering))
-}
-
-/// Sampling as recorded in the raw request.
-#[derive(Serialize)]
-struct SamplingRecord {
-    sampler: &'static str,
-    temperature: f64,
-    top_p: f64,
-    seed: u32,
-    max_tokens: u32,
-    stop: Vec<String>,
-}
-
-fn sampling(request: &ChatRequest) -> (LlamaSampler, SamplingRecord) {
-    let s = &request.settings;
-    // Hosted APIs sample at temperature 1 and top-p 1 by default; do the same.
-    let temperature = s.temperature.unwrap_or(1.0);
-    let top_p = s.top_p.unwrap_or(1.0);
-    let seed = match s.seed {
-        Some(seed) => (seed ^ (seed >> 32)) as u32,
-        None => rand::random::<u32>(),
-    };
-    let record = |sampler| SamplingRecord {
-        sampler,
-        temperature,
-        top_p,
-        seed,
-        max_tokens: s.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-        stop: s.stop.clone(),
-    };
-    if temperature <= 0.0 {
-        return (LlamaSampler::greedy(), record("greedy"));
-    }
-    let mut chain = Vec::new();
-    if top_p < 1.0 {
-        chain.push(LlamaSampler::top_p(top_p as f32, 1));
-    }
-    chain.push(LlamaSampler::temp(temperature as f32));
-    chain.push(LlamaSampler::dist(seed));
-    (LlamaSampler::chain_simple(chain), record("top_p+temp+dist"))
 }
 
 fn generate(
@@ -419,6 +372,8 @@ fn generate(
         "engine": ENGINE,
         "model_file": facts.path,
         "model_sha256": facts.sha256,
+        "lora_adapter": facts.adapter,
+        "lora_adapter_sha256": facts.adapter_sha256,
         "chat_template": "tokenizer.chat_template from the GGUF",
         "prompt": prompt,
         "prompt_tokens": n_prompt,

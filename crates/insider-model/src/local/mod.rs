@@ -10,6 +10,7 @@
 //! Local generation costs nothing per call, so responses carry `cost_usd: Some(0.0)`.
 
 mod engine;
+mod prompt;
 mod tools;
 
 use crate::model_store::{check_gguf, ModelStore};
@@ -41,10 +42,15 @@ pub const DEFAULT_CONTEXT: u32 = 8192;
 ///
 /// Later calls for the same file share the loaded model. Loading takes 0.3–2 s for the demo
 /// models; a missing, truncated or non-GGUF file fails here with a message naming the file.
+///
+/// `base+adapter.gguf` applies a LoRA adapter in GGUF (scale 1.0) on top of the base model
+/// (an alias or a path): the pair is one engine of its own, so the base alone stays byte-identical.
 pub fn open(spec: &str, config: &ModelConfig) -> Result<Arc<dyn Provider>> {
     let bare = spec.strip_prefix("local/").unwrap_or(spec);
-    let resolved = ModelStore::from_env().resolve(bare)?;
-    let engine = shared_engine(&resolved.path, resolved.sha256)?;
+    let (base, adapter) = split_adapter(bare);
+    let resolved = ModelStore::from_env().resolve(base)?;
+    let adapter = adapter.map(adapter_file).transpose()?;
+    let engine = shared_engine(&resolved.path, resolved.sha256, adapter)?;
     Ok(Arc::new(LocalProvider {
         name: format!("local/{bare}"),
         engine,
@@ -61,17 +67,47 @@ pub fn llama_backend() -> Result<&'static llama_cpp_2::llama_backend::LlamaBacke
 /// Facts about the loaded model behind a `local/` spec (loads it if needed), for tools and benches.
 pub fn model_facts(spec: &str) -> Result<LocalModelFacts> {
     let bare = spec.strip_prefix("local/").unwrap_or(spec);
-    let resolved = ModelStore::from_env().resolve(bare)?;
-    Ok(shared_engine(&resolved.path, resolved.sha256)?
+    let (base, adapter) = split_adapter(bare);
+    let resolved = ModelStore::from_env().resolve(base)?;
+    let adapter = adapter.map(adapter_file).transpose()?;
+    Ok(shared_engine(&resolved.path, resolved.sha256, adapter)?
         .facts()
         .clone())
 }
 
-fn shared_engine(path: &Path, sha256: Option<String>) -> Result<Arc<Engine>> {
-    static ENGINES: OnceLock<Mutex<HashMap<PathBuf, Arc<Engine>>>> = OnceLock::new();
-    check_gguf(path)?;
-    let key = std::fs::canonicalize(path)
+/// `base+adapter.gguf` → (`base`, the adapter path); anything else has no adapter.
+fn split_adapter(spec: &str) -> (&str, Option<&str>) {
+    match spec.rsplit_once('+') {
+        Some((base, adapter))
+            if !base.is_empty() && adapter.to_ascii_lowercase().ends_with(".gguf") =>
+        {
+            (base, Some(adapter))
+        }
+        _ => (spec, None),
+    }
+}
+
+/// A LoRA adapter file checked like a model file, with its canonical path and sha256.
+fn adapter_file(path: &str) -> Result<(PathBuf, String)> {
+    let path = Path::new(path);
+    check_gguf(path).with_context(|| "the LoRA adapter after `+`".to_string())?;
+    let canonical = std::fs::canonicalize(path)
         .with_context(|| format!("{}: cannot resolve", path.display()))?;
+    let (sha256, _) = crate::model_store::sha256_file(&canonical)?;
+    Ok((canonical, sha256))
+}
+
+fn shared_engine(
+    path: &Path,
+    sha256: Option<String>,
+    adapter: Option<(PathBuf, String)>,
+) -> Result<Arc<Engine>> {
+    type Key = (PathBuf, Option<PathBuf>);
+    static ENGINES: OnceLock<Mutex<HashMap<Key, Arc<Engine>>>> = OnceLock::new();
+    check_gguf(path)?;
+    let base = std::fs::canonicalize(path)
+        .with_context(|| format!("{}: cannot resolve", path.display()))?;
+    let key = (base, adapter.as_ref().map(|(p, _)| p.clone()));
     // Held across the load so two trials opening the same file do not load it twice.
     let mut engines = ENGINES
         .get_or_init(Default::default)
@@ -80,7 +116,7 @@ fn shared_engine(path: &Path, sha256: Option<String>) -> Result<Arc<Engine>> {
     if let Some(engine) = engines.get(&key) {
         return Ok(engine.clone());
     }
-    let engine = Arc::new(Engine::start(&key, sha256, engine_options()?)?);
+    let engine = Arc::new(Engine::start(&key.0, sha256, adapter, engine_options()?)?);
     engines.insert(key, engine.clone());
     Ok(engine)
 }
