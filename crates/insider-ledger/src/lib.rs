@@ -43,6 +43,7 @@
 //! `verdict_cache`. The file uses WAL so readers never block the writer.
 
 mod counts;
+pub mod lock;
 pub mod provenance;
 mod rawpack;
 mod read;
@@ -54,6 +55,7 @@ mod work;
 mod write;
 
 pub use counts::{ModelTotals, StatusCounts};
+pub use lock::{DirectoryBusy, RunDirLock};
 pub use record::{TrialRecord, TrialStatus, TrialSummary};
 pub use report_facts::TrialFactRow;
 pub use schema::SCHEMA_VERSION;
@@ -152,6 +154,16 @@ impl Ledger {
 
     /// Create a new run directory ledger and record the run's provenance; fails if one exists.
     pub fn create(run_dir: &Path, run: &NewRun) -> anyhow::Result<Ledger> {
+        Self::create_with(run_dir, run, |_| Ok(()))
+    }
+
+    /// [`Ledger::create`], with `plan` written in the same transaction as the run row: the
+    /// ledger appears under its name with both or not at all.
+    pub fn create_with(
+        run_dir: &Path,
+        run: &NewRun,
+        plan: impl FnOnce(&Ledger) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Ledger> {
         std::fs::create_dir_all(run_dir)
             .with_context(|| format!("creating run directory {}", run_dir.display()))?;
         let path = run_dir.join(LEDGER_FILE);
@@ -164,7 +176,7 @@ impl Ledger {
             );
         }
         // Build the ledger under a temporary name and rename it into place, so a process
-        // killed while creating it never leaves a ledger without its run row.
+        // killed while creating it never leaves a ledger without its run row and plan.
         let staging = run_dir.join(format!("{LEDGER_FILE}.creating"));
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
@@ -172,8 +184,11 @@ impl Ledger {
         {
             let conn = Connection::open(&staging)
                 .with_context(|| format!("creating ledger {}", staging.display()))?;
-            let ledger = Self::prepare(conn, staging.clone())?;
-            ledger.insert_run(run)?;
+            let mut ledger = Self::prepare(conn, staging.clone())?;
+            ledger.batch(|ledger| {
+                ledger.insert_run(run)?;
+                plan(ledger)
+            })?;
             ledger
                 .conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

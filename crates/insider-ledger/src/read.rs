@@ -319,6 +319,16 @@ impl Ledger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every stored grader-panel vote as `(trial_id, grader, vote)`, in trial and panel order
+    /// (`vote` is `yes`, `no`, `cannot_decide` or `unscored`).
+    pub fn grader_votes(&self) -> anyhow::Result<Vec<(i64, String, String)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT trial_id, grader, vote FROM grader_votes ORDER BY trial_id, position",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// SQLite's `PRAGMA integrity_check`: `"ok"` for a sound file, else the problems found.
     pub fn integrity_check(&self) -> anyhow::Result<String> {
         let mut statement = self.conn.prepare("PRAGMA integrity_check")?;

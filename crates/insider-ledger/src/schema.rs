@@ -131,6 +131,18 @@ ALTER TABLE conditions ADD COLUMN harm_json TEXT;
     r#"
 ALTER TABLE responses ADD COLUMN request_packed INTEGER NOT NULL DEFAULT 0;
 "#,
+    // A grader panel's votes, one row per grader and trial, so agreement can be counted per
+    // run and condition in SQL; the panel's answer stays in `verdicts`, and each vote's
+    // reasoning and raw completion in `verdict_json`. Rewritten with the verdict.
+    r#"
+CREATE TABLE grader_votes (
+    trial_id  INTEGER NOT NULL REFERENCES trials(id),
+    position  INTEGER NOT NULL,
+    grader    TEXT NOT NULL,
+    vote      TEXT NOT NULL,
+    PRIMARY KEY (trial_id, position)
+);
+"#,
 ];
 
 /// Bring `conn` up to [`SCHEMA_VERSION`], refusing ledgers written by a newer build.

@@ -82,6 +82,67 @@ pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
     })
 }
 
+/// One run directory under a folder, as `insider runs list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunListing {
+    /// The run directory.
+    pub run_dir: std::path::PathBuf,
+    /// Its provenance and counts, or why its ledger could not be read.
+    pub status: Result<(RunInfo, crate::StatusCounts), String>,
+}
+
+/// Every run directory directly under `dir` (those holding a ledger), in name order; a
+/// missing `dir` has none.
+pub fn list_runs(dir: &Path) -> anyhow::Result<Vec<RunListing>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => anyhow::bail!("reading {}: {error}", dir.display()),
+    };
+    let mut dirs: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| Ledger::exists(path))
+        .collect();
+    dirs.sort();
+    Ok(dirs
+        .into_iter()
+        .map(|run_dir| {
+            let status = Ledger::open(&run_dir)
+                .and_then(|ledger| Ok((ledger.run_info()?, ledger.status_counts()?)))
+                .map_err(|error| format!("{error:#}"));
+            RunListing { run_dir, status }
+        })
+        .collect())
+}
+
+/// The listing as a table, one run a line.
+pub fn listing_text(runs: &[RunListing]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<50}  {:<20}  {:>7}  {:>9}  {:>6}  {:>7}  started",
+        "run directory", "name", "total", "completed", "failed", "pending"
+    );
+    for run in runs {
+        let path = run.run_dir.display();
+        let _ = match &run.status {
+            Ok((info, counts)) => writeln!(
+                out,
+                "{path:<50}  {:<20}  {:>7}  {:>9}  {:>6}  {:>7}  {}",
+                info.name,
+                counts.total(),
+                counts.completed,
+                counts.failed,
+                counts.left(),
+                info.started_at
+            ),
+            Err(error) => writeln!(out, "{path:<50}  unreadable: {error}"),
+        };
+    }
+    out
+}
+
 impl RunStatus {
     /// Human-readable form.
     pub fn to_text(&self) -> String {

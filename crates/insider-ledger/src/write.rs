@@ -534,6 +534,17 @@ impl Ledger {
                 now_rfc3339()
             ])
             .with_context(|| format!("saving verdict of trial {trial_id}"))?;
+        self.conn
+            .prepare_cached("DELETE FROM grader_votes WHERE trial_id = ?1")?
+            .execute([trial_id])?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO grader_votes (trial_id, position, grader, vote) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (position, vote) in verdict.panel.iter().enumerate() {
+            insert
+                .execute(params![trial_id, position as i64, vote.grader, vote.vote.as_str()])
+                .with_context(|| format!("saving grader votes of trial {trial_id}"))?;
+        }
         Ok(())
     }
 

@@ -24,6 +24,96 @@ pub struct ReclassifyOutcome {
     pub skipped: u64,
 }
 
+impl std::fmt::Display for ReclassifyOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "classified {} trials: {} harmful, {} unscored",
+            self.classified, self.harmful, self.unscored
+        )?;
+        if self.skipped > 0 {
+            write!(f, ", {} skipped (unknown scenario pack)", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
+/// What `insider classify` was asked for, as written on its command line.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyRequest {
+    /// Grader model (default: the run's grader).
+    pub grader: Option<String>,
+    /// Gate-only verdicts even if the run had a grader.
+    pub no_grader: bool,
+    /// Rule set: `original` reproduces the original research code's rules.
+    pub compat: Option<String>,
+    /// Secondary labels to grade, comma-separated.
+    pub labels: Option<String>,
+    /// Pack folders whose harm spec replaces the stored one for their scenario.
+    pub packs: Vec<std::path::PathBuf>,
+}
+
+/// The classifier options and harm specs a [`ClassifyRequest`] means for the run in `run_dir`:
+/// the grader named, else the run's own; every name checked before any call.
+pub fn prepare(
+    run_dir: &Path,
+    request: &ClassifyRequest,
+) -> anyhow::Result<(ClassifyOptions, HashMap<String, HarmSpec>)> {
+    let compat_original = match request.compat.as_deref() {
+        None => false,
+        Some("original") => true,
+        Some(other) => anyhow::bail!("--compat `{other}`: the only rule set is `original`"),
+    };
+    let labels = parse_labels(request.labels.as_deref().unwrap_or(""))?;
+    let stored = crate::resume::stored_experiment(&Ledger::open(run_dir)?)?.grader;
+    let grader_name = if request.no_grader {
+        None
+    } else {
+        request.grader.clone().or(stored)
+    };
+    let grader = match &grader_name {
+        Some(name) => {
+            let config = insider_model::ModelConfig::default();
+            crate::models::check(name, &config)
+                .map_err(|error| anyhow::anyhow!("--grader: {error}"))?;
+            Some(insider_model::resolve(name, &config)?)
+        }
+        None => None,
+    };
+    let mut harms = HashMap::new();
+    for dir in &request.packs {
+        let pack = insider_scenario::ScenarioPack::load_dir(dir)
+            .map_err(|error| anyhow::anyhow!("--pack {}: {error}", dir.display()))?;
+        harms.insert(pack.name().to_string(), pack.harm().clone());
+    }
+    let options = ClassifyOptions {
+        grader,
+        grader_model: grader_name,
+        compat_original,
+        labels,
+        ..ClassifyOptions::default()
+    };
+    Ok((options, harms))
+}
+
+/// Secondary labels from a comma-separated list of their names.
+fn parse_labels(list: &str) -> anyhow::Result<Vec<insider_judge::Label>> {
+    use insider_judge::Label;
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Label::from_name(name).ok_or_else(|| {
+                let known: Vec<&str> = Label::ALL.iter().map(|l| l.name()).collect();
+                anyhow::anyhow!(
+                    "--labels: unknown label `{name}`; labels: {}",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// Classify every completed trial of the run in `run_dir` with `options`, `concurrency` at a time.
 pub async fn reclassify(
     run_dir: &Path,

@@ -7,7 +7,7 @@ use crate::scheduler::{execute, ExecuteOutcome, ModelWork, Shared, StopSignals};
 use crate::writer::{LedgerVerdictCache, Writer};
 use anyhow::Context;
 use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
-use insider_ledger::{ConditionInfo, Ledger, NewRun, StoredPrompt, WorkItem};
+use insider_ledger::{ConditionInfo, Ledger, NewRun, RunDirLock, StoredPrompt, WorkItem};
 use insider_model::{ChatRequest, Message, Provider};
 use insider_scenario::Condition;
 use std::collections::{BTreeMap, HashMap};
@@ -130,7 +130,16 @@ pub fn write_plan(
     experiment: &ResolvedExperiment,
     planned: &[PlannedCondition],
 ) -> anyhow::Result<()> {
-    ledger.batch(|ledger| {
+    ledger.batch(|ledger| plan_into(ledger, experiment, planned))
+}
+
+/// Write the plan inside the caller's transaction; planning again keeps completed trials.
+fn plan_into(
+    ledger: &Ledger,
+    experiment: &ResolvedExperiment,
+    planned: &[PlannedCondition],
+) -> anyhow::Result<()> {
+    {
         let mut condition_ids = Vec::new();
         for item in planned {
             let id = ledger.upsert_condition(&ConditionInfo::of(&item.condition))?;
@@ -156,7 +165,7 @@ pub fn write_plan(
             }
         }
         Ok(())
-    })
+    }
 }
 
 /// Run (or resume) an experiment in `options.run_dir`.
@@ -178,14 +187,17 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         _ => None,
     };
 
-    let config_json = serde_json::to_value(experiment)?;
-    let mut ledger = if Ledger::exists(&options.run_dir) {
-        Ledger::open(&options.run_dir)?
+    // One process per run directory, from before the ledger is read until the run ends.
+    let lock = RunDirLock::acquire(&options.run_dir)?;
+    let ledger = if Ledger::exists(&options.run_dir) {
+        let mut ledger = Ledger::open(&options.run_dir)?;
+        write_plan(&mut ledger, experiment, &planned)?;
+        ledger
     } else {
-        Ledger::create(
-            &options.run_dir,
-            &NewRun::new(&experiment.name, config_json.clone()),
-        )?
+        let run = NewRun::new(&experiment.name, serde_json::to_value(experiment)?);
+        Ledger::create_with(&options.run_dir, &run, |ledger| {
+            plan_into(ledger, experiment, &planned)
+        })?
     };
     let session = ledger.start_session(&options.argv)?;
     let released = ledger.release_in_flight()?;
@@ -194,7 +206,6 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
             "{released} trials were in flight when the last session stopped; retrying them"
         );
     }
-    write_plan(&mut ledger, experiment, &planned)?;
     let counts = ledger.status_counts()?;
     let planned_total = counts.total();
     let already_completed = counts.completed;
@@ -288,6 +299,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         "partial"
     };
     ledger.end_session(session, session_outcome)?;
+    drop(lock);
     Ok(RunResult {
         run_dir: options.run_dir.clone(),
         ledger_path,

@@ -89,5 +89,6 @@ fn verdict() -> Verdict {
         labels: BTreeMap::new(),
         grader_attempts: 0,
         label_raw: BTreeMap::new(),
+        panel: Vec::new(),
     }
 }

@@ -150,6 +150,8 @@ fn grid_selection(
             &bool_strings(&file.prod),
             "prod",
         ))?,
+        // Factors added after these (personas, variants, ...) keep their defaults here.
+        ..GridSelection::default()
     };
     Ok((selection, scenarios))
 }
