@@ -4,6 +4,7 @@
 //! See `tools/fakellm/README.md` for the flags, the replies-file format and the `/stats` shape.
 
 mod body;
+pub mod cache;
 pub mod conversation;
 pub mod protocol;
 mod rules;
@@ -43,6 +44,8 @@ pub struct FakeConfig {
     pub seed: Option<u64>,
     /// How many recent requests [`FakeServer::requests`] keeps.
     pub record_limit: usize,
+    /// Simulate the providers' prompt caches (see [`cache`]) where a rule sets no cache figures.
+    pub prompt_cache: bool,
 }
 
 impl Default for FakeConfig {
@@ -59,6 +62,7 @@ impl Default for FakeConfig {
             rules: Vec::new(),
             seed: None,
             record_limit: 1024,
+            prompt_cache: false,
         }
     }
 }

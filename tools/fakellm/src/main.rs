@@ -39,6 +39,9 @@ struct Cli {
     /// Seed for random choices.
     #[arg(long)]
     seed: Option<u64>,
+    /// Simulate prompt caching (Anthropic cache_control prefixes, OpenAI/Gemini automatic prefixes).
+    #[arg(long)]
+    prompt_cache: bool,
 }
 
 fn check_fraction(name: &str, value: f64) -> anyhow::Result<()> {
@@ -69,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
         rules,
         seed: cli.seed,
         record_limit: 0,
+        prompt_cache: cli.prompt_cache,
     };
     let server = fakellm::start(config)?;
     {

@@ -167,6 +167,7 @@ struct State {
     recorded: Mutex<VecDeque<RecordedRequest>>,
     rng: Mutex<StdRng>,
     bucket: Mutex<(f64, Instant)>,
+    cache: crate::cache::PromptCache,
 }
 
 #[derive(Default)]
@@ -193,6 +194,7 @@ impl State {
             recorded: Mutex::new(VecDeque::new()),
             rng: Mutex::new(rng),
             bucket: Mutex::new((capacity, Instant::now())),
+            cache: Default::default(),
         }
     }
 
@@ -463,7 +465,17 @@ async fn answer(
         })
     };
     let reasoning = reply.reasoning.as_deref().unwrap_or("");
-    let counts = Counts::from(reply.usage.as_ref(), &prompt, &text, reasoning);
+    let mut counts = Counts::from(reply.usage.as_ref(), &prompt, &text, reasoning);
+    let scripted = reply
+        .usage
+        .as_ref()
+        .is_some_and(|u| u.cache_read_tokens.is_some() || u.cache_write_tokens.is_some());
+    if config.prompt_cache && !scripted {
+        let hit = state.cache.lookup(protocol, body);
+        counts.input = counts.input.saturating_sub(hit.read + hit.write);
+        counts.cache_read = hit.read;
+        counts.cache_write = hit.write;
+    }
     let serial = state.requests.load(Ordering::Relaxed);
     let reply = if fault == Some(Fault::Empty) {
         Reply {
