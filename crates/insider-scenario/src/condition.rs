@@ -87,6 +87,20 @@ pub struct Condition {
     pub awareness_notice: bool,
     /// Whether the private scratchpad paragraph is removed (`_prod`).
     pub prod: bool,
+    /// The agent's name, when not the pack's default (one of the pack's `personas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persona: Option<String>,
+    /// Who the executive is, when not the pack's default (one of the pack's `executives`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executive: Option<String>,
+    /// Renamed world: 0 is the pack as written; N > 0 re-draws names, addresses, domains,
+    /// products, dates and codes deterministically from pools seeded by N.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub variant: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// A factor whose values have lower-case names (used for generic list parsing).
@@ -173,7 +187,8 @@ impl fmt::Display for ConditionIdError {
         write!(
             f,
             "invalid condition id `{}`: {} (expected `{{scenario}}_{{goal_type}}-{{goal_value}}_{{urgency}}` \
-             with optional suffixes `_prod`, `_extra-dont`/`_extra-goal`, `_eval-awareness`)",
+             with optional suffixes `_prod`, `_extra-dont`/`_extra-goal`, `_eval-awareness`, \
+             `_persona-<name>`, `_exec-<id>`, `_variant-<n>`)",
             self.id, self.message
         )
     }
@@ -187,6 +202,12 @@ pub const SUFFIX_PROD: &str = "prod";
 pub const SUFFIX_EXTRA: &str = "extra-";
 /// Suffix for the eval-awareness notice.
 pub const SUFFIX_AWARENESS: &str = "eval-awareness";
+/// Suffix prefix for a persona other than the pack's default (`_persona-relay`).
+pub const SUFFIX_PERSONA: &str = "persona-";
+/// Suffix prefix for an executive other than the pack's default (`_exec-dana`).
+pub const SUFFIX_EXECUTIVE: &str = "exec-";
+/// Suffix prefix for a renamed-world variant (`_variant-3`).
+pub const SUFFIX_VARIANT: &str = "variant-";
 
 /// The factors of a condition, by the names ledgers, reports and exports use, in the order they
 /// list them (see [`Condition::factors`]).
@@ -197,7 +218,21 @@ pub const FACTOR_NAMES: &[&str] = &[
     "extra_instructions",
     "awareness_notice",
     "prod",
+    "persona",
+    "executive",
+    "variant",
 ];
+
+/// The value [`Condition::factors`] gives persona and executive when they are the pack's own.
+pub const DEFAULT_LEVEL: &str = "default";
+
+/// Whether a persona or executive level is usable in a condition id: `[a-z0-9]+`.
+pub fn is_level_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
 
 impl Condition {
     /// Every factor's value, as `(name, value)` pairs in [`FACTOR_NAMES`] order.
@@ -209,6 +244,9 @@ impl Condition {
             self.extra_instructions.to_string(),
             self.awareness_notice.to_string(),
             self.prod.to_string(),
+            self.persona.as_deref().unwrap_or(DEFAULT_LEVEL).to_string(),
+            self.executive.as_deref().unwrap_or(DEFAULT_LEVEL).to_string(),
+            self.variant.to_string(),
         ];
         FACTOR_NAMES.iter().copied().zip(values).collect()
     }
@@ -228,6 +266,9 @@ impl Condition {
             extra_instructions: ExtraInstructions::None,
             awareness_notice: false,
             prod: false,
+            persona: None,
+            executive: None,
+            variant: 0,
         }
     }
 
@@ -239,8 +280,9 @@ impl Condition {
         )
     }
 
-    /// The stable condition id: base id, then `_prod`, `_extra-<x>`, `_eval-awareness`, each
-    /// only when not default.
+    /// The stable condition id: base id, then `_prod`, `_extra-<x>`, `_eval-awareness`,
+    /// `_persona-<name>`, `_exec-<id>`, `_variant-<n>`, each only when not default (so ids of
+    /// conditions without the newer factors are those of the original research code).
     pub fn id(&self) -> String {
         let mut id = self.base_id();
         if self.prod {
@@ -256,7 +298,32 @@ impl Condition {
             id.push('_');
             id.push_str(SUFFIX_AWARENESS);
         }
+        for (prefix, level) in [
+            (SUFFIX_PERSONA, &self.persona),
+            (SUFFIX_EXECUTIVE, &self.executive),
+        ] {
+            if let Some(level) = level {
+                id.push('_');
+                id.push_str(prefix);
+                id.push_str(level);
+            }
+        }
+        if self.variant != 0 {
+            id.push('_');
+            id.push_str(SUFFIX_VARIANT);
+            id.push_str(&self.variant.to_string());
+        }
         id
+    }
+
+    /// The same condition in the pack's own world: default persona and executive, variant 0.
+    pub fn canonical(&self) -> Condition {
+        Condition {
+            persona: None,
+            executive: None,
+            variant: 0,
+            ..self.clone()
+        }
     }
 
     /// Whether goal type and goal value fit together (none/ambiguous take value `none`, and
@@ -321,6 +388,19 @@ impl Condition {
                 condition.prod = true;
             } else if *suffix == SUFFIX_AWARENESS {
                 condition.awareness_notice = true;
+            } else if let Some(level) = suffix.strip_prefix(SUFFIX_PERSONA) {
+                condition.persona = Some(level_name(level, "persona").map_err(fail)?);
+            } else if let Some(level) = suffix.strip_prefix(SUFFIX_EXECUTIVE) {
+                condition.executive = Some(level_name(level, "executive").map_err(fail)?);
+            } else if let Some(number) = suffix.strip_prefix(SUFFIX_VARIANT) {
+                condition.variant = match number.parse::<u32>() {
+                    Ok(n) if n > 0 && !number.starts_with('0') => n,
+                    _ => {
+                        return Err(fail(format!(
+                            "variant `{number}` must be a number from 1 (variant 0 has no suffix)"
+                        )))
+                    }
+                };
             } else if let Some(extra) = suffix.strip_prefix(SUFFIX_EXTRA) {
                 condition.extra_instructions = match ExtraInstructions::parse(extra) {
                     Some(ExtraInstructions::None) | None => {
@@ -341,6 +421,18 @@ impl Condition {
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.id())
+    }
+}
+
+fn level_name(text: &str, factor: &str) -> Result<String, String> {
+    if text == DEFAULT_LEVEL {
+        Err(format!(
+            "`{factor}-{DEFAULT_LEVEL}` is written without a suffix (the pack's own {factor})"
+        ))
+    } else if is_level_name(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("{factor} `{text}` must match [a-z0-9]+"))
     }
 }
 
@@ -375,6 +467,19 @@ mod tests {
             "murder_ambiguous-none_restriction_prod_extra-dont_eval-awareness"
         );
         assert_eq!(Condition::parse_id(&id).unwrap(), condition);
+        condition.persona = Some("relay".into());
+        condition.executive = Some("dana".into());
+        condition.variant = 3;
+        let id = condition.id();
+        assert!(
+            id.ends_with("_eval-awareness_persona-relay_exec-dana_variant-3"),
+            "{id}"
+        );
+        assert_eq!(Condition::parse_id(&id).unwrap(), condition);
+        assert_eq!(
+            condition.canonical().id(),
+            "murder_ambiguous-none_restriction_prod_extra-dont_eval-awareness"
+        );
     }
 
     #[test]
@@ -387,7 +492,7 @@ mod tests {
         let values: Vec<&str> = factors.iter().map(|(_, value)| value.as_str()).collect();
         assert_eq!(
             values,
-            ["swap", "safety", "restriction", "goal", "false", "true"]
+            ["swap", "safety", "restriction", "goal", "false", "true", "default", "default", "0"]
         );
     }
 
@@ -404,6 +509,10 @@ mod tests {
                 "unknown extra",
             ),
             ("blackmail_explicit", "three"),
+            ("blackmail_none-none_none_variant-0", "variant `0`"),
+            ("blackmail_none-none_none_variant-x", "variant `x`"),
+            ("blackmail_none-none_none_persona-default", "without a suffix"),
+            ("blackmail_none-none_none_exec-Dana", "must match"),
         ] {
             let error = Condition::parse_id(id).unwrap_err();
             assert!(error.to_string().contains(needle), "{id}: {error}");

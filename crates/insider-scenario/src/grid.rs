@@ -21,6 +21,12 @@ pub struct GridSelection {
     pub awareness_notice: Vec<bool>,
     /// Scratchpad removed (empty: dev variant only).
     pub prod: Vec<bool>,
+    /// Personas (`None`: the pack's default; empty: default only).
+    pub personas: Vec<Option<String>>,
+    /// Executives (`None`: the pack's default; empty: default only).
+    pub executives: Vec<Option<String>>,
+    /// Renamed-world variants (0: the pack as written; empty: 0 only).
+    pub variants: Vec<u32>,
 }
 
 /// A selection that names something that does not exist.
@@ -84,6 +90,41 @@ pub fn parse_factor_list<T: Factor>(field: &str, text: &str) -> Result<Vec<T>, G
         .collect()
 }
 
+/// Parse a comma-separated list of persona or executive levels (`"default,relay"`); `default`
+/// stands for the pack's own (`None`).
+pub fn parse_level_list(field: &str, text: &str) -> Result<Vec<Option<String>>, GridError> {
+    split_list(text)
+        .into_iter()
+        .map(|item| {
+            if item == crate::condition::DEFAULT_LEVEL {
+                Ok(None)
+            } else if crate::condition::is_level_name(&item) {
+                Ok(Some(item))
+            } else {
+                Err(GridError::UnknownValue {
+                    field: field.to_string(),
+                    value: item,
+                    valid: vec!["default".into(), "a name matching [a-z0-9]+".into()],
+                })
+            }
+        })
+        .collect()
+}
+
+/// Parse a comma-separated list of variant numbers (`"0,1,2"`).
+pub fn parse_variant_list(text: &str) -> Result<Vec<u32>, GridError> {
+    split_list(text)
+        .into_iter()
+        .map(|item| {
+            item.parse::<u32>().map_err(|_| GridError::UnknownValue {
+                field: "variant".into(),
+                value: item,
+                valid: vec!["0 (the pack as written)".into(), "1, 2, ... (renamed worlds)".into()],
+            })
+        })
+        .collect()
+}
+
 /// Split a comma-separated CLI list into trimmed, non-empty items.
 pub fn split_list(text: &str) -> Vec<String> {
     text.split(',')
@@ -126,6 +167,7 @@ pub fn expand_for(
     let extras = or_default(&selection.extra_instructions, ExtraInstructions::None);
     let notices = or_default(&selection.awareness_notice, false);
     let prods = or_default(&selection.prod, false);
+    let worlds = world_levels(selection);
 
     let mut conditions = Vec::new();
     for scenario in &scenarios {
@@ -139,16 +181,21 @@ pub fn expand_for(
                     for &extra in &extras {
                         for &notice in &notices {
                             for &prod in &prods {
-                                let mut condition = Condition::new(
-                                    scenario.clone(),
-                                    goal_type,
-                                    goal_value,
-                                    urgency,
-                                );
-                                condition.extra_instructions = extra;
-                                condition.awareness_notice = notice;
-                                condition.prod = prod;
-                                conditions.push(condition);
+                                for (persona, executive, variant) in &worlds {
+                                    let mut condition = Condition::new(
+                                        scenario.clone(),
+                                        goal_type,
+                                        goal_value,
+                                        urgency,
+                                    );
+                                    condition.extra_instructions = extra;
+                                    condition.awareness_notice = notice;
+                                    condition.prod = prod;
+                                    condition.persona = persona.clone();
+                                    condition.executive = executive.clone();
+                                    condition.variant = *variant;
+                                    conditions.push(condition);
+                                }
                             }
                         }
                     }
@@ -157,6 +204,34 @@ pub fn expand_for(
         }
     }
     Ok(conditions)
+}
+
+/// Every (persona, executive, variant) combination selected, defaults when a list is empty.
+fn world_levels(selection: &GridSelection) -> Vec<(Option<String>, Option<String>, u32)> {
+    let or_none = |levels: &[Option<String>]| -> Vec<Option<String>> {
+        let mut out: Vec<Option<String>> = Vec::new();
+        for level in levels {
+            if !out.contains(level) {
+                out.push(level.clone());
+            }
+        }
+        if out.is_empty() {
+            out.push(None);
+        }
+        out
+    };
+    let personas = or_none(&selection.personas);
+    let executives = or_none(&selection.executives);
+    let variants = or_default(&selection.variants, 0);
+    let mut out = Vec::new();
+    for persona in &personas {
+        for executive in &executives {
+            for &variant in &variants {
+                out.push((persona.clone(), executive.clone(), variant));
+            }
+        }
+    }
+    out
 }
 
 fn or_all<T: Factor + PartialEq>(selected: &[T]) -> Vec<T> {
@@ -253,6 +328,34 @@ mod tests {
                 "x_explicit-safety_replacement_prod_extra-goal_eval-awareness",
             ]
         );
+    }
+
+    #[test]
+    fn persona_executive_and_variant_levels_multiply_and_suffix() {
+        let selection = GridSelection {
+            goal_types: vec![GoalType::None],
+            urgencies: vec![Urgency::None],
+            personas: parse_level_list("persona", "default, relay").unwrap(),
+            executives: parse_level_list("executive", "dana").unwrap(),
+            variants: parse_variant_list("0,2").unwrap(),
+            ..Default::default()
+        };
+        let ids: Vec<String> = expand_for(&selection, &["x"])
+            .unwrap()
+            .iter()
+            .map(Condition::id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "x_none-none_none_exec-dana",
+                "x_none-none_none_exec-dana_variant-2",
+                "x_none-none_none_persona-relay_exec-dana",
+                "x_none-none_none_persona-relay_exec-dana_variant-2",
+            ]
+        );
+        assert!(parse_level_list("persona", "Relay").is_err());
+        assert!(parse_variant_list("1,two").is_err());
     }
 
     #[test]

@@ -15,15 +15,20 @@
 //! ```
 
 pub mod condition;
+mod fragment;
 pub mod grid;
 pub mod harm;
 mod load;
 pub mod original;
 pub mod pack;
+mod people;
+mod pools;
 pub mod problem;
 pub mod prompt;
 pub mod render;
+mod rename;
 pub mod scenario_pack;
+mod setting;
 mod source;
 mod template;
 mod variables;
@@ -31,7 +36,8 @@ pub mod yaml_lines;
 
 pub use condition::*;
 pub use grid::{
-    expand, expand_for, parse_factor, parse_factor_list, split_list, GridError, GridSelection,
+    expand, expand_for, parse_factor, parse_factor_list, parse_level_list, parse_variant_list,
+    split_list, GridError, GridSelection,
 };
 pub use harm::*;
 pub use load::loader::FORMAT_VERSION;

@@ -1,10 +1,11 @@
 //! A loaded, validated scenario pack and its public API.
 
 use crate::condition::{Condition, GoalType, GoalValue, Urgency};
+use crate::fragment::Fragment;
 use crate::harm::HarmSpec;
 use crate::prompt::ToolDef;
 use crate::template::Template;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The factor values a pack supports (from `pack.yaml` `factors`; all by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +16,10 @@ pub struct SupportedFactors {
     pub goal_values: Vec<GoalValue>,
     /// Supported urgencies.
     pub urgencies: Vec<Urgency>,
+    /// Personas besides the default (condition-id levels, lower case).
+    pub personas: Vec<String>,
+    /// Executives besides the default (condition-id levels).
+    pub executives: Vec<String>,
 }
 
 /// Which e-mails belong to which inboxes (`when:` in the front matter); `None` = any.
@@ -58,11 +63,19 @@ pub(crate) struct Email {
     pub body: Template,
 }
 
-/// A goal statement and its reminder, already rendered with the pack variables.
+/// A goal statement and its reminder.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Goal {
-    pub statement: String,
-    pub reminder: String,
+    pub statement: Fragment,
+    pub reminder: Fragment,
+}
+
+/// The pack-variable texts of one offered tool (its native definition's description and the
+/// text-tag instructions of the system prompt).
+#[derive(Debug, Clone)]
+pub(crate) struct ToolTexts {
+    pub description: Fragment,
+    pub text: Fragment,
 }
 
 /// A scenario pack: one fictional world, loaded from data files and validated.
@@ -78,16 +91,26 @@ pub struct Pack {
     pub(crate) show_email_ids: bool,
     pub(crate) system: Template,
     pub(crate) user: Template,
+    /// Native tool definitions with the pack's own variables.
     pub(crate) tools: Vec<ToolDef>,
-    pub(crate) tools_text: String,
+    /// The texts of `tools`, in the same order.
+    pub(crate) tool_texts: Vec<ToolTexts>,
     pub(crate) goals: HashMap<GoalValue, Goal>,
-    pub(crate) extra_dont: String,
-    pub(crate) extra_goal: String,
-    pub(crate) awareness_notice: String,
-    pub(crate) scratchpad: String,
-    /// Section name (`america`, ..., `ambiguous`) → key → rendered fragment.
-    pub(crate) values: HashMap<String, HashMap<String, String>>,
+    pub(crate) extra_dont: Fragment,
+    pub(crate) extra_goal: Fragment,
+    pub(crate) awareness_notice: Fragment,
+    pub(crate) scratchpad: Fragment,
+    /// Section name (`america`, ..., `ambiguous`) → key → fragment.
+    pub(crate) values: HashMap<String, HashMap<String, Fragment>>,
     pub(crate) emails: Vec<Email>,
+    /// The cast as written in `pack.yaml` (for settings that change it).
+    pub(crate) cast: BTreeMap<String, BTreeMap<String, String>>,
+    /// Other names for the agent, as written (`persona` levels are these, lower-cased).
+    pub(crate) personas: Vec<String>,
+    /// `executive` level → cast id → replaced fields.
+    pub(crate) executives: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    /// Strings a renamed world re-draws → pool.
+    pub(crate) renames: BTreeMap<String, String>,
 }
 
 impl Pack {
@@ -139,6 +162,14 @@ impl Pack {
             && (condition.goal_value == GoalValue::None
                 || self.supported.goal_values.contains(&condition.goal_value))
             && self.supported.urgencies.contains(&condition.urgency)
+            && condition
+                .persona
+                .as_ref()
+                .is_none_or(|p| self.supported.personas.contains(p))
+            && condition
+                .executive
+                .as_ref()
+                .is_none_or(|e| self.supported.executives.contains(e))
     }
 
     /// Every base condition (default extra factors) this pack supports, in grid order.

@@ -1,11 +1,14 @@
 //! Rendering a condition of a pack into the exact prompt a model sees.
 
 use crate::condition::{Condition, ExtraInstructions, GoalType};
+use crate::fragment::Fragment;
+use crate::load::loader::TIMESTAMP_FORMAT;
 use crate::pack::{Email, Pack};
 use crate::problem::Problem;
-use crate::prompt::{prompt_hash, RenderedPrompt};
+use crate::prompt::{prompt_hash, RenderedPrompt, ToolDef};
 use crate::template::Lookup;
 use crate::variables::NO_VALUES_UNDER_NONE;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -93,19 +96,33 @@ fn tidy(text: &str) -> String {
     out
 }
 
-/// Condition-level variables.
+/// Everything a condition's templates may name: the condition-level texts, the value section,
+/// and the pack variables of its setting.
 pub(crate) struct Context<'a> {
-    pub statement: &'a str,
-    pub reminder: &'a str,
-    pub awareness_notice: &'a str,
-    pub scratchpad: &'a str,
-    pub extra_instructions: &'a str,
-    pub values: Option<&'a HashMap<String, String>>,
-    pub inbox: Option<&'a str>,
+    pub statement: Cow<'a, str>,
+    pub reminder: Cow<'a, str>,
+    pub awareness_notice: Cow<'a, str>,
+    pub scratchpad: Cow<'a, str>,
+    pub extra_instructions: Cow<'a, str>,
+    pub tools_text: String,
+    pub tools: Vec<ToolDef>,
+    /// `value.*` of the condition's section (`None` under goal type none).
+    pub values: Option<HashMap<&'a str, Cow<'a, str>>>,
+    /// The pack variables of this condition's setting.
+    pub statics: Cow<'a, HashMap<String, String>>,
+    /// Days added to every e-mail timestamp (renamed worlds move the calendar).
+    pub day_shift: i64,
+    pub inbox: Option<String>,
 }
 
 impl Pack {
     pub(crate) fn context<'a>(&'a self, condition: &Condition) -> Context<'a> {
+        let setting = self.setting(condition);
+        let own = match &setting.statics {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(statics) => Some(statics),
+        };
+        let text = |fragment: &'a Fragment| -> Cow<'a, str> { fragment.text_for(own) };
         let goal = match condition.goal_type {
             GoalType::Explicit => self.goals.get(&condition.goal_value),
             GoalType::Swap => self.goals.get(&condition.goal_value.opposite()),
@@ -116,52 +133,75 @@ impl Pack {
             GoalType::Ambiguous => self.values.get("ambiguous"),
             _ => self.values.get(condition.goal_value.as_str()),
         };
+        let empty = || Cow::Borrowed("");
+        let mut tools = self.tools.clone();
+        let mut tool_texts = Vec::with_capacity(self.tool_texts.len());
+        for (tool, texts) in tools.iter_mut().zip(&self.tool_texts) {
+            if own.is_some() {
+                tool.description = texts.description.text_for(own).into_owned();
+            }
+            tool_texts.push(texts.text.text_for(own));
+        }
         Context {
-            statement: goal.map_or("", |g| g.statement.as_str()),
-            reminder: goal.map_or("", |g| g.reminder.as_str()),
+            statement: goal.map_or_else(empty, |g| text(&g.statement)),
+            reminder: goal.map_or_else(empty, |g| text(&g.reminder)),
             awareness_notice: if condition.awareness_notice {
-                &self.awareness_notice
+                text(&self.awareness_notice)
             } else {
-                ""
+                empty()
             },
-            scratchpad: if condition.prod { "" } else { &self.scratchpad },
+            scratchpad: if condition.prod {
+                empty()
+            } else {
+                text(&self.scratchpad)
+            },
             extra_instructions: match condition.extra_instructions {
-                ExtraInstructions::None => "",
-                ExtraInstructions::Dont => &self.extra_dont,
-                ExtraInstructions::Goal => &self.extra_goal,
+                ExtraInstructions::None => empty(),
+                ExtraInstructions::Dont => text(&self.extra_dont),
+                ExtraInstructions::Goal => text(&self.extra_goal),
             },
-            values: section,
+            tools_text: tool_texts.join("\n\n"),
+            tools,
+            values: section.map(|section| {
+                section
+                    .iter()
+                    .map(|(key, fragment)| (key.as_str(), text(fragment)))
+                    .collect()
+            }),
+            day_shift: setting.day_shift,
+            statics: setting.statics,
             inbox: None,
         }
     }
 
-    pub(crate) fn lookup<'a>(
-        &'a self,
-        context: &Context<'a>,
+    pub(crate) fn lookup<'b>(
+        &'b self,
+        context: &'b Context<'_>,
         scope: Scope,
         name: &str,
-    ) -> Lookup<'a> {
+    ) -> Lookup<'b> {
         match name {
-            "goal.statement" => Lookup::Found(context.statement),
-            "goal.reminder" => Lookup::Found(context.reminder),
-            "awareness_notice" => Lookup::Found(context.awareness_notice),
-            "scratchpad" => Lookup::Found(context.scratchpad),
-            "extra_instructions" => Lookup::Found(context.extra_instructions),
-            "tools.text" => Lookup::Found(&self.tools_text),
-            "inbox" => match (scope, context.inbox) {
+            "goal.statement" => Lookup::Found(&context.statement),
+            "goal.reminder" => Lookup::Found(&context.reminder),
+            "awareness_notice" => Lookup::Found(&context.awareness_notice),
+            "scratchpad" => Lookup::Found(&context.scratchpad),
+            "extra_instructions" => Lookup::Found(&context.extra_instructions),
+            "tools.text" => Lookup::Found(&context.tools_text),
+            "inbox" => match (scope, &context.inbox) {
                 (Scope::User, Some(inbox)) => Lookup::Found(inbox),
                 _ => Lookup::NotHere("`inbox` is only available in user.md".into()),
             },
             _ => {
                 if let Some(key) = name.strip_prefix("value.") {
-                    return match context.values {
+                    return match &context.values {
                         None => Lookup::NotHere(NO_VALUES_UNDER_NONE.into()),
                         Some(section) => section
                             .get(key)
                             .map_or(Lookup::Unknown, |value| Lookup::Found(value)),
                     };
                 }
-                self.statics
+                context
+                    .statics
                     .get(name)
                     .map_or(Lookup::Unknown, |value| Lookup::Found(value))
             }
@@ -176,65 +216,73 @@ impl Pack {
             .collect()
     }
 
-    /// Render the inbox, system and user messages; problems carry file and line.
+    /// The inbox text: each e-mail with its number in the inbox as its id (when the pack shows
+    /// ids), so no authoring label reaches the model.
+    fn render_inbox(&self, condition: &Condition, context: &Context<'_>, problems: &mut Vec<Problem>) -> String {
+        let mut inbox = String::with_capacity(16 * 1024);
+        let lookup = |name: &str| self.lookup(context, Scope::Message, name);
+        for (index, email) in self.inbox_emails(condition).into_iter().enumerate() {
+            if index > 0 {
+                inbox.push_str("\n\n");
+            }
+            inbox.push_str("<email>\n");
+            if self.show_email_ids {
+                inbox.push_str("ID: ");
+                inbox.push_str(&(index + 1).to_string());
+                inbox.push('\n');
+            }
+            inbox.push_str("From: ");
+            email.from.render_into(&mut inbox, &lookup, problems);
+            inbox.push_str("\nTo: ");
+            email.to.render_into(&mut inbox, &lookup, problems);
+            inbox.push_str("\nSubject: ");
+            email.subject.render_into(&mut inbox, &lookup, problems);
+            inbox.push_str("\nTimestamp: ");
+            if context.day_shift == 0 {
+                inbox.push_str(&email.timestamp_text);
+            } else {
+                let moved = email.timestamp + chrono::Duration::days(context.day_shift);
+                inbox.push_str(&moved.format(TIMESTAMP_FORMAT).to_string());
+            }
+            if !email.attachments.is_empty() {
+                inbox.push_str("\nAttachments: ");
+                for (position, attachment) in email.attachments.iter().enumerate() {
+                    if position > 0 {
+                        inbox.push_str(", ");
+                    }
+                    attachment.render_into(&mut inbox, &lookup, problems);
+                }
+            }
+            inbox.push_str("\nBody: ");
+            email.body.render_into(&mut inbox, &lookup, problems);
+            inbox.push_str("\n</email>");
+        }
+        inbox
+    }
+
+    /// Render the system and user messages and the tools; problems carry file and line.
     pub(crate) fn render_parts(
         &self,
         condition: &Condition,
-    ) -> Result<(String, String), Vec<Problem>> {
+    ) -> Result<(String, String, Vec<ToolDef>), Vec<Problem>> {
         let mut problems = Vec::new();
         let mut context = self.context(condition);
-        let mut inbox = String::with_capacity(16 * 1024);
-        {
-            let lookup = |name: &str| self.lookup(&context, Scope::Message, name);
-            for (index, email) in self.inbox_emails(condition).into_iter().enumerate() {
-                if index > 0 {
-                    inbox.push_str("\n\n");
-                }
-                inbox.push_str("<email>\n");
-                if self.show_email_ids {
-                    inbox.push_str("ID: ");
-                    inbox.push_str(&email.id);
-                    inbox.push('\n');
-                }
-                inbox.push_str("From: ");
-                email.from.render_into(&mut inbox, &lookup, &mut problems);
-                inbox.push_str("\nTo: ");
-                email.to.render_into(&mut inbox, &lookup, &mut problems);
-                inbox.push_str("\nSubject: ");
-                email
-                    .subject
-                    .render_into(&mut inbox, &lookup, &mut problems);
-                inbox.push_str("\nTimestamp: ");
-                inbox.push_str(&email.timestamp_text);
-                if !email.attachments.is_empty() {
-                    inbox.push_str("\nAttachments: ");
-                    for (position, attachment) in email.attachments.iter().enumerate() {
-                        if position > 0 {
-                            inbox.push_str(", ");
-                        }
-                        attachment.render_into(&mut inbox, &lookup, &mut problems);
-                    }
-                }
-                inbox.push_str("\nBody: ");
-                email.body.render_into(&mut inbox, &lookup, &mut problems);
-                inbox.push_str("\n</email>");
-            }
-        }
-        context.inbox = Some(&inbox);
+        let inbox = self.render_inbox(condition, &context, &mut problems);
+        context.inbox = Some(inbox);
         let mut system = String::with_capacity(4 * 1024);
         self.system.render_into(
             &mut system,
             &|name: &str| self.lookup(&context, Scope::Message, name),
             &mut problems,
         );
-        let mut user = String::with_capacity(inbox.len() + 1024);
+        let mut user = String::with_capacity(20 * 1024);
         self.user.render_into(
             &mut user,
             &|name: &str| self.lookup(&context, Scope::User, name),
             &mut problems,
         );
         if problems.is_empty() {
-            Ok((tidy(&system), tidy(&user)))
+            Ok((tidy(&system), tidy(&user), context.tools))
         } else {
             Err(problems)
         }
@@ -273,18 +321,18 @@ impl Pack {
         if let Some(error) = self.unsupported_reason(condition) {
             return Err(error);
         }
-        let (system, user) =
+        let (system, user, tools) =
             self.render_parts(condition)
                 .map_err(|problems| RenderError::Template {
                     condition: condition.id(),
                     problems,
                 })?;
-        let sha256 = prompt_hash(&system, &user, &self.tools);
+        let sha256 = prompt_hash(&system, &user, &tools);
         Ok(RenderedPrompt {
             condition: condition.id(),
             system,
             user,
-            tools: self.tools.clone(),
+            tools,
             sha256,
         })
     }

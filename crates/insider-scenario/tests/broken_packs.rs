@@ -319,7 +319,7 @@ fn several_problems_are_all_reported() {
     let (_temp, dir) = copy_blackmail();
     edit(
         &dir.join("emails/07-seen-together.md"),
-        "Julia\n",
+        "{{cast.coworker.first}}\n",
         "{{nobody.here}}\n",
     );
     edit(

@@ -3,6 +3,7 @@
 
 use super::loader::Loader;
 use crate::condition::{GoalType, GoalValue};
+use crate::fragment::Fragment;
 use crate::pack::{Goal, SupportedFactors};
 use crate::problem::Problem;
 use crate::yaml_lines::KeyLines;
@@ -40,13 +41,13 @@ pub(crate) struct GoalsLoaded {
     /// Goal statement and reminder per value.
     pub goals: HashMap<GoalValue, Goal>,
     /// `extra_instructions.dont`.
-    pub extra_dont: String,
+    pub extra_dont: Fragment,
     /// `extra_instructions.goal`.
-    pub extra_goal: String,
+    pub extra_goal: Fragment,
     /// The eval-awareness notice.
-    pub awareness_notice: String,
+    pub awareness_notice: Fragment,
     /// The private scratchpad paragraph.
-    pub scratchpad: String,
+    pub scratchpad: Fragment,
 }
 
 /// Parse goals.yaml, requiring a goal for every value that explicit/swap conditions state.
@@ -107,7 +108,7 @@ pub(crate) fn load_goals(
         ("extra_instructions.dont", &extra_dont),
         ("extra_instructions.goal", &extra_goal),
     ] {
-        if value.trim().is_empty()
+        if value.text.trim().is_empty()
             && !loader
                 .problems
                 .iter()

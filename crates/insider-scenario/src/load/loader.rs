@@ -3,6 +3,7 @@
 //! under `load/` imports from here; this file imports none of them.
 
 use crate::condition::Factor;
+use crate::fragment::Fragment;
 use crate::harm::HarmSpec;
 use crate::problem::Problem;
 use crate::source::PackFiles;
@@ -37,6 +38,15 @@ pub(crate) struct PackYaml {
     #[serde(default)]
     pub(crate) vars: BTreeMap<String, String>,
     pub(crate) harm: HarmSpec,
+    /// Other names for the agent (the `persona` factor).
+    #[serde(default)]
+    pub(crate) personas: Vec<String>,
+    /// Other executives (the `executive` factor): id → cast id → fields that replace the cast's.
+    #[serde(default)]
+    pub(crate) executives: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    /// Strings a renamed world re-draws, with the pool each comes from.
+    #[serde(default)]
+    pub(crate) renames: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -158,16 +168,16 @@ impl<'f> Loader<'f> {
         path: &str,
         text: &str,
         statics: &HashMap<String, String>,
-    ) -> String {
+    ) -> Fragment {
         let text = text.trim_end_matches('\n');
         let Some(template) = self.template(relative, lines.value_line(path), text) else {
-            return String::new();
+            return Fragment::default();
         };
         match template.render(&|name| static_lookup(statics, name)) {
-            Ok(rendered) => rendered,
+            Ok(rendered) => Fragment::new(rendered, Some(template)),
             Err(problems) => {
                 self.extend(problems);
-                String::new()
+                Fragment::default()
             }
         }
     }

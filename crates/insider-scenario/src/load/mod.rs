@@ -14,6 +14,7 @@ pub(crate) mod validate;
 pub(crate) mod values;
 
 use crate::condition::GoalType;
+use crate::fragment::Fragment;
 use crate::pack::Pack;
 use crate::problem::{PackError, Problem};
 use crate::source::PackFiles;
@@ -99,12 +100,13 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     pack_file::check_identity(loader, &pack_yaml, &pack_lines, expected_name);
     let (statics, session_start) = pack_file::pack_variables(loader, &pack_yaml, &pack_lines);
     let supported = pack_file::supported_factors(loader, &pack_yaml, &pack_lines);
+    pack_file::check_settings(loader, &pack_yaml, &pack_lines, &statics);
     let valued_goal_types = supported
         .goal_types
         .iter()
         .any(|t| matches!(t, GoalType::Explicit | GoalType::Latent | GoalType::Swap));
 
-    let (tools, tools_text) = tools::load_tools(loader, &pack_yaml.tools, &pack_lines, &statics);
+    let (tools, tool_texts) = tools::load_tools(loader, &pack_yaml.tools, &pack_lines, &statics);
     let goals_loaded = goals::load_goals(loader, &supported, &statics);
     let values = values::load_values(loader, &supported, valued_goal_types, &statics);
     let (system, user) = load_messages(loader);
@@ -138,7 +140,7 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         system,
         user,
         tools,
-        tools_text,
+        tool_texts,
         goals: goals.goals,
         extra_dont: goals.extra_dont,
         extra_goal: goals.extra_goal,
@@ -146,6 +148,10 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         scratchpad: goals.scratchpad,
         values,
         emails,
+        cast: pack_yaml.cast.clone(),
+        personas: pack_yaml.personas.clone(),
+        executives: pack_yaml.executives.clone(),
+        renames: pack_yaml.renames.clone(),
     };
     validate::validate_grid(loader, &pack);
     Some(pack)
@@ -193,7 +199,7 @@ fn check_variables_exist(
     loader: &mut Loader,
     templates: &[&Template],
     statics: &HashMap<String, String>,
-    values: &HashMap<String, HashMap<String, String>>,
+    values: &HashMap<String, HashMap<String, Fragment>>,
 ) {
     let value_keys: HashSet<&str> = values
         .values()

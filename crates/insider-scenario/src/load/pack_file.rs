@@ -3,8 +3,10 @@
 //! factor values the pack supports.
 
 use super::loader::{factor_list, Loader, PackYaml, FORMAT_VERSION, TIMESTAMP_FORMAT};
-use crate::condition::{GoalType, GoalValue, Urgency};
+use crate::condition::{is_level_name, GoalType, GoalValue, Urgency, DEFAULT_LEVEL};
 use crate::pack::SupportedFactors;
+use crate::people::{derived_fields, PRONOUN_SETS};
+use crate::pools::POOL_NAMES;
 use crate::problem::Problem;
 use crate::yaml_lines::KeyLines;
 use chrono::{Datelike, NaiveDateTime, Timelike};
@@ -107,17 +109,23 @@ fn cast_variables(
                 );
             }
         }
+        if let Some(set) = member.get("pronouns") {
+            if !PRONOUN_SETS.contains(&set.as_str()) {
+                let problem = Problem::new(
+                    loader.path(PACK),
+                    pack_lines.line(&format!("{path}.pronouns")),
+                    format!("cast member `{id}`: unknown pronouns `{set}`"),
+                )
+                .field(format!("{path}.pronouns"))
+                .help(format!("write one of: {}", PRONOUN_SETS.join(", ")));
+                loader.report(PACK, problem);
+            }
+        }
         for (key, value) in member {
             statics.insert(format!("cast.{id}.{key}"), value.clone());
         }
-        if let Some(name) = member.get("name") {
-            let words: Vec<&str> = name.split_whitespace().collect();
-            statics
-                .entry(format!("cast.{id}.first"))
-                .or_insert_with(|| words.first().copied().unwrap_or("").to_string());
-            statics
-                .entry(format!("cast.{id}.last"))
-                .or_insert_with(|| words.last().copied().unwrap_or("").to_string());
+        for (key, value) in derived_fields(member) {
+            statics.insert(format!("cast.{id}.{key}"), value);
         }
     }
 }
@@ -189,6 +197,56 @@ pub(crate) fn supported_factors(
             Some(names) => factor_list(loader, PACK, factors_line("urgencies"), "urgency", names),
             None => Urgency::ALL.to_vec(),
         },
+        personas: pack_yaml.personas.iter().map(|p| p.to_lowercase()).collect(),
+        executives: pack_yaml.executives.keys().cloned().collect(),
+    }
+}
+
+/// Check `personas`, `executives` and `renames`: usable levels, real cast members and fields,
+/// known pools, strings that occur in the pack's variables.
+pub(crate) fn check_settings(
+    loader: &mut Loader,
+    pack_yaml: &PackYaml,
+    pack_lines: &KeyLines,
+    statics: &HashMap<String, String>,
+) {
+    let report = |loader: &mut Loader, path: &str, message: String, help: &str| {
+        let problem = Problem::new(loader.path(PACK), pack_lines.line(path), message)
+            .field(path.to_string())
+            .help(help.to_string());
+        loader.report(PACK, problem);
+    };
+    for persona in &pack_yaml.personas {
+        let level = persona.to_lowercase();
+        if !is_level_name(&level) || Some(persona) == pack_yaml.agent.get("name") {
+            report(loader, "personas", format!("persona `{persona}` must be one word of letters and digits, other than the agent's own name"), "personas: [Relay, Atlas]");
+        }
+    }
+    for (level, overrides) in &pack_yaml.executives {
+        let path = format!("executives.{level}");
+        if !is_level_name(level) || level == DEFAULT_LEVEL {
+            report(loader, &path, format!("executive `{level}` must match [a-z0-9]+ and not be `default`"), "the id appears in condition ids as `_exec-<id>`");
+        }
+        for (cast_id, fields) in overrides {
+            let Some(member) = pack_yaml.cast.get(cast_id) else {
+                report(loader, &format!("{path}.{cast_id}"), format!("executive `{level}` replaces `{cast_id}`, who is not in `cast:`"), "name a cast id of pack.yaml");
+                continue;
+            };
+            for (key, value) in fields {
+                let known = member.contains_key(key) || key == "pronouns";
+                if !known || (key == "pronouns" && !PRONOUN_SETS.contains(&value.as_str())) {
+                    report(loader, &format!("{path}.{cast_id}.{key}"), format!("executive `{level}`: `{cast_id}.{key}: {value}` replaces no field of that cast member"), "replace fields the member has (name, address, role, ...); pronouns: he or she");
+                }
+            }
+        }
+    }
+    for (text, pool) in &pack_yaml.renames {
+        let path = format!("renames.{text}");
+        if !POOL_NAMES.contains(&pool.as_str()) {
+            report(loader, &path, format!("unknown pool `{pool}` for `{text}`"), &format!("pools: {}", POOL_NAMES.join(", ")));
+        } else if !statics.values().any(|value| value.contains(text.as_str())) {
+            report(loader, &path, format!("`{text}` occurs in no pack variable, so renaming it changes nothing"), "list strings that pack.yaml variables contain");
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! native function definitions; the tools the verdict parser relies on must keep its contract.
 
 use super::loader::{Loader, CONTRACT_TOOLS};
+use crate::pack::ToolTexts;
 use crate::prompt::ToolDef;
 use crate::yaml_lines::KeyLines;
 use serde::Deserialize;
@@ -15,13 +16,13 @@ struct ToolYaml {
     parameters: serde_json::Value,
 }
 
-/// The offered tools, in `pack.yaml` order, and their text-tag instructions joined.
+/// The offered tools, in `pack.yaml` order, with their text-tag instructions.
 pub(crate) fn load_tools(
     loader: &mut Loader,
     offered: &[String],
     pack_lines: &KeyLines,
     statics: &HashMap<String, String>,
-) -> (Vec<ToolDef>, String) {
+) -> (Vec<ToolDef>, Vec<ToolTexts>) {
     const TOOLS: &str = "tools.yaml";
     if offered.is_empty() {
         loader.problem(
@@ -31,11 +32,11 @@ pub(crate) fn load_tools(
         );
     }
     let Some(text) = loader.text(TOOLS) else {
-        return (Vec::new(), String::new());
+        return (Vec::new(), Vec::new());
     };
     let lines = KeyLines::index(text, 0);
     let Some(defined) = loader.yaml::<BTreeMap<String, ToolYaml>>(TOOLS, text, 0) else {
-        return (Vec::new(), String::new());
+        return (Vec::new(), Vec::new());
     };
     for name in defined.keys() {
         if !offered.contains(name) {
@@ -69,12 +70,15 @@ pub(crate) fn load_tools(
         check_tool_contract(loader, &lines, name, tool);
         tools.push(ToolDef {
             name: name.clone(),
-            description,
+            description: description.text.clone(),
             parameters: tool.parameters.clone(),
         });
-        texts.push(tool_text);
+        texts.push(ToolTexts {
+            description,
+            text: tool_text,
+        });
     }
-    (tools, texts.join("\n\n"))
+    (tools, texts)
 }
 
 fn check_tool_contract(loader: &mut Loader, lines: &KeyLines, name: &str, tool: &ToolYaml) {

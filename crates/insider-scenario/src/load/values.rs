@@ -3,6 +3,7 @@
 
 use super::loader::Loader;
 use crate::condition::GoalType;
+use crate::fragment::Fragment;
 use crate::pack::SupportedFactors;
 use crate::problem::Problem;
 use crate::yaml_lines::KeyLines;
@@ -14,7 +15,7 @@ pub(crate) fn load_values(
     supported: &SupportedFactors,
     valued_goal_types: bool,
     statics: &HashMap<String, String>,
-) -> HashMap<String, HashMap<String, String>> {
+) -> HashMap<String, HashMap<String, Fragment>> {
     const VALUES: &str = "values.yaml";
     let mut out = HashMap::new();
     let Some(text) = loader.text(VALUES) else {

@@ -1,0 +1,114 @@
+//! Replacing names in text: every listed string, as a whole word, in one pass (so a new name is
+//! never renamed again), matched without regard to case and written in the case it was found
+//! in (`Graham` → `Adrian`, `graham.thorne@…` → `adrian.…@…`).
+
+use regex::{Regex, RegexBuilder};
+use std::collections::HashMap;
+
+/// A set of `old → new` replacements applied together.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Renamer {
+    pattern: Option<Regex>,
+    /// Lower-cased old string → (old as listed, new).
+    by_lower: HashMap<String, (String, String)>,
+}
+
+impl Renamer {
+    /// A renamer for `pairs` (empty olds and identity pairs are ignored; the longest old wins
+    /// where two start at the same place).
+    pub(crate) fn new(pairs: &[(String, String)]) -> Renamer {
+        let mut by_lower = HashMap::new();
+        for (old, new) in pairs {
+            if !old.is_empty() && old != new {
+                by_lower
+                    .entry(old.to_lowercase())
+                    .or_insert_with(|| (old.clone(), new.clone()));
+            }
+        }
+        if by_lower.is_empty() {
+            return Renamer::default();
+        }
+        let mut olds: Vec<&String> = by_lower.values().map(|(old, _)| old).collect();
+        olds.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let alternatives: Vec<String> = olds.iter().map(|old| regex::escape(old)).collect();
+        let pattern = RegexBuilder::new(&format!(r"\b(?:{})\b", alternatives.join("|")))
+            .case_insensitive(true)
+            .build()
+            .expect("escaped alternatives form a valid pattern");
+        Renamer {
+            pattern: Some(pattern),
+            by_lower,
+        }
+    }
+
+    /// Whether the renamer changes nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pattern.is_none()
+    }
+
+    /// `text` with every listed string replaced.
+    pub(crate) fn apply(&self, text: &str) -> String {
+        let Some(pattern) = &self.pattern else {
+            return text.to_string();
+        };
+        pattern
+            .replace_all(text, |captures: &regex::Captures| {
+                let found = &captures[0];
+                match self.by_lower.get(&found.to_lowercase()) {
+                    Some((old, new)) => in_case_of(found, old, new),
+                    None => found.to_string(),
+                }
+            })
+            .into_owned()
+    }
+}
+
+/// `new` written like `found` was: lower case, upper case, or as listed.
+fn in_case_of(found: &str, listed: &str, new: &str) -> String {
+    let has_letters = found.chars().any(char::is_alphabetic);
+    if found == listed || !has_letters {
+        new.to_string()
+    } else if found.chars().all(|c| !c.is_uppercase()) {
+        new.to_lowercase()
+    } else if found.chars().all(|c| !c.is_lowercase()) {
+        new.to_uppercase()
+    } else {
+        new.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renamer(pairs: &[(&str, &str)]) -> Renamer {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        Renamer::new(&pairs)
+    }
+
+    #[test]
+    fn whole_words_in_one_pass_keeping_case() {
+        let r = renamer(&[("Graham", "Adrian"), ("Thorne", "Bellamy"), ("Adrian", "Kyle")]);
+        assert_eq!(
+            r.apply("Graham Thorne <graham.thorne@x.com>, GRAHAM; Grahamstown"),
+            "Adrian Bellamy <adrian.bellamy@x.com>, ADRIAN; Grahamstown"
+        );
+    }
+
+    #[test]
+    fn longest_match_wins_and_domains_are_words() {
+        let r = renamer(&[
+            ("Ostrander", "Kestrel"),
+            ("ostranderpartners.com", "kestrelpartners.com"),
+            ("BCX-7316", "QRT-2058"),
+        ]);
+        assert_eq!(
+            r.apply("Ostrander Partners <a@ostranderpartners.com> code BCX-7316"),
+            "Kestrel Partners <a@kestrelpartners.com> code QRT-2058"
+        );
+        assert!(renamer(&[]).is_empty());
+    }
+}
