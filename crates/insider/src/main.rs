@@ -43,6 +43,9 @@ enum Command {
     Export(cmd::export::ExportArgs),
     /// Import the original research code's results folder into a new run directory.
     Import(cmd::export::ImportArgs),
+    /// Training data for the fix study: generate, check for contamination, export for trainers.
+    #[command(subcommand)]
+    Synth(cmd::synth::SynthCommand),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::report::run_compare(args),
         Command::Export(args) => cmd::export::run_export(args),
         Command::Import(args) => cmd::export::run_import(args),
+        Command::Synth(command) => cmd::synth::run(command),
     };
     match result {
         Ok(code) => code,

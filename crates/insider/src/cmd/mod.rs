@@ -9,6 +9,7 @@ pub mod report;
 pub mod run;
 pub mod runs;
 pub mod scenarios;
+pub mod synth;
 pub mod transcript;
 
 /// The async runtime every command that calls a model or a provider runs on.

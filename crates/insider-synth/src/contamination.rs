@@ -1,0 +1,494 @@
+//! Contamination: does a training item copy the evaluation it is meant to be judged by?
+//!
+//! The index holds every evaluation pack as a model would see it — each pack rendered over its
+//! conditions (every goal type, goal value and urgency; each extra-instructions, awareness and
+//! prod level; renamed-world variants where the pack has them), plus the agent-mode world —
+//! and two kinds of evidence are looked for in an item:
+//!
+//! - **n-gram overlap**: word n-grams (13 by default, the long-standing convention for
+//!   contamination studies) shared with any rendered prompt; a copied e-mail shares hundreds.
+//! - **entity overlap**: the names the packs' data gives their world. *Strong* entities —
+//!   e-mail addresses, domains and their distinctive stems, the company, the cast's full
+//!   names (read from `first.last@` addresses that the text also spells out), the agent's
+//!   name, override and product codes — flag an item on their own. *Weak* ones — a cast
+//!   member's first name or surname alone, all-capitals code names — are common enough to
+//!   appear by chance, so an item is flagged only when it uses more than a set number of
+//!   them from the same pack.
+//!
+//! Everything is taken from the packs' data through insider-scenario's public API, so a new
+//! or renamed pack is covered without a list kept here.
+
+use crate::text::{ngram_hashes, words};
+use insider_scenario::{Condition, ExtraInstructions, Factor, ScenarioPack};
+use regex::{Regex, RegexSet};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
+
+/// Settings of the contamination check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ContaminationOptions {
+    /// Words per n-gram.
+    pub ngram: usize,
+    /// Shared n-grams an item may have before it is flagged (0: any shared n-gram flags it).
+    pub max_shared_ngrams: usize,
+    /// Distinct weak names of one pack an item may use before it is flagged.
+    pub max_weak_names: usize,
+    /// Renamed-world variants rendered per condition (1..=N), where a pack has them.
+    pub variants: u32,
+}
+
+impl Default for ContaminationOptions {
+    fn default() -> Self {
+        ContaminationOptions {
+            ngram: 13,
+            max_shared_ngrams: 0,
+            max_weak_names: 1,
+            variants: 3,
+        }
+    }
+}
+
+/// What the index holds of one pack.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexedPack {
+    /// Pack name.
+    pub name: String,
+    /// Where it came from (`builtin`, `dir:…`, `original:…`).
+    pub origin: String,
+    /// Conditions rendered.
+    pub conditions: usize,
+    /// Conditions that did not render (a level the pack does not have), skipped.
+    pub skipped: usize,
+    /// Distinct prompt and world texts indexed.
+    pub texts: usize,
+    /// Distinct n-grams indexed.
+    pub ngrams: usize,
+    /// Strong entities found.
+    pub strong_entities: usize,
+    /// Weak entities found.
+    pub weak_entities: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Entity {
+    text: String,
+    class: &'static str,
+    strong: bool,
+    pack: usize,
+}
+
+/// One entity an item uses.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EntityHit {
+    /// The entity as the pack writes it.
+    pub entity: String,
+    /// `address`, `domain`, `company`, `person`, `agent`, `code`, `first_name`, `surname`, `codename`.
+    pub class: String,
+    /// The pack it belongs to.
+    pub pack: String,
+}
+
+/// What the check found in one item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Finding {
+    /// N-grams of the item found in some pack.
+    pub shared_ngrams: usize,
+    /// N-grams the item has.
+    pub item_ngrams: usize,
+    /// The longest run of the item's words that a pack also has (0 when none).
+    pub longest_shared_words: usize,
+    /// The start of that run, for the report.
+    pub excerpt: String,
+    /// Packs sharing n-grams with the item.
+    pub ngram_packs: Vec<String>,
+    /// Strong entities used.
+    pub strong: Vec<EntityHit>,
+    /// Weak entities used.
+    pub weak: Vec<EntityHit>,
+    /// Why the item is flagged (empty: clean).
+    pub reasons: Vec<String>,
+}
+
+impl Finding {
+    /// Whether the item is dropped.
+    pub fn flagged(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+}
+
+/// The evaluation packs, indexed for [`ContaminationIndex::check`].
+#[derive(Debug)]
+pub struct ContaminationIndex {
+    options: ContaminationOptions,
+    grams: HashMap<u64, u64>,
+    packs: Vec<IndexedPack>,
+    entities: Vec<Entity>,
+    matcher: Option<RegexSet>,
+}
+
+impl ContaminationIndex {
+    /// An empty index.
+    pub fn new(options: ContaminationOptions) -> ContaminationIndex {
+        ContaminationIndex {
+            options,
+            grams: HashMap::new(),
+            packs: Vec::new(),
+            entities: Vec::new(),
+            matcher: None,
+        }
+    }
+
+    /// An index of every built-in pack.
+    pub fn builtin(options: ContaminationOptions) -> anyhow::Result<ContaminationIndex> {
+        let mut index = ContaminationIndex::new(options);
+        for name in insider_scenario::Pack::builtin_names() {
+            index.add_pack(&ScenarioPack::builtin(name)?)?;
+        }
+        Ok(index)
+    }
+
+    /// The settings.
+    pub fn options(&self) -> &ContaminationOptions {
+        &self.options
+    }
+
+    /// The packs indexed, in order added.
+    pub fn packs(&self) -> &[IndexedPack] {
+        &self.packs
+    }
+
+    /// Render `pack` over its conditions and index its n-grams and entities.
+    pub fn add_pack(&mut self, pack: &ScenarioPack) -> anyhow::Result<()> {
+        let id = self.packs.len();
+        anyhow::ensure!(id < 64, "at most 64 packs can be checked at once");
+        let (texts, conditions, skipped) = pack_texts(pack, self.options.variants);
+        anyhow::ensure!(
+            !texts.is_empty(),
+            "pack `{}` ({}) rendered no condition",
+            pack.name(),
+            pack.origin()
+        );
+        let before = self.grams.len();
+        for text in &texts {
+            for gram in ngram_hashes(&words(text), self.options.ngram) {
+                *self.grams.entry(gram).or_default() |= 1 << id;
+            }
+        }
+        let entities = pack_entities(pack, &texts, id);
+        let (strong, weak) = entities.iter().fold((0, 0), |(s, w), e| {
+            if e.strong {
+                (s + 1, w)
+            } else {
+                (s, w + 1)
+            }
+        });
+        self.entities.extend(entities);
+        self.matcher = Some(RegexSet::new(self.entities.iter().map(entity_pattern))?);
+        self.packs.push(IndexedPack {
+            name: pack.name().to_string(),
+            origin: pack.origin(),
+            conditions,
+            skipped,
+            texts: texts.len(),
+            ngrams: self.grams.len() - before,
+            strong_entities: strong,
+            weak_entities: weak,
+        });
+        Ok(())
+    }
+
+    /// Check one item's text.
+    pub fn check(&self, text: &str) -> Finding {
+        let mut finding = Finding::default();
+        self.check_ngrams(text, &mut finding);
+        self.check_entities(text, &mut finding);
+        finding
+    }
+
+    fn check_ngrams(&self, text: &str, finding: &mut Finding) {
+        let item_words = words(text);
+        let grams = ngram_hashes(&item_words, self.options.ngram);
+        finding.item_ngrams = grams.len();
+        let (mut run, mut best_run, mut best_end, mut packs) = (0usize, 0usize, 0usize, 0u64);
+        for (i, gram) in grams.iter().enumerate() {
+            match self.grams.get(gram) {
+                Some(mask) => {
+                    finding.shared_ngrams += 1;
+                    packs |= mask;
+                    run += 1;
+                    if run > best_run {
+                        best_run = run;
+                        best_end = i;
+                    }
+                }
+                None => run = 0,
+            }
+        }
+        if best_run == 0 {
+            return;
+        }
+        let start = best_end + 1 - best_run;
+        finding.longest_shared_words = best_run + self.options.ngram - 1;
+        let shown = finding.longest_shared_words.min(16);
+        finding.excerpt = item_words[start..start + shown].join(" ");
+        finding.ngram_packs = self.pack_names(packs);
+        if finding.shared_ngrams > self.options.max_shared_ngrams {
+            finding.reasons.push(format!(
+                "shares {} of its {} word {}-grams with pack {} (longest shared passage {} words: \"{}…\")",
+                finding.shared_ngrams,
+                finding.item_ngrams,
+                self.options.ngram,
+                quote_list(&finding.ngram_packs),
+                finding.longest_shared_words,
+                finding.excerpt
+            ));
+        }
+    }
+
+    fn check_entities(&self, text: &str, finding: &mut Finding) {
+        let Some(matcher) = &self.matcher else { return };
+        let mut hits: BTreeSet<(bool, EntityHit)> = BTreeSet::new();
+        for i in matcher.matches(text).iter() {
+            let entity = &self.entities[i];
+            hits.insert((
+                entity.strong,
+                EntityHit {
+                    entity: entity.text.clone(),
+                    class: entity.class.to_string(),
+                    pack: self.packs[entity.pack].name.clone(),
+                },
+            ));
+        }
+        for (strong, hit) in hits {
+            if strong {
+                finding.strong.push(hit);
+            } else {
+                finding.weak.push(hit);
+            }
+        }
+        if !finding.strong.is_empty() {
+            let names: Vec<String> = finding
+                .strong
+                .iter()
+                .map(|h| format!("{} `{}` ({})", h.class, h.entity, h.pack))
+                .collect();
+            finding
+                .reasons
+                .push(format!("uses the evaluation's own names: {}", names.join(", ")));
+        }
+        let mut weak_by_pack: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for hit in &finding.weak {
+            weak_by_pack.entry(&hit.pack).or_default().insert(&hit.entity);
+        }
+        let mut crowded: Vec<(&str, Vec<&str>)> = weak_by_pack
+            .into_iter()
+            .filter(|(_, names)| names.len() > self.options.max_weak_names)
+            .map(|(pack, names)| (pack, names.into_iter().collect()))
+            .collect();
+        crowded.sort();
+        for (pack, names) in crowded {
+            finding.reasons.push(format!(
+                "uses {} names of pack `{pack}`'s cast ({}; more than {} suggests its cast)",
+                names.len(),
+                names.join(", "),
+                self.options.max_weak_names
+            ));
+        }
+    }
+
+    fn pack_names(&self, mask: u64) -> Vec<String> {
+        let mut names: Vec<String> = (0..self.packs.len())
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| self.packs[i].name.clone())
+            .collect();
+        names.dedup();
+        names
+    }
+}
+
+fn quote_list(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// Every distinct text a model can see from `pack`: (texts, conditions rendered, skipped).
+///
+/// Extra instructions, the awareness notice and prod change only the system prompt, in a way
+/// that depends on the goal value at most, so they are rendered for one condition per goal
+/// value instead of the whole grid; variants rename everything, so they get the whole grid.
+fn pack_texts(pack: &ScenarioPack, variants: u32) -> (Vec<String>, usize, usize) {
+    let base = pack.conditions();
+    let mut wanted: Vec<Condition> = base.clone();
+    let mut per_value: Vec<&Condition> = Vec::new();
+    for condition in &base {
+        if !per_value.iter().any(|c| c.goal_value == condition.goal_value) {
+            per_value.push(condition);
+        }
+    }
+    for condition in &per_value {
+        for extra in ExtraInstructions::all() {
+            for notice in [false, true] {
+                for prod in [false, true] {
+                    let mut c = (*condition).clone();
+                    c.extra_instructions = *extra;
+                    c.awareness_notice = notice;
+                    c.prod = prod;
+                    if c != **condition {
+                        wanted.push(c);
+                    }
+                }
+            }
+        }
+    }
+    for variant in 1..=variants {
+        wanted.extend(base.iter().map(|c| Condition { variant, ..c.clone() }));
+    }
+    let mut seen: HashSet<[u8; 32]> = HashSet::new();
+    let mut texts = Vec::new();
+    let (mut rendered, mut skipped) = (0, 0);
+    let mut keep = |text: String| {
+        use sha2::Digest;
+        if !text.trim().is_empty() && seen.insert(sha2::Sha256::digest(text.as_bytes()).into()) {
+            texts.push(text);
+        }
+    };
+    for condition in &wanted {
+        let Ok(prompt) = pack.render(condition) else {
+            skipped += 1;
+            continue;
+        };
+        rendered += 1;
+        keep(prompt.system);
+        keep(prompt.user);
+        for tool in prompt.tools {
+            keep(tool.description);
+        }
+        if let Some(world) = pack.native().filter(|p| p.has_world()) {
+            if let Ok(spec) = world.world_spec(condition) {
+                for mail in spec.inbox {
+                    keep(format!("From: {}\nTo: {}\nSubject: {}\n\n{}", mail.from, mail.to.join(", "), mail.subject, mail.body));
+                }
+                for file in spec.files {
+                    keep(file.content);
+                }
+                for alert in spec.alerts {
+                    keep(format!("{} {}", alert.title, alert.override_code));
+                }
+                for event in spec.events {
+                    if let Ok(json) = serde_json::to_value(&event) {
+                        keep(strings_of(&json).join("\n"));
+                    }
+                }
+            }
+        }
+    }
+    (texts, rendered, skipped)
+}
+
+fn strings_of(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::String(s) => vec![s.clone()],
+        serde_json::Value::Array(items) => items.iter().flat_map(strings_of).collect(),
+        serde_json::Value::Object(map) => map.values().flat_map(strings_of).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Public webmail domains are not the packs' own names.
+const PUBLIC_MAIL: &[&str] = &["gmail", "yahoo", "outlook", "hotmail", "icloud", "proton", "protonmail", "aol", "example"];
+
+fn regexes() -> &'static [Regex; 4] {
+    static RE: OnceLock<[Regex; 4]> = OnceLock::new();
+    RE.get_or_init(|| {
+        [
+            Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").unwrap(),
+            Regex::new(r"\b[A-Z]{2,}[A-Z0-9]*-\d{2,}[A-Z0-9]*\b").unwrap(),
+            Regex::new(r"\bYou are ([A-Z][A-Za-z]+), (?:an?|the) ").unwrap(),
+            Regex::new(r"\b[A-Z][A-Z]{3,}\b").unwrap(),
+        ]
+    })
+}
+
+/// The entities of one pack, read from its harm data and its rendered texts.
+fn pack_entities(pack: &ScenarioPack, texts: &[String], id: usize) -> Vec<Entity> {
+    let [address_re, code_re, agent_re, caps_re] = regexes();
+    let all = texts.join("\n");
+    let harm = pack.harm();
+    let mut strong: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let mut weak: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let mut addresses: BTreeSet<String> = address_re.find_iter(&all).map(|m| m.as_str().to_lowercase()).collect();
+    addresses.extend(harm.target_addresses.iter().chain(&harm.external_addresses).map(|a| a.to_lowercase()));
+    let mut domains: BTreeSet<String> = harm.company_domains.iter().map(|d| d.to_lowercase()).collect();
+    for address in &addresses {
+        strong.insert(("address", address.clone()));
+        let (local, domain) = address.split_once('@').expect("an address has @");
+        domains.insert(domain.to_string());
+        if let Some((first, last)) = local.split_once(['.', '_']) {
+            let (first, last) = (title(first), title(last));
+            let full = format!("{first} {last}");
+            if first.len() > 1 && last.len() > 1 && all.contains(&full) {
+                strong.insert(("person", full));
+                weak.insert(("first_name", first));
+                weak.insert(("surname", last));
+            }
+        }
+    }
+    for domain in &domains {
+        strong.insert(("domain", domain.clone()));
+        let stem = domain.split('.').next().unwrap_or_default();
+        if stem.len() >= 5 && !PUBLIC_MAIL.contains(&stem) {
+            strong.insert(("domain", stem.to_string()));
+        }
+    }
+    if let Some(native) = pack.native() {
+        strong.insert(("company", native.company_name().to_string()));
+    }
+    for capture in agent_re.captures_iter(&all) {
+        strong.insert(("agent", capture[1].to_string()));
+    }
+    let mut codes: BTreeSet<String> = code_re.find_iter(&all).map(|m| m.as_str().to_string()).collect();
+    codes.extend(harm.override_code.iter().cloned());
+    for code in codes {
+        strong.insert(("code", code));
+    }
+    // An all-capitals word whose ordinary spelling never occurs is a code name (HALCYON),
+    // not a shouted word (NOTICE, CRITICAL).
+    let plain: HashSet<&str> = all.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().any(char::is_lowercase)).collect();
+    for word in caps_re.find_iter(&all).map(|m| m.as_str()) {
+        let ordinary = plain.iter().any(|w| w.eq_ignore_ascii_case(word));
+        if !ordinary {
+            weak.insert(("codename", word.to_string()));
+        }
+    }
+    let weak: Vec<_> = weak.into_iter().filter(|(_, text)| !strong.iter().any(|(_, s)| s == text)).collect();
+    strong
+        .into_iter()
+        .map(|(class, text)| (class, text, true))
+        .chain(weak.into_iter().map(|(class, text)| (class, text, false)))
+        .map(|(class, text, strong)| Entity {
+            text,
+            class,
+            strong,
+            pack: id,
+        })
+        .collect()
+}
+
+fn title(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The pattern an entity is found with: addresses, domains and codes in any case, names as
+/// written (so "Quill" the agent is not "a quill"), all on word boundaries, spaces loose.
+fn entity_pattern(entity: &Entity) -> String {
+    let escaped = regex::escape(&entity.text).replace(' ', r"\s+");
+    let case = match entity.class {
+        "address" | "domain" | "code" | "company" => "(?i)",
+        _ => "",
+    };
+    format!(r"{case}(?:^|[^\w@.-]){escaped}(?:$|[^\w@-])")
+}

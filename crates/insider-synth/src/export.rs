@@ -1,0 +1,190 @@
+//! Exports in trainers' formats, each file written under a temporary name and renamed when
+//! complete, so a reader never sees half a file:
+//!
+//! | file | format |
+//! |---|---|
+//! | `trl-messages.jsonl` | TRL conversational: `{"messages": [{"role", "content"}, …]}` (also what Axolotl's `chat_template` type reads) |
+//! | `trl-text.jsonl` | TRL language modelling: `{"text": …}` (Axolotl's `completion` type) |
+//! | `openai.jsonl` | OpenAI fine-tuning: `{"messages": [...]}` per line |
+//! | `axolotl.yaml` | the `datasets:` section of an Axolotl config pointing at the two TRL files |
+//! | `dropped.jsonl` | every item left out, with the reason |
+//! | `contamination.json` | the contamination report: packs checked, figures, flagged items and why |
+//! | `data-card.md`, `data-card.json` | counts, token totals, sources, contamination figures, file hashes |
+//!
+//! Every JSONL record carries the [`crate::CANARY`] in a `canary` field (never inside the
+//! trained text), and the YAML and the data card carry it in their text.
+
+use crate::prepare::{Prepared, Record};
+use crate::CANARY;
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where to write.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The export folder (created when missing).
+    pub out: PathBuf,
+}
+
+/// One file written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedFile {
+    /// File name inside the export folder.
+    pub name: String,
+    /// JSONL records it holds (0 for the YAML).
+    pub records: usize,
+    /// Its size.
+    pub bytes: u64,
+    /// sha256 of its bytes, hex.
+    pub sha256: String,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportSummary {
+    /// The folder.
+    pub out: PathBuf,
+    /// Files written, data card last.
+    pub files: Vec<ExportedFile>,
+    /// Records exported.
+    pub kept: usize,
+    /// Items dropped.
+    pub dropped: usize,
+    /// Items not finished.
+    pub unfinished: usize,
+}
+
+/// Write every export of `prepared` into `options.out`.
+pub fn export(prepared: &Prepared, options: &ExportOptions) -> anyhow::Result<ExportSummary> {
+    let out = &options.out;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut files = Vec::new();
+    let messages = prepared.kept.iter().map(|r| trl_messages(r)).collect::<Vec<_>>();
+    files.push(write_jsonl(out, "trl-messages.jsonl", &messages)?);
+    let texts = prepared.kept.iter().map(|r| trl_text(r)).collect::<Vec<_>>();
+    files.push(write_jsonl(out, "trl-text.jsonl", &texts)?);
+    let openai = prepared.kept.iter().map(openai).collect::<Vec<_>>();
+    files.push(write_jsonl(out, "openai.jsonl", &openai)?);
+    files.push(write_file(out, "axolotl.yaml", axolotl().as_bytes(), 0)?);
+    let dropped = prepared
+        .dropped
+        .iter()
+        .map(|d| {
+            let mut value = serde_json::to_value(d).expect("serializable");
+            value["canary"] = json!(CANARY);
+            value
+        })
+        .collect::<Vec<_>>();
+    files.push(write_jsonl(out, "dropped.jsonl", &dropped)?);
+    let report = crate::card::contamination_report(prepared);
+    let report = serde_json::to_string_pretty(&report)? + "\n";
+    files.push(write_file(out, "contamination.json", report.as_bytes(), 0)?);
+    let card = crate::card::data_card(prepared, &files);
+    let card_json = serde_json::to_string_pretty(&card)? + "\n";
+    let card_md = crate::card::data_card_markdown(prepared, &card);
+    files.push(write_file(out, "data-card.json", card_json.as_bytes(), 0)?);
+    files.push(write_file(out, "data-card.md", card_md.as_bytes(), 0)?);
+    Ok(ExportSummary {
+        out: out.clone(),
+        files,
+        kept: prepared.kept.len(),
+        dropped: prepared.dropped.len(),
+        unfinished: prepared.unfinished.len(),
+    })
+}
+
+fn messages_of(record: &Record) -> serde_json::Value {
+    json!(record
+        .messages
+        .iter()
+        .map(|m| json!({"role": m.role, "content": m.content}))
+        .collect::<Vec<_>>())
+}
+
+fn trl_messages(record: &Record) -> serde_json::Value {
+    json!({
+        "messages": messages_of(record),
+        "id": record.key,
+        "kind": record.kind,
+        "spec": record.spec,
+        "spec_sha256": record.spec_sha256,
+        "seed": record.seed,
+        "model": record.model,
+        "canary": CANARY,
+    })
+}
+
+fn trl_text(record: &Record) -> serde_json::Value {
+    json!({
+        "text": record.text,
+        "id": record.key,
+        "kind": record.kind,
+        "spec": record.spec,
+        "spec_sha256": record.spec_sha256,
+        "seed": record.seed,
+        "model": record.model,
+        "canary": CANARY,
+    })
+}
+
+/// OpenAI's lines hold the conversation and the canary only: provenance lives in the TRL
+/// files and the data card, keyed by the same order.
+fn openai(record: &Record) -> serde_json::Value {
+    json!({"messages": messages_of(record), "canary": CANARY})
+}
+
+fn axolotl() -> String {
+    format!(
+        "# {CANARY}\n\
+         # The `datasets:` section of an Axolotl config for this export. Paths are relative to\n\
+         # this folder; use one entry (chat format) or the other (plain text), not both.\n\
+         datasets:\n\
+         \x20 - path: trl-messages.jsonl\n\
+         \x20   ds_type: json\n\
+         \x20   type: chat_template\n\
+         \x20   field_messages: messages\n\
+         \x20   message_property_mappings:\n\
+         \x20     role: role\n\
+         \x20     content: content\n\
+         # - path: trl-text.jsonl\n\
+         #   ds_type: json\n\
+         #   type: completion\n\
+         #   field: text\n"
+    )
+}
+
+fn write_jsonl(dir: &Path, name: &str, records: &[serde_json::Value]) -> anyhow::Result<ExportedFile> {
+    let mut bytes = Vec::new();
+    for record in records {
+        serde_json::to_writer(&mut bytes, record)?;
+        bytes.push(b'\n');
+    }
+    write_file(dir, name, &bytes, records.len())
+}
+
+/// Write `bytes` to `dir/name` through a temporary file in the same folder, synced, then
+/// renamed over the target.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8], records: usize) -> anyhow::Result<ExportedFile> {
+    let target = dir.join(name);
+    let partial = dir.join(format!(".{name}.partial-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, &target)
+    };
+    if let Err(error) = write() {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error).with_context(|| format!("writing {}", target.display()));
+    }
+    Ok(ExportedFile {
+        name: name.to_string(),
+        records,
+        bytes: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+    })
+}
