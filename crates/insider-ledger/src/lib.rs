@@ -47,6 +47,7 @@ pub mod lock;
 pub mod provenance;
 mod rawpack;
 mod read;
+mod readonly;
 mod record;
 mod report_facts;
 mod schema;
@@ -137,16 +138,11 @@ impl Ledger {
         }))
     }
 
-    /// Open the existing ledger of `run_dir`, migrating its schema if it is older.
+    /// Open the existing ledger of `run_dir` to write it, migrating its schema if it is older.
+    /// Commands that only read use [`Ledger::open_read_only`].
     pub fn open(run_dir: &Path) -> anyhow::Result<Ledger> {
         let path = run_dir.join(LEDGER_FILE);
-        if !path.is_file() {
-            bail!(
-                "no ledger at {}: is {} a run directory made by `insider run`?",
-                path.display(),
-                run_dir.display()
-            );
-        }
+        readonly::check_is_ledger(run_dir, &path)?;
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_context(|| format!("opening ledger {}", path.display()))?;
         Self::prepare(conn, path)

@@ -49,7 +49,7 @@ pub struct RunStatus {
 
 /// Read the status of the run in `run_dir`.
 pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
-    let ledger = Ledger::open(run_dir)?;
+    let ledger = Ledger::open_read_only(run_dir)?;
     let counts = ledger.status_counts()?;
     let models = ledger.model_totals()?;
     let mut classified = 0;
@@ -108,7 +108,7 @@ pub fn list_runs(dir: &Path) -> anyhow::Result<Vec<RunListing>> {
     Ok(dirs
         .into_iter()
         .map(|run_dir| {
-            let status = Ledger::open(&run_dir)
+            let status = Ledger::open_read_only(&run_dir)
                 .and_then(|ledger| Ok((ledger.run_info()?, ledger.status_counts()?)))
                 .map_err(|error| format!("{error:#}"));
             RunListing { run_dir, status }

@@ -65,7 +65,7 @@ pub fn prepare(
         Some(other) => anyhow::bail!("--compat `{other}`: the only rule set is `original`"),
     };
     let labels = parse_labels(request.labels.as_deref().unwrap_or(""))?;
-    let stored = crate::resume::stored_experiment(&Ledger::open(run_dir)?)?.grader;
+    let stored = crate::resume::stored_experiment(&Ledger::open_read_only(run_dir)?)?.grader;
     let grader_name = if request.no_grader {
         None
     } else {

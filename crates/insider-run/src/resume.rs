@@ -31,7 +31,7 @@ pub fn stored_experiment(ledger: &Ledger) -> anyhow::Result<ResolvedExperiment> 
 
 /// The experiment to continue the run in `run_dir` with: the stored one, with `pacing` applied.
 pub fn resume_experiment(run_dir: &Path, pacing: &Pacing) -> anyhow::Result<ResolvedExperiment> {
-    let ledger = Ledger::open(run_dir)?;
+    let ledger = Ledger::open_read_only(run_dir)?;
     let mut experiment = stored_experiment(&ledger)?;
     if let Some(n) = pacing.max_connections {
         for model in &mut experiment.models {
@@ -85,7 +85,7 @@ pub fn check_same_plan(run_dir: &Path, experiment: &ResolvedExperiment) -> anyho
     if !Ledger::exists(run_dir) {
         return Ok(());
     }
-    let stored = stored_experiment(&Ledger::open(run_dir)?)?;
+    let stored = stored_experiment(&Ledger::open_read_only(run_dir)?)?;
     let differences = plan_differences(&stored, experiment);
     if differences.is_empty() {
         return Ok(());

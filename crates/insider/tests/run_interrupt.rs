@@ -178,3 +178,55 @@ fn a_second_ctrl_c_stops_at_once_and_marks_calls_in_flight_abandoned() {
 fn server_with_latency_zero() -> fakellm::FakeServer {
     server(0)
 }
+
+/// The outcome recorded for the latest session of the run in `run`.
+fn last_session_outcome(run: &Path) -> Option<String> {
+    let connection = rusqlite::Connection::open_with_flags(
+        run.join("ledger.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    connection
+        .query_row(
+            "SELECT outcome FROM sessions ORDER BY id DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn sigterm_stops_like_the_first_ctrl_c_and_marks_the_session_interrupted() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = server(400);
+    let child = command(&server, scratch.path(), RUN_ARGS)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_requests(&server, 5);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("stopping: waiting for calls in flight"),
+        "{stderr}"
+    );
+    let run = scratch.path().join("run");
+    let counts = counts(&run);
+    assert_eq!(counts.running, 0, "no trial left running: {counts:?}");
+    assert_eq!(
+        counts.completed,
+        server.stats().requests,
+        "calls in flight finished and were kept: {counts:?}"
+    );
+    assert!(counts.completed < TRIALS, "the run stopped early");
+    assert_eq!(last_session_outcome(&run).as_deref(), Some("interrupted"));
+    resume_and_check(&server, scratch.path());
+    assert_eq!(server.stats().requests, TRIALS, "no trial was paid for twice");
+}

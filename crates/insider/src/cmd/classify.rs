@@ -1,8 +1,7 @@
 //! `insider classify`: classify (again) a run's replies from its ledger.
 
-use anyhow::Context;
 use clap::Args;
-use insider_judge::{ClassifyOptions, Label};
+use insider_run::reclassify::{self, ClassifyRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,83 +33,21 @@ pub struct ClassifyArgs {
 
 /// Run `insider classify`.
 pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
-    let compat_original = match args.compat.as_deref() {
-        None => false,
-        Some("original") => true,
-        Some(other) => anyhow::bail!("--compat `{other}`: the only rule set is `original`"),
+    let request = ClassifyRequest {
+        grader: args.grader,
+        no_grader: args.no_grader,
+        compat: args.compat,
+        labels: args.labels,
+        packs: args.packs,
     };
-    let labels = match &args.labels {
-        None => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|name| {
-                Label::from_name(name).with_context(|| {
-                    format!(
-                        "--labels: unknown label `{name}`; labels: {}",
-                        Label::ALL
-                            .iter()
-                            .map(|l| l.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?,
-    };
-    let ledger = insider_ledger::Ledger::open(&args.run_dir)?;
-    let stored: Option<String> = ledger
-        .run_info()?
-        .config
-        .get("grader")
-        .and_then(|g| g.as_str())
-        .map(str::to_string);
-    drop(ledger);
-    let grader_name = if args.no_grader {
-        None
-    } else {
-        args.grader.clone().or(stored)
-    };
-    let grader = match &grader_name {
-        Some(name) => {
-            let config = insider_model::ModelConfig::default();
-            insider_run::models::check(name, &config)
-                .map_err(|error| anyhow::anyhow!("--grader: {error}"))?;
-            Some(insider_model::resolve(name, &config)?)
-        }
-        None => None,
-    };
-    let options = ClassifyOptions {
-        grader,
-        grader_model: grader_name,
-        compat_original,
-        labels,
-        ..ClassifyOptions::default()
-    };
-    let mut harms = std::collections::HashMap::new();
-    for dir in &args.packs {
-        let pack = insider_scenario::ScenarioPack::load_dir(dir)
-            .with_context(|| format!("--pack {}", dir.display()))?;
-        harms.insert(pack.name().to_string(), pack.harm().clone());
-    }
+    let (options, harms) = reclassify::prepare(&args.run_dir, &request)?;
     let runtime = super::runtime()?;
-    let outcome = runtime.block_on(insider_run::reclassify::reclassify_with_harms(
+    let outcome = runtime.block_on(reclassify::reclassify_with_harms(
         &args.run_dir,
         options,
         args.max_connections,
         &harms,
     ))?;
-    println!(
-        "classified {} trials: {} harmful, {} unscored{}",
-        outcome.classified,
-        outcome.harmful,
-        outcome.unscored,
-        if outcome.skipped > 0 {
-            format!(", {} skipped (unknown scenario pack)", outcome.skipped)
-        } else {
-            String::new()
-        }
-    );
+    println!("{outcome}");
     Ok(ExitCode::SUCCESS)
 }

@@ -24,7 +24,7 @@ pub struct ExportArgs {
 
 /// Run `insider export`.
 pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let ledger = Ledger::open(&args.run_dir)?;
+    let ledger = Ledger::open_read_only(&args.run_dir)?;
     let out = args
         .out
         .unwrap_or_else(|| args.format.default_path(&args.run_dir));

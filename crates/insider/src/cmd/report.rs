@@ -38,7 +38,7 @@ pub struct ReportArgs {
 
 /// Run `insider report`.
 pub fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let ledger = Ledger::open(&args.run_dir)?;
+    let ledger = Ledger::open_read_only(&args.run_dir)?;
     let by = parse_grouping(&args.by)?;
     let (mut tables, provenance) = tabulate_facts_many(&ledger, &[by])?;
     let table = tables.remove(0);
@@ -103,7 +103,7 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let set = match (args.run_dirs.as_slice(), &args.by) {
         ([run_dir], Some(factor)) => {
-            let ledger = Ledger::open(run_dir)?;
+            let ledger = Ledger::open_read_only(run_dir)?;
             let within = parse_grouping(args.within.as_deref().unwrap_or("model"))?;
             compare_factor(&ledger, factor, args.baseline.as_deref(), &within, &options)?
         }
@@ -120,8 +120,8 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
             };
             let (label_a, label_b) = (a.display().to_string(), b.display().to_string());
             compare_runs(
-                (&Ledger::open(a)?, &label_a),
-                (&Ledger::open(b)?, &label_b),
+                (&Ledger::open_read_only(a)?, &label_a),
+                (&Ledger::open_read_only(b)?, &label_b),
                 &within,
                 &options,
             )?

@@ -182,6 +182,7 @@ fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
             vec![]
         },
         prod: if args.prod { vec![true] } else { vec![] },
+        ..GridSelection::default()
     };
     let conditions = match &args.pack {
         Some(dir) => {

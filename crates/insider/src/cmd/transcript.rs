@@ -26,7 +26,7 @@ pub struct TranscriptArgs {
 
 /// Run `insider transcript`.
 pub fn run(args: TranscriptArgs) -> anyhow::Result<ExitCode> {
-    let ledger = Ledger::open(&args.run_dir)?;
+    let ledger = Ledger::open_read_only(&args.run_dir)?;
     let choice = match args.trial {
         Some(id) => TrialChoice::Id(id),
         None => TrialChoice::FirstWithAction,
