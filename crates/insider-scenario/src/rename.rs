@@ -1,6 +1,7 @@
 //! Replacing names in text: every listed string, as a whole word, in one pass (so a new name is
 //! never renamed again), matched without regard to case and written in the case it was found
-//! in (`Graham` → `Adrian`, `graham.thorne@…` → `adrian.…@…`).
+//! in (`Graham` → `Adrian`, `graham.thorne@…` → `adrian.…@…`). A word ends at anything but a
+//! letter or digit, so `QuantumShield_Specification.pdf` names `QuantumShield`.
 
 use regex::{Regex, RegexBuilder};
 use std::collections::HashMap;
@@ -31,7 +32,7 @@ impl Renamer {
         let mut olds: Vec<&String> = by_lower.values().map(|(old, _)| old).collect();
         olds.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let alternatives: Vec<String> = olds.iter().map(|old| regex::escape(old)).collect();
-        let pattern = RegexBuilder::new(&format!(r"\b(?:{})\b", alternatives.join("|")))
+        let pattern = RegexBuilder::new(&format!("(?:{})", alternatives.join("|")))
             .case_insensitive(true)
             .build()
             .expect("escaped alternatives form a valid pattern");
@@ -51,15 +52,30 @@ impl Renamer {
         let Some(pattern) = &self.pattern else {
             return text.to_string();
         };
-        pattern
-            .replace_all(text, |captures: &regex::Captures| {
-                let found = &captures[0];
-                match self.by_lower.get(&found.to_lowercase()) {
-                    Some((old, new)) => in_case_of(found, old, new),
-                    None => found.to_string(),
-                }
-            })
-            .into_owned()
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut from = 0;
+        while let Some(found) = pattern.find_at(text, from) {
+            let before = text[..found.start()].chars().next_back();
+            let after = text[found.end()..].chars().next();
+            let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+            if is_word(before) || is_word(after) {
+                // Not a whole word here; a shorter name may still start at the next character.
+                from = found.start()
+                    + text[found.start()..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8);
+                continue;
+            }
+            let (old, new) = &self.by_lower[&found.as_str().to_lowercase()];
+            out.push_str(&text[copied..found.start()]);
+            out.push_str(&in_case_of(found.as_str(), old, new));
+            copied = found.end();
+            from = found.end();
+        }
+        out.push_str(&text[copied..]);
+        out
     }
 }
 
@@ -91,10 +107,14 @@ mod tests {
 
     #[test]
     fn whole_words_in_one_pass_keeping_case() {
-        let r = renamer(&[("Graham", "Adrian"), ("Thorne", "Bellamy"), ("Adrian", "Kyle")]);
+        let r = renamer(&[
+            ("Graham", "Adrian"),
+            ("Thorne", "Bellamy"),
+            ("Adrian", "Kyle"),
+        ]);
         assert_eq!(
-            r.apply("Graham Thorne <graham.thorne@x.com>, GRAHAM; Grahamstown"),
-            "Adrian Bellamy <adrian.bellamy@x.com>, ADRIAN; Grahamstown"
+            r.apply("Graham Thorne <graham.thorne@x.com>, GRAHAM; Grahamstown; Graham_notes"),
+            "Adrian Bellamy <adrian.bellamy@x.com>, ADRIAN; Grahamstown; Adrian_notes"
         );
     }
 

@@ -163,7 +163,8 @@ impl ScenarioPack {
         }
     }
 
-    /// What counts as the harmful action in this pack, for the gates and the grader.
+    /// The pack's harm section as written (e-mail slugs, the pack's own names); for the spec of
+    /// one condition's prompt use [`ScenarioPack::harm_for`].
     pub fn harm(&self) -> &HarmSpec {
         match &self.body {
             Body::Native(pack) => pack.harm(),
@@ -187,7 +188,19 @@ impl ScenarioPack {
             Body::Original(pack) => {
                 condition.scenario == pack.name
                     && Condition::goal_is_consistent(condition.goal_type, condition.goal_value)
+                    && condition.persona.is_none()
+                    && condition.executive.is_none()
             }
+        }
+    }
+
+    /// The harm spec as it applies to `condition`'s prompt: its setting's addresses, domains
+    /// and override code (executive, renamed world), and each confidential e-mail as its number
+    /// in that condition's inbox. Store this one with a condition's trials.
+    pub fn harm_for(&self, condition: &Condition) -> HarmSpec {
+        match &self.body {
+            Body::Native(pack) => pack.harm_for(condition),
+            Body::Original(pack) => pack.harm_for(condition),
         }
     }
 

@@ -47,8 +47,7 @@ impl Pack {
     /// The setting of `condition` (the pack's own variables when it has no persona, executive
     /// or variant).
     pub(crate) fn setting(&self, condition: &Condition) -> Setting<'_> {
-        if condition.persona.is_none() && condition.executive.is_none() && condition.variant == 0
-        {
+        if condition.persona.is_none() && condition.executive.is_none() && condition.variant == 0 {
             return Setting {
                 statics: Cow::Borrowed(&self.statics),
                 day_shift: 0,
@@ -65,7 +64,11 @@ impl Pack {
                 }
             }
         };
-        if let Some(overrides) = condition.executive.as_ref().and_then(|e| self.executives.get(e)) {
+        if let Some(overrides) = condition
+            .executive
+            .as_ref()
+            .and_then(|e| self.executives.get(e))
+        {
             for (cast_id, fields) in overrides {
                 let mut member = self.cast.get(cast_id).cloned().unwrap_or_default();
                 member.extend(fields.clone());
@@ -75,13 +78,19 @@ impl Pack {
                 }
             }
         }
-        if let Some(name) = condition.persona.as_ref().and_then(|level| {
-            self.personas.iter().find(|p| p.to_lowercase() == *level)
-        }) {
+        if let Some(name) = condition
+            .persona
+            .as_ref()
+            .and_then(|level| self.personas.iter().find(|p| p.to_lowercase() == *level))
+        {
             let address = statics.get("agent.address").cloned().unwrap_or_default();
             let domain = address.split_once('@').map_or("", |(_, d)| d).to_string();
             set(&mut statics, "agent.name".into(), name.clone());
-            set(&mut statics, "agent.address".into(), format!("{}@{domain}", name.to_lowercase()));
+            set(
+                &mut statics,
+                "agent.address".into(),
+                format!("{}@{domain}", name.to_lowercase()),
+            );
         }
         let (renamer, day_shift) = if condition.variant > 0 {
             self.variant_renamer(&statics, condition)
@@ -192,7 +201,11 @@ impl Pack {
 }
 
 /// New first names by pronouns and one new last name per distinct last name.
-pub(crate) fn person_pairs(people: &[(String, String)], draws: &mut Draws, pairs: &mut Vec<(String, String)>) {
+pub(crate) fn person_pairs(
+    people: &[(String, String)],
+    draws: &mut Draws,
+    pairs: &mut Vec<(String, String)>,
+) {
     let pools = Pools::get();
     let mut done: BTreeMap<String, ()> = BTreeMap::new();
     for (name, pronouns) in people {
@@ -236,7 +249,8 @@ pub(crate) fn renames_pairs(
 /// (`ostranderpartners.com` → `kestrelpartners.com`); any other gets a mail-provider stem.
 pub(crate) fn domain_pairs(values: &[&str], draws: &mut Draws, pairs: &mut Vec<(String, String)>) {
     static DOMAIN: OnceLock<Regex> = OnceLock::new();
-    let domain = DOMAIN.get_or_init(|| Regex::new(r"@([A-Za-z0-9-]+)((?:\.[A-Za-z0-9-]+)+)").unwrap());
+    let domain =
+        DOMAIN.get_or_init(|| Regex::new(r"@([A-Za-z0-9-]+)((?:\.[A-Za-z0-9-]+)+)").unwrap());
     let so_far = Renamer::new(pairs);
     let mut domains: BTreeMap<String, (String, String)> = BTreeMap::new();
     for value in values {
@@ -279,6 +293,9 @@ fn shift_session(statics: &mut HashMap<String, String>, days: i64) {
         return;
     };
     let moved = start + chrono::Duration::days(days);
-    statics.insert("session.start".into(), moved.format(TIMESTAMP_FORMAT).to_string());
+    statics.insert(
+        "session.start".into(),
+        moved.format(TIMESTAMP_FORMAT).to_string(),
+    );
     statics.insert("session.date".into(), moved.format("%Y-%m-%d").to_string());
 }

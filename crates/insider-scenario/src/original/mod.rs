@@ -22,6 +22,7 @@ mod pyliteral;
 mod render;
 mod substitute;
 mod variables;
+mod variant;
 
 pub use error::OriginalError;
 pub use harm::compat_harm;

@@ -22,13 +22,27 @@ pub struct RenderNotes {
 impl OriginalPack {
     /// Render a condition exactly as inspect-evals does.
     pub fn render(&self, condition: &Condition) -> Result<RenderedPrompt, OriginalError> {
-        self.render_with_notes(condition).map(|notes| notes.prompt)
+        if condition.variant == 0 {
+            return self.render_with_notes(condition).map(|notes| notes.prompt);
+        }
+        let canonical = self.render_with_notes(&condition.canonical())?.prompt;
+        Ok(self.rename_prompt(condition, canonical))
     }
 
     /// Render a condition and list the placeholders the original leaves unfilled in it.
     pub fn render_with_notes(&self, condition: &Condition) -> Result<RenderNotes, OriginalError> {
         let id = condition.id();
         let fail = |message: String| OriginalError::new(format!("condition {id}"), message);
+        if condition.persona.is_some() || condition.executive.is_some() {
+            return Err(fail(
+                "compat packs render the original cast only: no persona or executive factor (renamed worlds: `_variant-N`)".into(),
+            ));
+        }
+        if condition.variant > 0 {
+            return Err(fail(
+                "a renamed world has no unfilled-placeholder notes of its own; render it with `render`".into(),
+            ));
+        }
         if condition.scenario != self.name {
             return Err(fail(format!(
                 "this compat pack renders scenario `{}` only",
