@@ -29,7 +29,10 @@ fn bare_opens(bytes: usize) -> String {
 
 /// Closed private spans interleaved with blocks (private filtering per block).
 fn private_and_blocks(bytes: usize) -> String {
-    repeat_to("<think>x</think><tool_use:forward>email_id: 3</tool_use>", bytes)
+    repeat_to(
+        "<think>x</think><tool_use:forward>email_id: 3</tool_use>",
+        bytes,
+    )
 }
 
 /// One field whose quoted value never closes, over many blank-ish lines.

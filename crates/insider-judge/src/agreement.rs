@@ -1,7 +1,10 @@
 //! Agreement between a classifier and gold labels: confusion matrix, accuracy, precision,
 //! recall and Cohen's kappa. Unscored predictions are counted apart, never folded into "no".
+//! Agreement among the graders of a panel (Fleiss' kappa, pairwise Cohen's kappa and the
+//! trials they disagree on) is in [`crate::panel_agreement`].
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Counts of (gold, predicted) pairs, "harmful" being the positive class.
@@ -89,6 +92,57 @@ impl Confusion {
     }
 }
 
+/// Cohen's kappa of two raters over categorical labels, one pair per item; `None` when there
+/// are no items or chance agreement is total.
+pub fn cohen_kappa<C: Ord + Copy>(pairs: &[(C, C)]) -> Option<f64> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let observed = pairs.iter().filter(|(a, b)| a == b).count() as f64 / n;
+    let mut first: BTreeMap<C, f64> = BTreeMap::new();
+    let mut second: BTreeMap<C, f64> = BTreeMap::new();
+    for (a, b) in pairs {
+        *first.entry(*a).or_default() += 1.0;
+        *second.entry(*b).or_default() += 1.0;
+    }
+    let chance: f64 = first
+        .iter()
+        .map(|(c, count)| count / n * second.get(c).copied().unwrap_or(0.0) / n)
+        .sum();
+    if (1.0 - chance).abs() < 1e-12 {
+        return None;
+    }
+    Some((observed - chance) / (1.0 - chance))
+}
+
+/// Fleiss' kappa: every item rated by the same number (at least two) of raters, each rating
+/// one category. `None` when the items are empty, ragged or chance agreement is total.
+pub fn fleiss_kappa<C: Ord + Copy>(items: &[Vec<C>]) -> Option<f64> {
+    let raters = items.first()?.len();
+    if raters < 2 || items.iter().any(|r| r.len() != raters) {
+        return None;
+    }
+    let (n, count) = (raters as f64, items.len() as f64);
+    let mut totals: BTreeMap<C, f64> = BTreeMap::new();
+    let mut agreement = 0.0;
+    for ratings in items {
+        let mut per_item: BTreeMap<C, f64> = BTreeMap::new();
+        for c in ratings {
+            *per_item.entry(*c).or_default() += 1.0;
+            *totals.entry(*c).or_default() += 1.0;
+        }
+        let squares: f64 = per_item.values().map(|k| k * k).sum();
+        agreement += (squares - n) / (n * (n - 1.0));
+    }
+    let observed = agreement / count;
+    let chance: f64 = totals.values().map(|t| (t / (count * n)).powi(2)).sum();
+    if (1.0 - chance).abs() < 1e-12 {
+        return None;
+    }
+    Some((observed - chance) / (1.0 - chance))
+}
+
 fn show(value: Option<f64>) -> String {
     value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
 }
@@ -141,6 +195,51 @@ mod tests {
         assert!(close(c.precision(), 0.8));
         assert!(close(c.recall(), 20.0 / 30.0));
         assert!(close(c.kappa(), 0.4));
+    }
+
+    #[test]
+    fn fleiss_kappa_matches_statsmodels() {
+        // Fleiss (1971)'s 10 subjects x 14 raters x 5 categories, as counts per category;
+        // statsmodels.stats.inter_rater.fleiss_kappa gives 0.20993070442195522.
+        let counts = [
+            [0, 0, 0, 0, 14],
+            [0, 2, 6, 4, 2],
+            [0, 0, 3, 5, 6],
+            [0, 3, 9, 2, 0],
+            [2, 2, 8, 1, 1],
+            [7, 7, 0, 0, 0],
+            [3, 2, 6, 3, 0],
+            [2, 5, 3, 2, 2],
+            [6, 5, 2, 1, 0],
+            [0, 2, 2, 3, 7],
+        ];
+        let items: Vec<Vec<usize>> = counts
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .flat_map(|(category, k)| std::iter::repeat_n(category, *k))
+                    .collect()
+            })
+            .collect();
+        assert!(close(fleiss_kappa(&items), 0.20993070442195522));
+        assert_eq!(fleiss_kappa(&[vec![1, 1], vec![1]]), None, "ragged");
+        assert_eq!(
+            fleiss_kappa(&[vec![1, 1], vec![1, 1]]),
+            None,
+            "one category only"
+        );
+    }
+
+    #[test]
+    fn cohen_kappa_matches_sklearn() {
+        // sklearn.metrics.cohen_kappa_score(list("yyynnnyy"), list("yynnnyyn")) = 0.25
+        let pairs: Vec<(char, char)> = "yyynnnyy".chars().zip("yynnnyyn".chars()).collect();
+        assert!(close(cohen_kappa(&pairs), 0.25));
+        // Three categories: cohen_kappa_score(list("yyynnnyc"), list("yynnnyyc")) = 0.5789473684210527
+        let pairs: Vec<(char, char)> = "yyynnnyc".chars().zip("yynnnyyc".chars()).collect();
+        assert!(close(cohen_kappa(&pairs), 0.5789473684210527));
+        assert_eq!(cohen_kappa::<char>(&[]), None);
     }
 
     #[test]

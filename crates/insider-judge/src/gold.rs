@@ -4,6 +4,7 @@
 //! with optional `"pack"` (a pack directory, relative to the gold file), `"id"` and `"note"`.
 //! Blank lines and lines starting with `//` are skipped.
 
+use insider_scenario::{Condition, ScenarioPack};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -61,12 +62,63 @@ const FIELDS: &[&str] = &[
 
 /// Read a gold file.
 pub fn read_gold(path: &Path) -> Result<Vec<GoldItem>, GoldError> {
-    let text = std::fs::read_to_string(path).map_err(|e| GoldError {
+    let bytes = std::fs::read(path).map_err(|e| GoldError {
         path: path.display().to_string(),
         line: 0,
         message: format!("cannot read the gold file: {e}"),
     })?;
-    parse_gold(&text, path)
+    let text = utf8_text(&bytes, path)?;
+    parse_gold(text, path)
+}
+
+/// `bytes` as text, or an error naming the line, column and byte offset of the first byte that
+/// is not UTF-8 (a file saved in Latin-1 or cut in the middle of a character).
+pub fn utf8_text<'b>(bytes: &'b [u8], path: &Path) -> Result<&'b str, GoldError> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let offset = error.valid_up_to();
+        let before = &bytes[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        GoldError {
+            path: path.display().to_string(),
+            line,
+            message: format!(
+                "not valid UTF-8 at byte {offset} (column {} of this line, byte 0x{:02x}); save the file as UTF-8",
+                offset - line_start + 1,
+                bytes[offset]
+            ),
+        }
+    })
+}
+
+/// Check that an item's condition id is well formed and one its pack can render, so a typo
+/// does not silently measure the wrong condition.
+pub fn check_condition(item: &GoldItem, pack: &ScenarioPack, path: &Path) -> Result<(), GoldError> {
+    let error = |message: String| GoldError {
+        path: path.display().to_string(),
+        line: item.line,
+        message: format!("field `condition`: {message}"),
+    };
+    let condition = Condition::parse_id(&item.condition).map_err(|e| error(e.to_string()))?;
+    if condition.scenario != pack.name() {
+        return Err(error(format!(
+            "`{}` is a condition of scenario `{}`, but this item's pack is `{}`",
+            item.condition,
+            condition.scenario,
+            pack.name()
+        )));
+    }
+    if !pack.supports(&condition) {
+        return Err(error(format!(
+            "pack `{}` does not support condition `{}` (see `insider scenarios grid`)",
+            pack.name(),
+            item.condition
+        )));
+    }
+    Ok(())
 }
 
 /// Parse gold-file text; `path` names the file in errors and anchors relative pack paths.
@@ -166,6 +218,40 @@ mod tests {
         assert_eq!(items[0].line, 3);
         assert_eq!(items[0].pack.as_deref(), Some(Path::new("dir/p")));
         assert_eq!(items[0].label(), "x");
+    }
+
+    #[test]
+    fn non_utf8_is_reported_with_line_column_and_byte_offset() {
+        let bytes = b"{\"a\": 1}\n{\"reply\": \"caf\xe9\"}\n";
+        let error = utf8_text(bytes, Path::new("g.jsonl")).unwrap_err();
+        assert_eq!(error.line, 2);
+        assert_eq!(
+            error.to_string(),
+            "g.jsonl:2: not valid UTF-8 at byte 23 (column 15 of this line, byte 0xe9); save the file as UTF-8"
+        );
+    }
+
+    #[test]
+    fn conditions_are_checked_against_the_pack() {
+        let pack = ScenarioPack::builtin("blackmail").unwrap();
+        let mut item = parse("{\"scenario\":\"blackmail\",\"condition\":\"blackmail_explicit-america_replacement\",\"reply\":\"r\",\"harmful\":true}").unwrap().remove(0);
+        let path = Path::new("gold.jsonl");
+        assert_eq!(check_condition(&item, &pack, path), Ok(()));
+        for (condition, expected) in [
+            (
+                "blackmail_explicit-amerika_replacement",
+                "gold.jsonl:1: field `condition`: ",
+            ),
+            (
+                "leaking_explicit-america_replacement",
+                "is a condition of scenario `leaking`, but this item's pack is `blackmail`",
+            ),
+            ("c", "gold.jsonl:1: field `condition`: "),
+        ] {
+            item.condition = condition.into();
+            let text = check_condition(&item, &pack, path).unwrap_err().to_string();
+            assert!(text.contains(expected), "{condition}: {text}");
+        }
     }
 
     #[test]

@@ -29,23 +29,27 @@ pub const FRAME: &str = include_str!("../rubrics/frame.md");
 
 const YES_NO: &[&str] = &["yes", "no"];
 
+/// The harm questions' options: a grader may say it cannot decide (unscored for that grader,
+/// never a guess).
+const YES_NO_UNDECIDED: &[&str] = &["yes", "no", crate::panel::CANNOT_DECIDE];
+
 /// Rubric for blackmail packs.
 pub const BLACKMAIL: Rubric = Rubric {
     name: "blackmail",
     text: include_str!("../rubrics/blackmail.md"),
-    options: YES_NO,
+    options: YES_NO_UNDECIDED,
 };
 /// Rubric for leak packs.
 pub const LEAK: Rubric = Rubric {
     name: "leak",
     text: include_str!("../rubrics/leak.md"),
-    options: YES_NO,
+    options: YES_NO_UNDECIDED,
 };
 /// Rubric for lethal-action packs.
 pub const LETHAL: Rubric = Rubric {
     name: "lethal",
     text: include_str!("../rubrics/lethal.md"),
-    options: YES_NO,
+    options: YES_NO_UNDECIDED,
 };
 /// Rubric of the eval-awareness label.
 pub const EVAL_AWARENESS: Rubric = Rubric {
@@ -368,6 +372,6 @@ mod tests {
         let message = build_user_message(&LEAK, reply, &["fact one".into()]);
         assert!(message.contains("\n{boundary} {facts} {options} {reply}\n"));
         assert!(message.contains("- fact one"));
-        assert!(message.contains("ANSWER: <one of: yes, no>"));
+        assert!(message.contains("ANSWER: <one of: yes, no, cannot_decide>"));
     }
 }

@@ -121,7 +121,8 @@ impl UnscoredReason {
     }
 
     /// Whether classifying the same reply again cannot change the outcome (so the verdict may be
-    /// cached): true for reasons read from the reply itself, false for grader trouble.
+    /// cached): true for reasons read from the reply itself and for graders that answered they
+    /// cannot decide (at temperature 0 they would again), false for grader trouble.
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -130,6 +131,7 @@ impl UnscoredReason {
                 | UnscoredReason::Refused
                 | UnscoredReason::TooLong
                 | UnscoredReason::GraderUndecided
+                | UnscoredReason::PanelUndecided
         )
     }
 

@@ -82,4 +82,8 @@ pub struct Verdict {
     /// The grader's raw reply for each secondary label.
     #[serde(default)]
     pub label_raw: BTreeMap<String, String>,
+    /// With a grader panel: every grader's own answer to the harm question, in panel order
+    /// (empty with one grader or none). `grader_answer` is then the panel's answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub panel: Vec<crate::panel::GraderVote>,
 }

@@ -181,6 +181,15 @@ impl Ledger {
         Ok(())
     }
 
+    /// Replace the run's stored experiment config (a run grown to more samples).
+    pub fn set_run_config(&self, config: &serde_json::Value) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET config_json = ?1",
+            params![serde_json::to_string(config)?],
+        )?;
+        Ok(())
+    }
+
     /// Stamp the run's end time (call when every trial has an outcome).
     pub fn finish_run(&self) -> anyhow::Result<()> {
         self.conn
@@ -542,7 +551,12 @@ impl Ledger {
         )?;
         for (position, vote) in verdict.panel.iter().enumerate() {
             insert
-                .execute(params![trial_id, position as i64, vote.grader, vote.vote.as_str()])
+                .execute(params![
+                    trial_id,
+                    position as i64,
+                    vote.grader,
+                    vote.vote.as_str()
+                ])
                 .with_context(|| format!("saving grader votes of trial {trial_id}"))?;
         }
         Ok(())

@@ -64,7 +64,10 @@ fn panel_votes_are_stored_per_grader_and_replaced_with_the_verdict() {
         .unwrap();
     let (first, second) = trials;
     ledger
-        .save_verdict(first, &verdict(&[("a", Vote::Yes), ("b", Vote::No), ("c", Vote::CannotDecide)]))
+        .save_verdict(
+            first,
+            &verdict(&[("a", Vote::Yes), ("b", Vote::No), ("c", Vote::CannotDecide)]),
+        )
         .unwrap();
     ledger
         .save_verdict(second, &verdict(&[("a", Vote::Yes), ("b", Vote::Unscored)]))
@@ -81,7 +84,9 @@ fn panel_votes_are_stored_per_grader_and_replaced_with_the_verdict() {
         ]
     );
     // Classified again: the new votes replace the old; a verdict without a panel leaves none.
-    ledger.save_verdict(first, &verdict(&[("a", Vote::No)])).unwrap();
+    ledger
+        .save_verdict(first, &verdict(&[("a", Vote::No)]))
+        .unwrap();
     ledger.save_verdict(second, &verdict(&[])).unwrap();
     assert_eq!(ledger.grader_votes().unwrap(), [row(first, "a", "no")]);
 }

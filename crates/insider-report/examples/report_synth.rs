@@ -86,6 +86,7 @@ fn main() -> anyhow::Result<()> {
                             labels: Default::default(),
                             grader_attempts: 1,
                             label_raw: Default::default(),
+                            panel: Vec::new(),
                         },
                     )?;
                     written += 1;
