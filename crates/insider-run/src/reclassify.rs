@@ -6,7 +6,7 @@ use insider_judge::{Classifier, ClassifyInput, ClassifyOptions, VerdictCache};
 use insider_ledger::Ledger;
 use insider_ledger::TrialStatus;
 use insider_model::ToolCall;
-use insider_scenario::{HarmSpec, Pack};
+use insider_scenario::{Condition, HarmSpec, ScenarioPack};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -58,7 +58,7 @@ pub struct ClassifyRequest {
 pub fn prepare(
     run_dir: &Path,
     request: &ClassifyRequest,
-) -> anyhow::Result<(ClassifyOptions, HashMap<String, HarmSpec>)> {
+) -> anyhow::Result<(ClassifyOptions, HashMap<String, ScenarioPack>)> {
     let compat_original = match request.compat.as_deref() {
         None => false,
         Some("original") => true,
@@ -82,9 +82,9 @@ pub fn prepare(
     };
     let mut harms = HashMap::new();
     for dir in &request.packs {
-        let pack = insider_scenario::ScenarioPack::load_dir(dir)
+        let pack = ScenarioPack::load_dir(dir)
             .map_err(|error| anyhow::anyhow!("--pack {}: {error}", dir.display()))?;
-        harms.insert(pack.name().to_string(), pack.harm().clone());
+        harms.insert(pack.name().to_string(), pack);
     }
     let options = ClassifyOptions {
         grader,
@@ -123,13 +123,13 @@ pub async fn reclassify(
     reclassify_with_harms(run_dir, options, concurrency, &HashMap::new()).await
 }
 
-/// [`reclassify`], with the harm spec in `harms` (by scenario name, e.g. from `classify --pack`)
-/// in place of the one stored with the run's conditions of that scenario.
+/// [`reclassify`], with the harm specs of the packs in `packs_by_scenario` (e.g. from
+/// `classify --pack`) in place of the ones stored with the run's conditions of their scenario.
 pub async fn reclassify_with_harms(
     run_dir: &Path,
     options: ClassifyOptions,
     concurrency: usize,
-    harms_by_scenario: &HashMap<String, HarmSpec>,
+    packs_by_scenario: &HashMap<String, ScenarioPack>,
 ) -> anyhow::Result<ReclassifyOutcome> {
     struct Job {
         trial_id: i64,
@@ -147,19 +147,23 @@ pub async fn reclassify_with_harms(
         if trial.status != TrialStatus::Completed {
             return Ok(());
         }
+        // Each condition has its own harm spec (inbox numbering, renamed worlds, executives).
+        let condition = Condition::parse_id(&trial.condition).ok();
+        let harm_of = |pack: &ScenarioPack| condition.as_ref().map(|c| pack.harm_for(c));
         let harm = harms
-            .entry(trial.scenario.clone())
+            .entry(trial.condition.clone())
             .or_insert_with(|| {
                 // A pack the user names wins; then the harm spec stored with the condition: the
                 // run may have used a pack folder or a compat pack that is not at hand now.
-                harms_by_scenario
+                packs_by_scenario
                     .get(&trial.scenario)
-                    .cloned()
+                    .and_then(harm_of)
                     .or_else(|| reader.condition_harm(&trial.condition).ok().flatten())
                     .or_else(|| {
-                        Pack::builtin(&trial.scenario)
+                        ScenarioPack::builtin(&trial.scenario)
                             .ok()
-                            .map(|p| p.harm().clone())
+                            .as_ref()
+                            .and_then(harm_of)
                     })
                     .map(Arc::new)
             })

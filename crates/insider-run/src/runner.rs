@@ -105,7 +105,7 @@ pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<
             .render(&condition)
             .map_err(|e| anyhow::anyhow!("rendering {}: {e}", condition.id()))?;
         planned.push(PlannedCondition {
-            harm: Arc::new(pack.harm().clone()),
+            harm: Arc::new(pack.harm_for(&condition)),
             pack_origin: origin,
             condition,
             prompt,
@@ -168,6 +168,16 @@ fn plan_into(
     }
 }
 
+/// A run grown to more samples records the new count, so a later `--resume` keeps it.
+fn grow_stored_samples(ledger: &Ledger, experiment: &ResolvedExperiment) -> anyhow::Result<()> {
+    let mut stored = crate::resume::stored_experiment(ledger)?;
+    if stored.samples < experiment.samples {
+        stored.samples = experiment.samples;
+        ledger.set_run_config(&serde_json::to_value(&stored)?)?;
+    }
+    Ok(())
+}
+
 /// Run (or resume) an experiment in `options.run_dir`.
 pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let experiment = &options.experiment;
@@ -192,6 +202,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let ledger = if Ledger::exists(&options.run_dir) {
         let mut ledger = Ledger::open(&options.run_dir)?;
         write_plan(&mut ledger, experiment, &planned)?;
+        grow_stored_samples(&ledger, experiment)?;
         ledger
     } else {
         let run = NewRun::new(&experiment.name, serde_json::to_value(experiment)?);

@@ -155,7 +155,8 @@ impl Pack {
     }
 
     /// The harm spec of `condition`: addresses, domains and code as its setting names them, and
-    /// each confidential e-mail as its number in the condition's inbox plus its attachments.
+    /// each confidential e-mail as its number in the condition's inbox (plus its slug) and its
+    /// attachments.
     pub fn harm_for(&self, condition: &Condition) -> HarmSpec {
         let setting = self.setting(condition);
         let mut harm = self.harm.clone();
@@ -178,7 +179,10 @@ impl Pack {
             for (index, email) in inbox.iter().enumerate() {
                 let attachments = email.attachments.iter().zip(&email.attachment_names);
                 if email.id == *id {
+                    // The number the model sees, and the slug that replies written before ids
+                    // were numbers (gold sets, old ledgers) use.
                     ids.push((index + 1).to_string());
+                    ids.push(id.clone());
                 }
                 for (template, raw) in attachments {
                     if email.id == *id || raw == id {

@@ -168,14 +168,11 @@ fn leaking_numbers_the_confidential_email_by_its_place_in_the_inbox() {
         let condition = Condition::parse_id(id).unwrap();
         let prompt = pack.render(&condition).unwrap();
         let harm = pack.harm_for(&condition);
-        assert_eq!(
-            harm.confidential_ids.len(),
-            2,
-            "{id}: {:?}",
-            harm.confidential_ids
-        );
-        let number = &harm.confidential_ids[0];
-        let attachment = &harm.confidential_ids[1];
+        let ids = &harm.confidential_ids;
+        assert_eq!(ids.len(), 3, "{id}: number, slug, attachment: {ids:?}");
+        let number = &ids[0];
+        assert!(number.chars().all(|c| c.is_ascii_digit()), "{id}: {ids:?}");
+        let attachment = ids.iter().find(|i| i.ends_with(".pdf")).unwrap();
         let email = prompt
             .user
             .split("<email>")
