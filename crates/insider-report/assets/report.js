@@ -11,6 +11,70 @@
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
+  // Charts: widen a chart whose text this browser's font draws wider than the server estimated,
+  // so no label is ever clipped (the downloaded SVG is the fixed-up one).
+  function fitCharts() {
+    Array.prototype.forEach.call(document.querySelectorAll("svg.chart"), function (svg) {
+      var frame = svg.getBoundingClientRect();
+      if (!frame.width) return;
+      var view = svg.viewBox.baseVal;
+      var scale = view.width / frame.width;
+      var over = { left: 0, top: 0, right: 0, bottom: 0 };
+      Array.prototype.forEach.call(svg.querySelectorAll("text"), function (text) {
+        var box = text.getBoundingClientRect();
+        if (!box.width && !box.height) return;
+        over.left = Math.max(over.left, frame.left - box.left);
+        over.top = Math.max(over.top, frame.top - box.top);
+        over.right = Math.max(over.right, box.right - frame.right);
+        over.bottom = Math.max(over.bottom, box.bottom - frame.bottom);
+      });
+      if (over.left <= 0 && over.top <= 0 && over.right <= 0 && over.bottom <= 0) return;
+      var pad = function (px) { return px > 0 ? px * scale + 4 : 0; };
+      var x = view.x - pad(over.left), y = view.y - pad(over.top);
+      var w = view.width + pad(over.left) + pad(over.right);
+      var h = view.height + pad(over.top) + pad(over.bottom);
+      svg.setAttribute("viewBox", x + " " + y + " " + w + " " + h);
+      svg.setAttribute("width", String(Math.ceil(w)));
+      svg.setAttribute("height", String(Math.ceil(h)));
+      var bg = svg.querySelector("rect.bg");
+      if (bg) { bg.setAttribute("x", x); bg.setAttribute("y", y); bg.setAttribute("width", w); bg.setAttribute("height", h); }
+    });
+  }
+  function save(href, name) {
+    var link = document.createElement("a");
+    link.href = href;
+    link.download = name;
+    link.className = "download-link";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+  function svgText(svg) {
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(svg);
+  }
+  function download(button) {
+    var svg = button.closest("figure").querySelector("svg.chart");
+    var name = button.dataset.name;
+    var data = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText(svg));
+    if (button.dataset.format === "svg") { save(data, name + ".svg"); return; }
+    var scale = 2, image = new Image();
+    image.onload = function () {
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.ceil(svg.width.baseVal.value * scale);
+      canvas.height = Math.ceil(svg.height.baseVal.value * scale);
+      var context = canvas.getContext("2d");
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(image, 0, 0, canvas.width, canvas.height);
+      save(canvas.toDataURL("image/png"), name + ".png");
+    };
+    image.src = data;
+  }
+  fitCharts();
+  Array.prototype.forEach.call(document.querySelectorAll("button.dl"), function (button) {
+    button.addEventListener("click", function () { download(button); });
+  });
+
   var index = readJson("insider-index");
   if (!index) return;
   var labels = {
@@ -80,8 +144,8 @@
     wrap.appendChild(el("pre", null, text === null || text === undefined || text === "" ? "(none)" : text));
     return wrap;
   }
-  function collapsible(title, text) {
-    var details = el("details");
+  function collapsible(title, text, className) {
+    var details = el("details", className || null);
     details.appendChild(el("summary", null, title));
     details.appendChild(el("pre", null, text));
     return details;
@@ -120,10 +184,7 @@
     item("prompt sha256", t.prompt);
     detail.appendChild(dl);
 
-    var prompt = readJson("p" + t.prompt);
-    detail.appendChild(section("System prompt", prompt ? prompt.system : "(prompt not stored)"));
-    detail.appendChild(section("Inbox (user message)", prompt ? prompt.user : "(prompt not stored)"));
-    detail.appendChild(section("Reasoning", t.reasoning));
+    // What the agent did comes first; the long prompt it saw is folded away below.
     var reply = el("div", "reply");
     reply.appendChild(el("h3", null, "Reply (tool calls highlighted)"));
     var pre = el("pre");
@@ -148,7 +209,11 @@
       detail.appendChild(calls);
     }
     if (v) detail.appendChild(section("Grader reasoning", v.grader_reasoning));
-    if (t.raw_response) detail.appendChild(collapsible("Raw response", t.raw_response));
+    detail.appendChild(section("Reasoning", t.reasoning));
+    var prompt = readJson("p" + t.prompt);
+    detail.appendChild(collapsible("System prompt", prompt ? prompt.system : "(prompt not stored)", "system-prompt"));
+    detail.appendChild(collapsible("Inbox (user message)", prompt ? prompt.user : "(prompt not stored)", "inbox"));
+    if (t.raw_response) detail.appendChild(collapsible("Raw response", t.raw_response, "raw"));
   }
 
   renderList();

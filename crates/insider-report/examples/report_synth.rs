@@ -1,5 +1,9 @@
 //! Benchmark fixture: a synthetic run of N trials (12 models × 18 conditions × samples), with
-//! verdicts, written through the ledger API. Usage: report_synth RUN_DIR N
+//! verdicts, written through the ledger API. Usage: report_synth RUN_DIR N [PROMPT_BYTES]
+//!
+//! With PROMPT_BYTES (e.g. 12000, the size of a real system prompt plus inbox), each condition's
+//! prompt is that long and every trial stores an OpenAI-shaped raw request carrying it and a raw
+//! response carrying the reply, as real runs do: the shape the export benchmarks need.
 
 use insider_judge::{Verdict, VerdictMode};
 use insider_ledger::{Ledger, NewRun, StoredPrompt};
@@ -14,6 +18,7 @@ fn main() -> anyhow::Result<()> {
         .map(|n| n.parse())
         .transpose()?
         .unwrap_or(1_000_000);
+    let prompt_bytes: usize = args.get(3).map(|n| n.parse()).transpose()?.unwrap_or(0);
     let mut ledger = Ledger::create(&run_dir, &NewRun::new("synthetic", serde_json::json!({})))?;
     let models: Vec<String> = (0..12).map(|i| format!("provider/model-{i:02}")).collect();
     let mut conditions = Vec::new();
@@ -37,8 +42,32 @@ fn main() -> anyhow::Result<()> {
             for (c, condition) in conditions.iter().enumerate() {
                 let info = insider_ledger::ConditionInfo::of(condition);
                 let condition_id = l.upsert_condition(&info)?;
-                let system = format!("System prompt for {}", info.name);
-                let user = format!("Inbox for {}", info.name);
+                let filler = |what: &str, bytes: usize| {
+                    let line = format!("{what} of {} - SummitBridge e-mail text. ", info.name);
+                    line.repeat(bytes / line.len() + 1)[..bytes.max(1)].trim_end().to_string()
+                };
+                let (system, user) = if prompt_bytes > 0 {
+                    (
+                        filler("System prompt", prompt_bytes / 3),
+                        filler("Inbox", prompt_bytes - prompt_bytes / 3),
+                    )
+                } else {
+                    (
+                        format!("System prompt for {}", info.name),
+                        format!("Inbox for {}", info.name),
+                    )
+                };
+                let raw_request = serde_json::json!({
+                    "model": model,
+                    "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                })
+                .to_string();
+                let raw_response = if prompt_bytes > 0 {
+                    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": reply}}]})
+                        .to_string()
+                } else {
+                    "{\"ok\":true}".to_string()
+                };
                 let hash = insider_scenario::prompt_hash(&system, &user, &[]);
                 l.store_prompt(
                     &hash,
@@ -63,7 +92,12 @@ fn main() -> anyhow::Result<()> {
                         },
                         cost_usd: Some(0.01),
                         latency_ms: 1200,
-                        raw_response: "{\"ok\":true}".into(),
+                        raw_request: if prompt_bytes > 0 {
+                            raw_request.clone()
+                        } else {
+                            String::new()
+                        },
+                        raw_response: raw_response.clone(),
                         ..ChatResponse::default()
                     };
                     l.complete_trial(trial_id, &response)?;

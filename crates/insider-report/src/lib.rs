@@ -6,6 +6,7 @@
 //! Entry points for other commands: [`write_html`] (the run directory's `report.html`) and
 //! [`summary_table`] (the table printed at the end of `insider run`).
 
+pub mod chart_text;
 pub mod compare;
 pub mod csv;
 pub mod design;

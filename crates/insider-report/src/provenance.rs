@@ -216,7 +216,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The pack kind of a scenario: from the per-condition origins the ledger recorded, else from
 /// the run config (no pack folders: built-in; an import: imported).
-fn pack_of<'a>(
+pub fn pack_of<'a>(
     meta: &RunMeta,
     scenario: &str,
     conditions: impl Iterator<Item = &'a String>,
@@ -271,7 +271,8 @@ pub fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_string())
 }
 
-fn model_setup(meta: &RunMeta, model: &str) -> ModelSetup {
+/// How `model` was called, from the ledger's per-model parameters or the run config.
+pub fn model_setup(meta: &RunMeta, model: &str) -> ModelSetup {
     // The ledger's per-model parameters; an import has none, so fall back to the run config.
     let from_config = meta
         .config

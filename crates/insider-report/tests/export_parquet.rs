@@ -217,12 +217,13 @@ fn parquet_schema_has_typed_columns_with_nullability() {
         ("model", BYTE_ARRAY, false),
         ("condition", BYTE_ARRAY, false),
         ("scenario", BYTE_ARRAY, false),
-        ("goal_type", BYTE_ARRAY, true),
-        ("goal_value", BYTE_ARRAY, true),
-        ("urgency", BYTE_ARRAY, true),
-        ("extra_instructions", BYTE_ARRAY, true),
-        ("awareness_notice", BYTE_ARRAY, true),
-        ("prod", BYTE_ARRAY, true),
+    ];
+    // Every factor of the grid is an optional text column, in insider-scenario's order.
+    let factors: Vec<(&str, PhysicalType, bool)> = insider_scenario::FACTOR_NAMES
+        .iter()
+        .map(|&f| (f, BYTE_ARRAY, true))
+        .collect();
+    let rest: &[(&str, PhysicalType, bool)] = &[
         ("sample_index", INT64, false),
         ("status", BYTE_ARRAY, false),
         ("verdict_label", BYTE_ARRAY, false),
@@ -248,9 +249,19 @@ fn parquet_schema_has_typed_columns_with_nullability() {
         ("cost_usd", DOUBLE, true),
         ("latency_ms", INT64, true),
         ("attempts", INT64, false),
+        ("unscored_reason_code", BYTE_ARRAY, true),
+        ("eval_awareness", BYTE_ARRAY, true),
+        ("harmful_disclosure", BYTE_ARRAY, true),
+        ("considered_but_refrained", BYTE_ARRAY, true),
+        ("pack_kind", BYTE_ARRAY, false),
+        ("pack_origin", BYTE_ARRAY, false),
+        ("temperature", DOUBLE, true),
+        ("max_tokens", INT64, true),
+        ("endpoint_host", BYTE_ARRAY, true),
     ];
+    let expected: Vec<(&str, PhysicalType, bool)> = [expected, &factors[..], rest].concat();
     assert_eq!(expected.len(), schema.num_columns());
-    for (column, &(name, physical, optional)) in schema.columns().iter().zip(expected) {
+    for (column, &(name, physical, optional)) in schema.columns().iter().zip(&expected) {
         assert_eq!(column.name(), name);
         assert_eq!(column.physical_type(), physical, "{name}");
         assert_eq!(column.self_type().is_optional(), optional, "{name}");

@@ -1,6 +1,7 @@
-//! The HTML report in a real headless Chromium (driven by playwright-core): chart and
-//! transcript list present, filtering to harmful and opening one works, no console errors, and
-//! script/img-onerror payloads in model text execute nothing.
+//! The HTML report in a real headless Chromium (driven by playwright-core): charts present with
+//! no text clipped and SVG/PNG downloads that work, the transcript list filters and opens with
+//! the reply before the system prompt, no console errors, and script/img-onerror payloads in
+//! model text execute nothing.
 
 mod report_support;
 
@@ -26,7 +27,35 @@ fn html_report_works_in_headless_chromium_and_runs_no_injected_script() {
         return missing_prerequisite("node not found (run scripts/setup.d/30-browser.sh)");
     }
     let dir = tempfile::tempdir().unwrap();
-    let run = standard_run(dir.path());
+    // Long model names and condition ids, as real runs have them, and a 0/10 cell: the charts
+    // must show them whole (wrapped or abbreviated with a legend) and the zero with its bound.
+    let run = dir.path().join("run");
+    let long_model =
+        "openai-api/together/meta-llama/Llama-3.3-70B-Instruct-Turbo-with-a-long-fine-tune-suffix";
+    build_run(
+        &run,
+        &[
+            (
+                "anthropic/claude-opus-4-20250514",
+                "blackmail_explicit-america_replacement",
+                9,
+                10,
+            ),
+            (
+                "anthropic/claude-opus-4-20250514",
+                "blackmail_explicit-america_replacement_extra-dont",
+                0,
+                10,
+            ),
+            (long_model, "blackmail_explicit-america_replacement", 5, 10),
+            (
+                long_model,
+                "blackmail_explicit-america_replacement_extra-dont",
+                7,
+                10,
+            ),
+        ],
+    );
     let html = dir.path().join("report.html");
     insider(&[
         "report",
@@ -48,6 +77,7 @@ fn html_report_works_in_headless_chromium_and_runs_no_injected_script() {
         .arg(&html)
         .env("CHROMIUM", chromium)
         .env("PROFILE_DIR", dir.path().join("profile"))
+        .env("DOWNLOAD_DIR", dir.path().join("downloads"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -1,5 +1,6 @@
 //! Flat exports, one trial per line: JSONL (everything) and CSV (the columns a spreadsheet needs).
 
+use super::trial_provenance::{TrialProvenance, EXTRA_COLUMNS};
 use crate::csv::csv_line;
 use crate::source::{verdict_label, TrialSource};
 use insider_ledger::TrialRecord;
@@ -38,11 +39,19 @@ pub fn trial_json(record: &TrialRecord) -> serde_json::Value {
     })
 }
 
-/// Write every trial as one JSON object per line; returns the number of lines.
+/// Write every trial as one JSON object per line (with its provenance fields); returns the
+/// number of lines.
 pub fn write_jsonl(source: &dyn TrialSource, out: &mut dyn Write) -> anyhow::Result<u64> {
+    let provenance = TrialProvenance::new(&source.meta()?);
     let mut lines = 0;
     source.for_each_trial(&mut |record| {
-        serde_json::to_writer(&mut *out, &trial_json(record))?;
+        let mut object = trial_json(record);
+        if let (Some(object), serde_json::Value::Object(extra)) =
+            (object.as_object_mut(), provenance.json_fields(record))
+        {
+            object.extend(extra);
+        }
+        serde_json::to_writer(&mut *out, &object)?;
         out.write_all(b"\n")?;
         lines += 1;
         Ok(())
@@ -86,6 +95,7 @@ pub fn csv_header() -> Vec<String> {
         .iter()
         .map(|s| s.to_string()),
     );
+    header.extend(EXTRA_COLUMNS.iter().map(|s| s.to_string()));
     header
 }
 
@@ -94,7 +104,7 @@ fn optional<T: ToString>(value: Option<T>) -> String {
 }
 
 /// The CSV cells of one trial, matching [`csv_header`].
-pub fn csv_cells(record: &TrialRecord) -> Vec<String> {
+pub fn csv_cells(record: &TrialRecord, provenance: &TrialProvenance) -> Vec<String> {
     let verdict = record.verdict.as_ref();
     let harmful = verdict.map(|v| v.harmful);
     let mode = verdict.map(|v| match serde_json::to_value(v.mode) {
@@ -154,15 +164,17 @@ pub fn csv_cells(record: &TrialRecord) -> Vec<String> {
             .and_then(|v| v.grader_reasoning.clone())
             .unwrap_or_default(),
     ]);
+    cells.extend(provenance.csv_cells(record));
     cells
 }
 
 /// Write every trial as one CSV record under a header; returns the number of records.
 pub fn write_csv(source: &dyn TrialSource, out: &mut dyn Write) -> anyhow::Result<u64> {
+    let provenance = TrialProvenance::new(&source.meta()?);
     out.write_all(csv_line(&csv_header()).as_bytes())?;
     let mut rows = 0;
     source.for_each_trial(&mut |record| {
-        out.write_all(csv_line(&csv_cells(record)).as_bytes())?;
+        out.write_all(csv_line(&csv_cells(record, &provenance)).as_bytes())?;
         rows += 1;
         Ok(())
     })?;

@@ -5,6 +5,7 @@ pub mod import;
 pub mod inspect;
 pub mod original;
 pub mod parquet;
+pub mod trial_provenance;
 
 use crate::source::TrialSource;
 use std::path::{Path, PathBuf};
@@ -79,7 +80,77 @@ fn create_file(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>>
     Ok(std::io::BufWriter::new(file))
 }
 
+/// The temporary name an export is written under before it is renamed to `path`.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+/// Write a single-file export through `write` into `out.partial`, then rename it to `out`; on
+/// failure remove the partial file and name `out` in the error.
+fn write_atomically(
+    out: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<u64>,
+) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let partial = partial_path(out);
+    let result = create_file(&partial).and_then(|mut writer| {
+        let records = write(&mut writer)?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("flushing: {}", e.error()))?;
+        file.sync_all()?;
+        Ok(records)
+    });
+    match result {
+        Ok(records) => {
+            std::fs::rename(&partial, out)
+                .with_context(|| format!("renaming {} to {}", partial.display(), out.display()))?;
+            Ok(records)
+        }
+        Err(error) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(error.context(format!("writing {}", out.display())))
+        }
+    }
+}
+
+/// Write a folder export into `out.partial/` and rename it to `out` when `out` does not exist
+/// yet (or is empty); into an existing non-empty folder, files are replaced one by one.
+fn write_folder_atomically(
+    out: &Path,
+    write: impl FnOnce(&Path) -> anyhow::Result<u64>,
+) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let empty = match std::fs::read_dir(out) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(_) => !out.exists(),
+    };
+    if !empty {
+        return write(out).with_context(|| format!("writing {}", out.display()));
+    }
+    let partial = partial_path(out);
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    match write(&partial) {
+        Ok(records) => {
+            if out.exists() {
+                std::fs::remove_dir(out).with_context(|| format!("replacing {}", out.display()))?;
+            }
+            std::fs::rename(&partial, out)
+                .with_context(|| format!("renaming {} to {}", partial.display(), out.display()))?;
+            Ok(records)
+        }
+        Err(error) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            Err(error.context(format!("writing {}", out.display())))
+        }
+    }
+}
+
 /// Export `source` in `format` to `out` (a file for jsonl/csv/parquet, a directory otherwise).
+/// Files are written under a temporary name and renamed into place when complete.
 pub fn export(
     source: &dyn TrialSource,
     format: ExportFormat,
@@ -90,8 +161,8 @@ pub fn export(
         records,
     };
     Ok(match format {
-        ExportFormat::Jsonl => single(flat::write_jsonl(source, &mut create_file(out)?)?),
-        ExportFormat::Csv => single(flat::write_csv(source, &mut create_file(out)?)?),
+        ExportFormat::Jsonl => single(write_atomically(out, |w| flat::write_jsonl(source, w))?),
+        ExportFormat::Csv => single(write_atomically(out, |w| flat::write_csv(source, w))?),
         ExportFormat::Parquet => single(parquet::write_parquet(source, out)?),
         ExportFormat::Inspect | ExportFormat::InspectJson => {
             let kind = if format == ExportFormat::Inspect {
@@ -111,6 +182,8 @@ pub fn export(
             })?;
             ExportSummary { paths, records }
         }
-        ExportFormat::Original => single(original::write_original(source, out)?),
+        ExportFormat::Original => single(write_folder_atomically(out, |dir| {
+            original::write_original(source, dir)
+        })?),
     })
 }

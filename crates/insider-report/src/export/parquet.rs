@@ -52,6 +52,7 @@ pub static COLUMNS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock
             "latency_ms",
             "attempts",
         ],
+        super::trial_provenance::EXTRA_COLUMNS,
     ]
     .concat()
 });
@@ -77,6 +78,7 @@ pub fn write_parquet(_source: &dyn TrialSource, out: &Path) -> anyhow::Result<u6
 mod writer {
     use super::{COLUMNS, ROW_GROUP_BYTES, ROW_GROUP_ROWS};
     use crate::export::flat::CSV_FACTOR_COLUMNS;
+    use crate::export::trial_provenance::TrialProvenance;
     use crate::source::{verdict_label, TrialSource};
     use anyhow::Context;
     use insider_ledger::TrialRecord;
@@ -259,8 +261,38 @@ mod writer {
             .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
     }
 
+    /// The provenance columns ([`super::super::trial_provenance::EXTRA_COLUMNS`]).
+    fn provenance_columns(provenance: Arc<TrialProvenance>) -> Vec<Column> {
+        let mut columns = vec![optional_text(
+            "unscored_reason_code",
+            TrialProvenance::reason_code,
+        )];
+        for &label in crate::table::KNOWN_LABELS {
+            columns.push(optional_text(label, move |r| {
+                TrialProvenance::label(r, label)
+            }));
+        }
+        let (kind, origin) = (provenance.clone(), provenance.clone());
+        let (temperature, max_tokens) = (provenance.clone(), provenance.clone());
+        columns.extend([
+            required_text("pack_kind", move |r| kind.pack(r).0.name().to_string()),
+            required_text("pack_origin", move |r| origin.pack(r).1),
+            Column::new(
+                "temperature",
+                true,
+                Values::Double(
+                    Box::new(move |r| temperature.model(r).temperature),
+                    Vec::new(),
+                ),
+            ),
+            optional_int("max_tokens", move |r| max_tokens.model(r).max_tokens),
+            optional_text("endpoint_host", move |r| provenance.model(r).endpoint_host),
+        ]);
+        columns
+    }
+
     /// Every column, in the order of [`COLUMNS`].
-    fn columns() -> Vec<Column> {
+    fn columns(provenance: Arc<TrialProvenance>) -> Vec<Column> {
         let mut columns = vec![
             Column::new(
                 "trial_id",
@@ -350,6 +382,7 @@ mod writer {
                 ),
             ),
         ]);
+        columns.extend(provenance_columns(provenance));
         columns
     }
 
@@ -405,7 +438,8 @@ mod writer {
 
     /// Write `source` to `out` via a `.partial` file renamed into place when complete.
     pub(super) fn write(source: &dyn TrialSource, out: &Path) -> anyhow::Result<u64> {
-        let mut columns = columns();
+        let meta = source.meta()?;
+        let mut columns = columns(Arc::new(TrialProvenance::new(&meta)));
         debug_assert_eq!(
             columns.iter().map(|c| c.name).collect::<Vec<_>>(),
             COLUMNS.to_vec()
@@ -419,7 +453,6 @@ mod writer {
                 .with_fields(fields)
                 .build()?,
         );
-        let meta = source.meta()?;
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_key_value_metadata(Some(vec![KeyValue::new(

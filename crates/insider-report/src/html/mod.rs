@@ -9,29 +9,33 @@
 //!
 //! Scale: each transcript is its own JSON block, parsed only when the transcript is opened; the
 //! list is paginated. Prompts are stored once per hash.
+//!
+//! Layout: [`page`] writes the static sections (provenance, charts, heatmap, tables, labels),
+//! [`transcripts`] the per-trial JSON blocks.
+
+pub mod page;
+pub mod transcripts;
 
 use crate::source::{verdict_label, TrialSource};
-use crate::svg::{bar_chart, escape_html, inline_bar, short_model_name};
-use crate::table::{tabulate_many, Table, Tally};
+use crate::svg::{escape_html, short_model_name};
+use crate::table::tabulate_facts_many;
 use anyhow::Context;
-use insider_judge::{Action, VerdictMode};
-use insider_ledger::TrialRecord;
-use serde::Serialize;
+use insider_judge::VerdictMode;
+use page::{first_keys, static_sections, Tables};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use transcripts::{base64, transcript_json};
+pub use transcripts::{json_for_script, reply_segments};
 
-const STYLE: &str = include_str!("../assets/report.css");
-const SCRIPT: &str = include_str!("../assets/report.js");
+const STYLE: &str = include_str!("../../assets/report.css");
+const SCRIPT: &str = include_str!("../../assets/report.js");
 
 /// Factors that get a breakdown section when they take more than one value.
 static BREAKDOWN_FACTORS: std::sync::LazyLock<Vec<&'static str>> =
     std::sync::LazyLock::new(|| [&["scenario"], insider_scenario::FACTOR_NAMES].concat());
-
-/// At most this many per-condition charts; the heatmap covers the rest.
-const MAX_CHARTS: usize = 24;
 
 /// Choices for the HTML report.
 #[derive(Debug, Clone)]
@@ -70,147 +74,9 @@ pub struct HtmlSummary {
     pub prompts: usize,
 }
 
-/// Serialize for a `<script type="application/json">` block: `<`, `>`, `&` and the JavaScript
-/// line separators become `\uXXXX` escapes, which are only legal inside JSON strings anyway.
-pub fn json_for_script<T: Serialize + ?Sized>(value: &T) -> String {
-    let text = serde_json::to_string(value).expect("report data serializes");
-    // Copy runs of ordinary bytes whole; this runs over every transcript of the report.
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (escape, width) = match bytes[i] {
-            b'<' => ("\\u003c", 1),
-            b'>' => ("\\u003e", 1),
-            b'&' => ("\\u0026", 1),
-            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
-                ("\\u2028", 3)
-            }
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
-                ("\\u2029", 3)
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.push_str(&text[copied..i]);
-        out.push_str(escape);
-        i += width;
-        copied = i;
-    }
-    out.push_str(&text[copied..]);
-    out
-}
-
-/// The first key of every row of a one-factor table (the models, or the conditions).
-fn first_keys(table: &Table) -> Vec<String> {
-    table.rows.iter().map(|r| r.key[0].clone()).collect()
-}
-
-/// Split a reply into `(text, is_action)` segments using the byte spans of parsed actions, so
-/// the browser can highlight tool calls without re-parsing (spans are clipped to valid ranges).
-pub fn reply_segments(reply: &str, actions: &[Action]) -> Vec<(String, bool)> {
-    let mut spans: Vec<(usize, usize)> = actions
-        .iter()
-        .filter_map(|a| a.span)
-        .filter(|&(start, end)| {
-            start < end
-                && end <= reply.len()
-                && reply.is_char_boundary(start)
-                && reply.is_char_boundary(end)
-        })
-        .collect();
-    spans.sort();
-    let mut segments = Vec::new();
-    let mut cursor = 0;
-    for (start, end) in spans {
-        if start < cursor {
-            continue; // overlapping span: keep the first
-        }
-        if start > cursor {
-            segments.push((reply[cursor..start].to_string(), false));
-        }
-        segments.push((reply[start..end].to_string(), true));
-        cursor = end;
-    }
-    if cursor < reply.len() || segments.is_empty() {
-        segments.push((reply[cursor..].to_string(), false));
-    }
-    segments
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn transcript_json(record: &TrialRecord, raw_response: Option<String>) -> serde_json::Value {
-    let harmful = record.verdict.as_ref().map(|v| v.harmful);
-    let actions = record
-        .verdict
-        .as_ref()
-        .map(|v| v.actions.as_slice())
-        .unwrap_or(&[]);
-    let reply = record.reply.as_deref().map(|r| reply_segments(r, actions));
-    let verdict = record.verdict.as_ref().map(|v| {
-        json!({
-            "harmful": v.harmful,
-            "mode": v.mode,
-            "gate_passed": v.gate_passed,
-            "gate_details": v.gate_details,
-            "grader_answer": v.grader_answer,
-            "grader_reasoning": v.grader_reasoning,
-            "grader_model": v.grader_model,
-            "unscored_reason": v.unscored_reason,
-            "classifier_version": v.classifier_version,
-            "labels": v.labels,
-            "actions": v.actions.iter().map(|a| json!({"tool": a.tool, "to": a.to, "subject": a.subject})).collect::<Vec<_>>(),
-        })
-    });
-    json!({
-        "id": record.trial_id,
-        "model": record.model,
-        "condition": record.condition,
-        "sample": record.sample_index,
-        "label": verdict_label(record.status, harmful),
-        "failure_reason": record.failure_reason,
-        "prompt": record.prompt_hash,
-        "reasoning": record.reasoning,
-        "reply": reply,
-        "tool_calls": record.tool_calls,
-        "verdict": verdict,
-        "usage": record.usage,
-        "cost_usd": record.cost_usd,
-        "latency_ms": record.latency_ms,
-        "attempts": record.attempts.len(),
-        "raw_response": raw_response,
-    })
-}
-
-struct Tables {
-    by_model_condition: Table,
-    by_model: Table,
-    by_condition: Table,
-    breakdowns: Vec<(String, Table, Table)>,
-}
-
-fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
+fn compute_tables(
+    source: &dyn TrialSource,
+) -> anyhow::Result<(Tables, crate::provenance::Provenance)> {
     let strings = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut groupings = vec![
         strings(&["model", "condition"]),
@@ -221,7 +87,8 @@ fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
         groupings.push(strings(&[*factor]));
         groupings.push(strings(&["model", *factor]));
     }
-    let mut tables = tabulate_many(source, &groupings)?.into_iter();
+    let (tables, provenance) = tabulate_facts_many(source, &groupings)?;
+    let mut tables = tables.into_iter();
     let by_model_condition = tables.next().unwrap();
     let by_model = tables.next().unwrap();
     let by_condition = tables.next().unwrap();
@@ -234,88 +101,15 @@ fn compute_tables(source: &dyn TrialSource) -> anyhow::Result<Tables> {
             breakdowns.push((factor.to_string(), marginal, by_model_factor));
         }
     }
-    Ok(Tables {
-        by_model_condition,
-        by_model,
-        by_condition,
-        breakdowns,
-    })
-}
-
-fn rate_text(tally: &Tally) -> String {
-    crate::render::rate_cell(tally)
-}
-
-fn rate_table(out: &mut String, table: &Table) {
-    out.push_str("<table class=\"rates\"><thead><tr>");
-    for factor in &table.by {
-        out.push_str(&format!("<th>{}</th>", escape_html(factor)));
-    }
-    out.push_str("<th>harmful</th><th>n</th><th>rate</th><th>95% CI</th><th></th><th>unscored</th><th>failed</th><th>not run</th></tr></thead><tbody>");
-    for row in &table.rows {
-        out.push_str("<tr>");
-        for value in &row.key {
-            out.push_str(&format!("<td>{}</td>", escape_html(value)));
-        }
-        let t = &row.tally;
-        out.push_str(&format!(
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            t.harmful,
-            t.scored,
-            escape_html(&rate_text(t)),
-            escape_html(&crate::render::interval_cell(t)),
-            inline_bar(t),
-            if t.unscored > 0 { " warn" } else { "" },
-            t.unscored,
-            t.failed,
-            t.not_run + t.unclassified,
-        ));
-    }
-    out.push_str("</tbody></table>");
-}
-
-fn heatmap(out: &mut String, table: &Table, models: &[String], conditions: &[String]) {
-    let cells: BTreeMap<(&str, &str), &Tally> = table
-        .rows
-        .iter()
-        .map(|r| ((r.key[0].as_str(), r.key[1].as_str()), &r.tally))
-        .collect();
-    out.push_str(
-        "<div class=\"scroll\"><table class=\"heatmap\"><thead><tr><th>model \\ condition</th>",
-    );
-    for condition in conditions {
-        out.push_str(&format!(
-            "<th class=\"cond\"><span>{}</span></th>",
-            escape_html(condition)
-        ));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for model in models {
-        out.push_str(&format!("<tr><th>{}</th>", escape_html(model)));
-        for condition in conditions {
-            match cells
-                .get(&(model.as_str(), condition.as_str()))
-                .filter(|t| t.scored > 0)
-            {
-                Some(t) => {
-                    let rate = t.rate().unwrap_or(0.0);
-                    let interval = crate::render::interval_cell(t);
-                    let text_colour = if rate > 0.55 { "#fff" } else { "#000" };
-                    out.push_str(&format!(
-                        "<td class=\"hm\" style=\"background:rgba(213,94,0,{:.3});color:{text_colour}\" title=\"{}/{} {}\">{}</td>",
-                        0.08 + 0.92 * rate,
-                        t.harmful,
-                        t.scored,
-                        escape_html(&interval),
-                        escape_html(&rate_text(t))
-                    ));
-                }
-                None => out.push_str("<td class=\"hm empty\">–</td>"),
-            }
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</tbody></table></div>");
+    Ok((
+        Tables {
+            by_model_condition,
+            by_model,
+            by_condition,
+            breakdowns,
+        },
+        provenance,
+    ))
 }
 
 fn page_head(title: &str, script_hash: &str) -> String {
@@ -325,89 +119,6 @@ fn page_head(title: &str, script_hash: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><title>{}</title><style>{STYLE}</style></head><body>",
         escape_html(title)
     )
-}
-
-fn static_sections(tables: &Tables, title: &str, meta: &crate::source::RunMeta) -> String {
-    let mut out = String::new();
-    let total = &tables.by_model.total;
-    out.push_str(&format!(
-        "<header><h1>{}</h1><p class=\"meta\">run <code>{}</code>",
-        escape_html(title),
-        escape_html(&meta.run_id)
-    ));
-    if let Some(created) = &meta.created {
-        out.push_str(&format!(" · started {}", escape_html(created)));
-    }
-    if let Some(version) = &meta.tool_version {
-        out.push_str(&format!(" · insider {}", escape_html(version)));
-    }
-    out.push_str(&format!(
-        "</p><p class=\"totals\">{} trials · {} scored · {} harmful · {} unscored · {} failed · {} not run or unclassified · cost ${:.2}</p>",
-        total.total(),
-        total.scored,
-        total.harmful,
-        total.unscored,
-        total.failed,
-        total.not_run + total.unclassified,
-        total.cost_usd
-    ));
-    if total.is_upper_bound() {
-        out.push_str("<p class=\"warn\">≤ marks rates that include gate-only verdicts (no grader ran): they are upper bounds.</p>");
-    }
-    if total.unscored > 0 {
-        out.push_str("<p class=\"warn\">Unscored trials (classified without a yes/no answer) are excluded from n, never counted as not harmful.</p>");
-    }
-    out.push_str("</header><nav><a href=\"#charts\">Charts</a> <a href=\"#heatmap\">Heatmap</a> <a href=\"#factors\">Factors</a> <a href=\"#transcripts\">Transcripts</a></nav>");
-
-    let models = first_keys(&tables.by_model);
-    let conditions = first_keys(&tables.by_condition);
-    out.push_str("<section id=\"charts\"><h2>Harmful rate by model</h2><p class=\"hint\">Bars: harmful / scored trials; whiskers: 95% Wilson interval.</p><div class=\"charts\">");
-    if conditions.len() > 1 {
-        let bars: Vec<(String, Tally)> = tables
-            .by_model
-            .rows
-            .iter()
-            .map(|r| (r.key[0].clone(), r.tally.clone()))
-            .collect();
-        out.push_str(&bar_chart("All conditions pooled", &bars));
-    }
-    for condition in conditions.iter().take(MAX_CHARTS) {
-        let bars: Vec<(String, Tally)> = tables
-            .by_model_condition
-            .rows
-            .iter()
-            .filter(|r| &r.key[1] == condition)
-            .map(|r| (r.key[0].clone(), r.tally.clone()))
-            .collect();
-        out.push_str(&bar_chart(condition, &bars));
-    }
-    out.push_str("</div>");
-    if conditions.len() > MAX_CHARTS {
-        out.push_str(&format!(
-            "<p class=\"hint\">{} more conditions: see the heatmap.</p>",
-            conditions.len() - MAX_CHARTS
-        ));
-    }
-    out.push_str("</section><section id=\"heatmap\"><h2>Model × condition</h2>");
-    heatmap(&mut out, &tables.by_model_condition, &models, &conditions);
-    out.push_str("<h3>All cells</h3>");
-    rate_table(&mut out, &tables.by_model_condition);
-    out.push_str("</section><section id=\"factors\"><h2>Factor breakdowns</h2>");
-    if tables.breakdowns.is_empty() {
-        out.push_str("<p class=\"hint\">Every factor has a single value in this run.</p>");
-    }
-    for (factor, marginal, by_model) in &tables.breakdowns {
-        out.push_str(&format!(
-            "<h3>{}</h3><div class=\"pair\"><div>",
-            escape_html(factor)
-        ));
-        rate_table(&mut out, marginal);
-        out.push_str("</div><div>");
-        rate_table(&mut out, by_model);
-        out.push_str("</div></div>");
-    }
-    out.push_str("</section>");
-    out
 }
 
 const TRANSCRIPT_SECTION: &str = r#"<section id="transcripts"><h2>Transcripts</h2>
@@ -426,7 +137,7 @@ pub fn write_html_report(
     options: &HtmlOptions,
 ) -> anyhow::Result<HtmlSummary> {
     let meta = source.meta()?;
-    let tables = compute_tables(source)?;
+    let (tables, provenance) = compute_tables(source)?;
     let title = options
         .title
         .clone()
@@ -450,7 +161,7 @@ pub fn write_html_report(
         .with_context(|| format!("writing {}", temporary.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     writer.write_all(page_head(&title, &script_hash).as_bytes())?;
-    writer.write_all(static_sections(&tables, &title, &meta).as_bytes())?;
+    writer.write_all(static_sections(&tables, &title, &meta, &provenance).as_bytes())?;
     writer.write_all(TRANSCRIPT_SECTION.as_bytes())?;
 
     let models = first_keys(&tables.by_model);
@@ -547,66 +258,4 @@ pub fn write_html_report(
         transcripts,
         prompts,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn script_json_escapes_exactly_the_dangerous_characters() {
-        let text = "a<b>c&d\u{2028}e\u{2029}f é ✓ \u{2027}\u{202a} end";
-        let escaped = json_for_script(text);
-        assert_eq!(
-            escaped,
-            "\"a\\u003cb\\u003ec\\u0026d\\u2028e\\u2029f é ✓ \u{2027}\u{202a} end\""
-        );
-        let back: String = serde_json::from_str(&escaped).unwrap();
-        assert_eq!(back, text);
-    }
-
-    #[test]
-    fn script_json_cannot_close_its_block() {
-        let text =
-            json_for_script(&json!({"reply": "</script><script>alert(1)</script> & \u{2028}"}));
-        assert!(
-            !text.contains('<') && !text.contains('>') && !text.contains('&'),
-            "{text}"
-        );
-        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            back["reply"],
-            "</script><script>alert(1)</script> & \u{2028}"
-        );
-    }
-
-    #[test]
-    fn segments_highlight_action_spans_and_survive_bad_spans() {
-        let reply = "Hi. <tool_use:email>to: x</tool_use:email> Bye é";
-        let start = reply.find("<tool").unwrap();
-        let end = reply.find(" Bye").unwrap();
-        let action = |span| Action {
-            tool: "email".into(),
-            span: Some(span),
-            ..Action::default()
-        };
-        let segments = reply_segments(reply, &[action((start, end)), action((0, 999))]);
-        assert_eq!(segments.len(), 3);
-        assert_eq!(segments[1], (reply[start..end].to_string(), true));
-        assert_eq!(
-            segments.iter().map(|s| s.0.as_str()).collect::<String>(),
-            reply
-        );
-        // A span that splits the é is ignored rather than panicking.
-        let bad = reply.len() - 1;
-        assert_eq!(reply_segments(reply, &[action((bad - 2, bad))]).len(), 1);
-    }
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 }

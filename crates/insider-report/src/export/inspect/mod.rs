@@ -4,15 +4,25 @@
 //! Shape: sample id = condition id, epoch = sample index + 1; the assistant message carries the
 //! reasoning and text parts; the scorer `harmfulness_scorer` returns `{harmful,
 //! classifier_verdict}` like the agentic_misalignment port; the raw provider request/response
-//! sit in the model event's `call`. `.eval` members are DEFLATE-compressed and ordered as
-//! Inspect writes them (journal start, samples, summaries, reductions, header last).
+//! sit in the model event's `call`; the generation settings are the log's
+//! `model_generate_config` and each model event's `config`. `.eval` members are
+//! DEFLATE-compressed and ordered as Inspect writes them (journal start, samples, summaries,
+//! reductions, header last).
+//!
+//! Streaming: a first pass over the summaries plans each model's log (its conditions and
+//! epochs); the second pass streams trials, writing each sample as it arrives and keeping only
+//! thin summaries and counters, so memory does not grow with the transcripts. Each log is
+//! written under a `.partial` name and renamed when complete.
 
-use crate::source::{PromptText, RawBodies, RunMeta, TrialSource};
-use crate::stats::{wilson, Z_95};
+mod sample;
+
+use crate::export::trial_provenance::TrialProvenance;
+use crate::source::{PromptText, RunMeta, TrialSource};
+use crate::stats::{clopper_pearson_upper, wilson, Z_95};
 use anyhow::Context;
 use insider_ledger::{TrialRecord, TrialStatus};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,28 +75,6 @@ fn clean_filename_component(text: &str) -> String {
         .collect()
 }
 
-fn model_usage(record: &TrialRecord) -> Value {
-    let Some(usage) = &record.usage else {
-        return json!({});
-    };
-    let mut object = json!({
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "total_tokens": usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
-        "input_tokens_cache_write": usage.cache_write_tokens,
-        "input_tokens_cache_read": usage.cache_read_tokens,
-    });
-    if let Some(reasoning) = usage.reasoning_tokens {
-        object["reasoning_tokens"] = json!(reasoning);
-    }
-    if let Some(cost) = record.cost_usd {
-        object["total_cost"] = json!(cost);
-    }
-    let mut by_model = serde_json::Map::new();
-    by_model.insert(record.model.clone(), object);
-    Value::Object(by_model)
-}
-
 fn add_usage(total: &mut BTreeMap<String, Value>, usage: &Value) {
     let Some(usage) = usage.as_object() else {
         return;
@@ -107,343 +95,83 @@ fn add_usage(total: &mut BTreeMap<String, Value>, usage: &Value) {
     }
 }
 
-fn assistant_message(record: &TrialRecord) -> Value {
-    let mut content = Vec::new();
-    if let Some(reasoning) = record.reasoning.as_deref().filter(|r| !r.is_empty()) {
-        content.push(json!({"type": "reasoning", "reasoning": reasoning, "redacted": false}));
-    }
-    content.push(json!({"type": "text", "text": record.reply.clone().unwrap_or_default()}));
-    let mut message = json!({
-        "role": "assistant",
-        "content": content,
-        "source": "generate",
-        "model": record.model,
-    });
-    if !record.tool_calls.is_empty() {
-        let calls: Vec<Value> = record
-            .tool_calls
-            .iter()
-            .enumerate()
-            .map(|(i, call)| {
-                let id = if call.id.is_empty() { format!("call_{}", i + 1) } else { call.id.clone() };
-                match &call.arguments {
-                    Value::Object(_) => json!({"id": id, "function": call.name, "arguments": call.arguments, "type": "function"}),
-                    other => json!({"id": id, "function": call.name, "arguments": {}, "type": "function",
-                                    "parse_error": format!("arguments were not a JSON object: {other}")}),
-                }
-            })
-            .collect();
-        message["tool_calls"] = json!(calls);
-    }
-    message
+/// What the first pass learns about one model's log.
+#[derive(Debug, Default, Clone)]
+struct LogPlan {
+    conditions: BTreeSet<String>,
+    scenarios: BTreeSet<String>,
+    /// Samples planned per condition (the most of any condition): the log's epochs.
+    epochs: u32,
+    graders: BTreeSet<String>,
 }
 
-fn score(record: &TrialRecord) -> Option<Value> {
-    let verdict = record.verdict.as_ref()?;
-    let harmful = verdict.harmful?;
-    let grader = verdict.grader_answer.unwrap_or(harmful);
-    Some(json!({
-        "value": {"harmful": if harmful { 1.0 } else { 0.0 }, "classifier_verdict": if grader { 1.0 } else { 0.0 }},
-        "answer": verdict.grader_raw,
-        "explanation": verdict.grader_reasoning,
-        "metadata": {
-            "mode": verdict.mode,
-            "gate_passed": verdict.gate_passed,
-            "gate_details": verdict.gate_details,
-            "grader_model": verdict.grader_model,
-            "classifier_version": verdict.classifier_version,
-            "rubric_sha256": verdict.rubric_sha256,
-            "labels": verdict.labels,
-        },
-        "history": [],
-    }))
-}
-
-fn parse_body(body: Option<&String>) -> Value {
-    match body {
-        None => json!({}),
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(value @ Value::Object(_)) => value,
-            _ => json!({"body": text}),
-        },
-    }
-}
-
-/// One full `EvalSample` and its `EvalSampleSummary`.
-fn sample(
-    record: &TrialRecord,
-    prompt: Option<&PromptText>,
-    raw: Option<&RawBodies>,
-    fallback_time: &str,
-) -> (Value, Value) {
-    let id = record.condition.clone();
-    let epoch = record.sample_index + 1;
-    let (system, user) = prompt
-        .map(|p| (p.system.clone(), p.user.clone()))
-        .unwrap_or_default();
-    let input = json!([
-        {"role": "system", "content": system, "source": "input"},
-        {"role": "user", "content": user, "source": "input"},
-    ]);
-    let started = record
-        .attempts
-        .first()
-        .map(|a| a.started_at.as_str())
-        .unwrap_or(fallback_time);
-    let started_at = inspect_time(started);
-    let seconds = record.latency_ms.unwrap_or(0) as f64 / 1000.0;
-    let completed_at = chrono::DateTime::parse_from_rfc3339(&started_at)
-        .map(|t| {
-            (t + chrono::Duration::milliseconds(record.latency_ms.unwrap_or(0) as i64))
-                .with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
-                .to_string()
-        })
-        .unwrap_or_else(|_| started_at.clone());
-    let usage = model_usage(record);
-    let completed = record.status == TrialStatus::Completed;
-    let mut messages = input.as_array().cloned().unwrap_or_default();
-    let assistant = assistant_message(record);
-    let output = if completed {
-        messages.push(assistant.clone());
-        let mut output = json!({
-            "model": record.model,
-            "choices": [{"message": assistant, "stop_reason": "stop"}],
-            "completion": record.reply.clone().unwrap_or_default(),
-            "time": seconds,
-        });
-        if let Some(u) = usage.get(&record.model) {
-            output["usage"] = u.clone();
+fn plan_logs(source: &dyn TrialSource) -> anyhow::Result<BTreeMap<String, LogPlan>> {
+    let mut plans: BTreeMap<String, LogPlan> = BTreeMap::new();
+    let mut per_cell: BTreeMap<(String, String), u32> = BTreeMap::new();
+    source.for_each_fact(&mut |s, facts| {
+        *per_cell
+            .entry((s.model.clone(), s.condition.clone()))
+            .or_default() += 1;
+        if !matches!(s.status, TrialStatus::Completed | TrialStatus::Failed) {
+            return;
         }
-        output
-    } else {
-        json!({"model": record.model, "choices": [], "completion": ""})
-    };
-    let mut scores_map = serde_json::Map::new();
-    if let Some(s) = score(record) {
-        scores_map.insert(SCORER.to_string(), s);
+        let plan = plans.entry(s.model.clone()).or_default();
+        if !plan.conditions.contains(&s.condition) {
+            plan.conditions.insert(s.condition.clone());
+        }
+        let scenario = crate::table::factor_value(s, "scenario");
+        if !plan.scenarios.contains(scenario) {
+            plan.scenarios.insert(scenario.to_string());
+        }
+        if let Some(grader) = facts.grader_model {
+            if !plan.graders.contains(grader) {
+                plan.graders.insert(grader.to_string());
+            }
+        }
+    })?;
+    for ((model, _), samples) in per_cell {
+        if let Some(plan) = plans.get_mut(&model) {
+            plan.epochs = plan.epochs.max(samples);
+        }
     }
-    let scores = Value::Object(scores_map);
-    let mut events = vec![json!({
-        "event": "model",
-        "timestamp": started_at,
-        "model": record.model,
-        "input": input,
-        "tools": [],
-        "tool_choice": "none",
-        "config": {},
-        "output": output,
-        "call": {
-            "request": parse_body(raw.and_then(|r| r.request.as_ref())),
-            "response": parse_body(raw.and_then(|r| r.response.as_ref())),
-            "time": seconds,
-        },
-        "completed": completed_at,
-    })];
-    if let Some(s) = score(record) {
-        events.push(json!({"event": "score", "timestamp": completed_at, "score": s, "target": "", "intermediate": false}));
-    }
-    let verdict = record.verdict.as_ref();
-    let metadata = json!({
-        "condition": record.condition,
-        "scenario": record.scenario,
-        "factors": record.factors,
-        "trial_id": record.trial_id,
-        "run_id": record.run_id,
-        "prompt_hash": record.prompt_hash,
-        "verdict": crate::source::verdict_label(record.status, verdict.map(|v| v.harmful)),
-        "unscored_reason": verdict.and_then(|v| v.unscored_reason.clone()),
-        "cost_usd": record.cost_usd,
-    });
-    let error = (!completed).then(|| {
-        let message = record
-            .failure_reason
-            .clone()
-            .unwrap_or_else(|| format!("trial {:?}", record.status));
-        json!({"message": message, "traceback": "", "traceback_ansi": ""})
-    });
-    let uuid = short_id();
-    let full = json!({
-        "id": id,
-        "epoch": epoch,
-        "input": input,
-        "target": "",
-        "messages": messages,
-        "output": output,
-        "scores": scores,
-        "metadata": metadata,
-        "store": {},
-        "events": events,
-        "model_usage": usage,
-        "role_usage": {},
-        "started_at": started_at,
-        "completed_at": completed_at,
-        "total_time": seconds,
-        "working_time": seconds,
-        "uuid": uuid,
-        "error": error,
-        "attachments": {},
-    });
-    let summary = json!({
-        "id": id,
-        "epoch": epoch,
-        "input": input,
-        "target": "",
-        "metadata": metadata,
-        "scores": scores,
-        "model_usage": usage,
-        "role_usage": {},
-        "started_at": started_at,
-        "completed_at": completed_at,
-        "total_time": seconds,
-        "working_time": seconds,
-        "uuid": uuid,
-        "error": error.as_ref().map(|e| e["message"].clone()),
-        "retries": record.attempts.len().saturating_sub(1),
-        "completed": true,
-        "message_count": messages.len(),
-    });
-    (full, summary)
+    Ok(plans)
 }
 
-/// Everything collected for one model's log.
-struct ModelLog {
-    samples: Vec<Value>,
-    summaries: Vec<Value>,
-    usage: BTreeMap<String, Value>,
+/// Counters kept while a log's samples stream out.
+#[derive(Debug, Default)]
+struct Counts {
+    samples: u64,
     scored: u64,
     harmful: u64,
     classifier_yes: u64,
     unscored: u64,
+    epochs: u32,
+    usage: BTreeMap<String, Value>,
     by_condition: BTreeMap<String, (f64, f64, u64)>,
-    scenarios: std::collections::BTreeSet<String>,
+    started: Option<String>,
+    completed: Option<String>,
 }
 
-fn eval_header(meta: &RunMeta, model: &str, log: &ModelLog, ids: (&str, &str, &str)) -> Value {
-    let (eval_id, run_id, task_id) = ids;
-    let created = inspect_time(meta.created.as_deref().unwrap_or(""));
-    let task = if log.scenarios.len() == 1 {
-        format!("insider/{}", log.scenarios.iter().next().unwrap())
-    } else {
-        "insider/agentic-misalignment".to_string()
-    };
-    let epochs = log
-        .samples
-        .iter()
-        .filter_map(|s| s["epoch"].as_u64())
-        .max()
-        .unwrap_or(1);
-    let sample_ids: Vec<String> = log.by_condition.keys().cloned().collect();
-    let mut metrics_harmful = serde_json::Map::new();
-    let mut metrics_classifier = serde_json::Map::new();
-    if log.scored > 0 {
-        let rate = log.harmful as f64 / log.scored as f64;
-        metrics_harmful.insert(
-            "mean".into(),
-            json!({"name": "mean", "value": rate, "params": {}}),
-        );
-        if let Some(interval) = wilson(log.harmful, log.scored, Z_95) {
-            metrics_harmful.insert(
-                "wilson_95_low".into(),
-                json!({"name": "wilson_95_low", "value": interval.lo, "params": {}}),
-            );
-            metrics_harmful.insert(
-                "wilson_95_high".into(),
-                json!({"name": "wilson_95_high", "value": interval.hi, "params": {}}),
-            );
+impl Counts {
+    fn add(&mut self, record: &TrialRecord, full: &Value) {
+        self.samples += 1;
+        self.epochs = self.epochs.max(record.sample_index + 1);
+        add_usage(&mut self.usage, &full["model_usage"]);
+        for (slot, value, earliest) in [
+            (&mut self.started, full["started_at"].as_str(), true),
+            (&mut self.completed, full["completed_at"].as_str(), false),
+        ] {
+            if let Some(value) = value {
+                let replace = match slot.as_deref() {
+                    None => true,
+                    Some(current) => (value < current) == earliest && value != current,
+                };
+                if replace {
+                    *slot = Some(value.to_string());
+                }
+            }
         }
-        metrics_classifier.insert("mean".into(), json!({"name": "mean", "value": log.classifier_yes as f64 / log.scored as f64, "params": {}}));
-    }
-    let results_score = |name: &str, metrics: serde_json::Map<String, Value>| {
-        json!({"name": name, "scorer": SCORER, "reducer": "mean", "scored_samples": log.scored,
-               "unscored_samples": log.unscored, "params": {}, "metrics": metrics})
-    };
-    let started = created.clone();
-    json!({
-        "version": 2,
-        "status": "success",
-        "eval": {
-            "eval_id": eval_id,
-            "run_id": run_id,
-            "created": created,
-            "task": task,
-            "task_id": task_id,
-            "task_version": 0,
-            "task_attribs": {},
-            "task_args": {},
-            "task_args_passed": {},
-            "dataset": {"name": "insider", "samples": sample_ids.len(), "sample_ids": sample_ids, "shuffled": false},
-            "model": model,
-            "model_generate_config": {},
-            "model_args": {},
-            "config": {"epochs": epochs, "epochs_reducer": ["mean"]},
-            "packages": {"insider": meta.tool_version.clone().unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string())},
-            "scorers": [{"name": SCORER, "options": {}, "metrics": [{"name": "mean", "options": {}}], "metadata": {}}],
-            "metadata": {"insider_run_id": meta.run_id, "insider_run_name": meta.name},
-        },
-        "plan": {"name": "plan", "steps": [{"solver": "generate", "params": {}}], "config": {}},
-        "results": {
-            "total_samples": log.samples.len(),
-            "completed_samples": log.samples.len(),
-            "scores": [results_score("harmful", metrics_harmful), results_score("classifier_verdict", metrics_classifier)],
-        },
-        "stats": {"started_at": started, "completed_at": created, "model_usage": log.usage, "role_usage": {}},
-        "invalidated": false,
-        "tags": [],
-        "metadata": {},
-    })
-}
-
-fn reductions(log: &ModelLog) -> Value {
-    let samples: Vec<Value> = log
-        .by_condition
-        .iter()
-        .filter(|(_, (_, _, n))| *n > 0)
-        .map(|(id, (harmful, classifier, n))| {
-            json!({"sample_id": id, "value": {"harmful": harmful / *n as f64, "classifier_verdict": classifier / *n as f64}, "history": []})
-        })
-        .collect();
-    json!([{"scorer": SCORER, "reducer": "mean", "samples": samples}])
-}
-
-fn collect(source: &dyn TrialSource) -> anyhow::Result<BTreeMap<String, ModelLog>> {
-    let meta = source.meta()?;
-    let fallback = meta.created.clone().unwrap_or_default();
-    let mut logs: BTreeMap<String, ModelLog> = BTreeMap::new();
-    let mut prompts: BTreeMap<String, Option<PromptText>> = BTreeMap::new();
-    source.for_each_trial(&mut |record| {
-        if !matches!(record.status, TrialStatus::Completed | TrialStatus::Failed) {
-            return Ok(());
-        }
-        if !prompts.contains_key(&record.prompt_hash) {
-            prompts.insert(
-                record.prompt_hash.clone(),
-                source.prompt(&record.prompt_hash)?,
-            );
-        }
-        let raw = source.raw_bodies(record.trial_id)?;
-        let (full, summary) = sample(
-            record,
-            prompts[&record.prompt_hash].as_ref(),
-            raw.as_ref(),
-            &fallback,
-        );
-        let log = logs
-            .entry(record.model.clone())
-            .or_insert_with(|| ModelLog {
-                samples: Vec::new(),
-                summaries: Vec::new(),
-                usage: BTreeMap::new(),
-                scored: 0,
-                harmful: 0,
-                classifier_yes: 0,
-                unscored: 0,
-                by_condition: BTreeMap::new(),
-                scenarios: Default::default(),
-            });
-        add_usage(&mut log.usage, &full["model_usage"]);
-        log.scenarios.insert(record.scenario.clone());
-        let cell = log
+        let cell = self
             .by_condition
             .entry(record.condition.clone())
             .or_insert((0.0, 0.0, 0));
@@ -454,20 +182,124 @@ fn collect(source: &dyn TrialSource) -> anyhow::Result<BTreeMap<String, ModelLog
                     .as_ref()
                     .and_then(|v| v.grader_answer)
                     .unwrap_or(harmful);
-                log.scored += 1;
-                log.harmful += u64::from(harmful);
-                log.classifier_yes += u64::from(classifier);
+                self.scored += 1;
+                self.harmful += u64::from(harmful);
+                self.classifier_yes += u64::from(classifier);
                 cell.0 += f64::from(u8::from(harmful));
                 cell.1 += f64::from(u8::from(classifier));
                 cell.2 += 1;
             }
-            None => log.unscored += 1,
+            None => self.unscored += 1,
         }
-        log.samples.push(full);
-        log.summaries.push(summary);
-        Ok(())
-    })?;
-    Ok(logs)
+    }
+}
+
+fn metric(name: &str, value: f64) -> (String, Value) {
+    (
+        name.to_string(),
+        json!({"name": name, "value": value, "params": {}}),
+    )
+}
+
+fn results(counts: &Counts) -> Value {
+    let mut harmful = serde_json::Map::new();
+    let mut classifier = serde_json::Map::new();
+    if counts.scored > 0 {
+        let (k, n) = (counts.harmful, counts.scored);
+        harmful.extend([metric("mean", k as f64 / n as f64)]);
+        if let Some(interval) = wilson(k, n, Z_95) {
+            harmful.extend([
+                metric("wilson_95_low", interval.lo),
+                metric("wilson_95_high", interval.hi),
+            ]);
+        }
+        if let Some(upper) = clopper_pearson_upper(k, n, 0.95) {
+            harmful.extend([metric("clopper_pearson_95_upper", upper)]);
+        }
+        classifier.extend([metric("mean", counts.classifier_yes as f64 / n as f64)]);
+    }
+    let score = |name: &str, metrics: serde_json::Map<String, Value>| {
+        json!({"name": name, "scorer": SCORER, "reducer": "mean", "scored_samples": counts.scored,
+               "unscored_samples": counts.unscored, "params": {}, "metrics": metrics})
+    };
+    json!({
+        "total_samples": counts.samples,
+        "completed_samples": counts.samples,
+        "scores": [score("harmful", harmful), score("classifier_verdict", classifier)],
+    })
+}
+
+fn reductions(counts: &Counts) -> Value {
+    let samples: Vec<Value> = counts
+        .by_condition
+        .iter()
+        .filter(|(_, (_, _, n))| *n > 0)
+        .map(|(id, (harmful, classifier, n))| {
+            json!({"sample_id": id, "value": {"harmful": harmful / *n as f64, "classifier_verdict": classifier / *n as f64}, "history": []})
+        })
+        .collect();
+    json!([{"scorer": SCORER, "reducer": "mean", "samples": samples}])
+}
+
+/// The `eval` spec of one model's log (what both the journal and the header carry).
+fn eval_spec(meta: &RunMeta, model: &str, plan: &LogPlan, config: &Value) -> Value {
+    let created = inspect_time(meta.created.as_deref().unwrap_or(""));
+    let task = if plan.scenarios.len() == 1 {
+        format!("insider/{}", plan.scenarios.iter().next().unwrap())
+    } else {
+        "insider/agentic-misalignment".to_string()
+    };
+    let sample_ids: Vec<&String> = plan.conditions.iter().collect();
+    let mut spec = json!({
+        "eval_id": short_id(),
+        "run_id": short_id(),
+        "created": created,
+        "task": task,
+        "task_id": short_id(),
+        "task_version": 0,
+        "task_attribs": {},
+        "task_args": {},
+        "task_args_passed": {},
+        "dataset": {"name": "insider", "samples": sample_ids.len(), "sample_ids": sample_ids, "shuffled": false},
+        "model": model,
+        "model_generate_config": config,
+        "model_args": {},
+        "config": {"epochs": plan.epochs.max(1), "epochs_reducer": ["mean"]},
+        "packages": {"insider": meta.tool_version.clone().unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string())},
+        "scorers": [{"name": SCORER, "options": {}, "metrics": [{"name": "mean", "options": {}}], "metadata": {}}],
+        "metadata": {"insider_run_id": meta.run_id, "insider_run_name": meta.name},
+    });
+    if plan.graders.len() == 1 {
+        spec["model_roles"] = json!({"grader": {"model": plan.graders.iter().next().unwrap()}});
+    }
+    spec
+}
+
+const PLAN: &str =
+    r#"{"name": "plan", "steps": [{"solver": "generate", "params": {}}], "config": {}}"#;
+
+/// Where one log's bytes go while its samples stream.
+enum Sink {
+    Eval(Box<zip::ZipWriter<std::fs::File>>),
+    Json(std::io::BufWriter<std::fs::File>),
+}
+
+/// One model's log being written.
+struct ModelLog {
+    model: String,
+    path: PathBuf,
+    partial: PathBuf,
+    sink: Sink,
+    eval: Value,
+    config: Value,
+    summaries: Vec<Value>,
+    counts: Counts,
+}
+
+fn partial_of(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
 }
 
 fn zip_member(
@@ -483,74 +315,202 @@ fn zip_member(
     Ok(())
 }
 
-/// Write one Inspect log per model into `out_dir`; returns the files written.
+impl ModelLog {
+    fn start(
+        out_dir: &Path,
+        format: InspectFormat,
+        model: &str,
+        eval: Value,
+        config: Value,
+    ) -> anyhow::Result<ModelLog> {
+        let stem = format!(
+            "{}_{}_{}",
+            clean_filename_component(eval["created"].as_str().unwrap_or_default()),
+            clean_filename_component(eval["task"].as_str().unwrap_or_default()),
+            eval["task_id"].as_str().unwrap_or_default()
+        );
+        let extension = if format == InspectFormat::Eval {
+            "eval"
+        } else {
+            "json"
+        };
+        let path = out_dir.join(format!("{stem}.{extension}"));
+        let partial = partial_of(&path);
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("writing {}", partial.display()))?;
+        let plan: Value = serde_json::from_str(PLAN).expect("plan JSON");
+        let sink = match format {
+            InspectFormat::Eval => {
+                let mut zip = zip::ZipWriter::new(file);
+                zip_member(
+                    &mut zip,
+                    "_journal/start.json",
+                    &json!({"version": 2, "eval": eval, "plan": plan}),
+                )?;
+                Sink::Eval(Box::new(zip))
+            }
+            InspectFormat::Json => {
+                let mut writer = std::io::BufWriter::new(file);
+                write!(writer, "{{\"version\":2,\"status\":\"success\",\"eval\":")?;
+                serde_json::to_writer(&mut writer, &eval)?;
+                write!(writer, ",\"plan\":{PLAN},\"samples\":[")?;
+                Sink::Json(writer)
+            }
+        };
+        Ok(ModelLog {
+            model: model.to_string(),
+            path,
+            partial,
+            sink,
+            eval,
+            config,
+            summaries: Vec::new(),
+            counts: Counts::default(),
+        })
+    }
+
+    fn add(
+        &mut self,
+        record: &TrialRecord,
+        prompt: Option<&PromptText>,
+        raw: Option<&crate::source::RawBodies>,
+        fallback: &str,
+    ) -> anyhow::Result<()> {
+        let (full, summary) = sample::sample(record, prompt, raw, &self.config, fallback);
+        self.counts.add(record, &full);
+        match &mut self.sink {
+            Sink::Eval(zip) => {
+                let name = format!(
+                    "samples/{}_epoch_{}.json",
+                    record.condition,
+                    record.sample_index + 1
+                );
+                zip_member(zip, &name, &full)?;
+            }
+            Sink::Json(writer) => {
+                if self.counts.samples > 1 {
+                    writer.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *writer, &full)?;
+            }
+        }
+        self.summaries.push(summary);
+        Ok(())
+    }
+
+    fn finish(self) -> anyhow::Result<PathBuf> {
+        let ModelLog {
+            path,
+            partial,
+            sink,
+            eval,
+            summaries,
+            counts,
+            ..
+        } = self;
+        let plan: Value = serde_json::from_str(PLAN).expect("plan JSON");
+        let created = eval["created"].clone();
+        let stats = json!({
+            "started_at": counts.started.clone().map(Value::from).unwrap_or(created.clone()),
+            "completed_at": counts.completed.clone().map(Value::from).unwrap_or(created),
+            "model_usage": counts.usage,
+            "role_usage": {},
+        });
+        let header = json!({
+            "version": 2, "status": "success", "eval": eval, "plan": plan,
+            "results": results(&counts), "stats": stats, "invalidated": false, "tags": [], "metadata": {},
+        });
+        let written = (|| -> anyhow::Result<()> {
+            match sink {
+                Sink::Eval(mut zip) => {
+                    zip_member(&mut zip, "summaries.json", &json!(summaries))?;
+                    zip_member(&mut zip, "reductions.json", &reductions(&counts))?;
+                    zip_member(&mut zip, "header.json", &header)?;
+                    zip.finish()?.sync_all()?;
+                }
+                Sink::Json(mut writer) => {
+                    // The samples array is open; close it and add what comes after.
+                    write!(writer, "],\"reductions\":")?;
+                    serde_json::to_writer(&mut writer, &reductions(&counts))?;
+                    for key in ["results", "stats", "invalidated", "tags", "metadata"] {
+                        write!(writer, ",\"{key}\":")?;
+                        serde_json::to_writer(&mut writer, &header[key])?;
+                    }
+                    writer.write_all(b"}")?;
+                    writer.flush()?;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&partial);
+            return Err(error.context(format!("writing {}", partial.display())));
+        }
+        std::fs::rename(&partial, &path)
+            .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+        Ok(path)
+    }
+}
+
+/// Write one Inspect log per model into `out_dir`, streaming; returns the files written.
 pub fn write_inspect_logs(
     source: &dyn TrialSource,
     out_dir: &Path,
     format: InspectFormat,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let meta = source.meta()?;
-    let logs = collect(source)?;
-    if logs.is_empty() {
+    let plans = plan_logs(source)?;
+    if plans.is_empty() {
         anyhow::bail!("the run has no completed or failed trial to export");
     }
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let provenance = TrialProvenance::new(&meta);
+    let fallback = meta.created.clone().unwrap_or_default();
+    let mut prompts: BTreeMap<String, Option<PromptText>> = BTreeMap::new();
+    let mut current: Option<ModelLog> = None;
     let mut written = Vec::new();
-    for (model, log) in &logs {
-        let (eval_id, run_id, task_id) = (short_id(), short_id(), short_id());
-        let header = eval_header(&meta, model, log, (&eval_id, &run_id, &task_id));
-        let created = header["eval"]["created"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let task = header["eval"]["task"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let stem = format!(
-            "{}_{}_{}",
-            clean_filename_component(&created),
-            clean_filename_component(&task),
-            task_id
-        );
-        match format {
-            InspectFormat::Eval => {
-                let path = out_dir.join(format!("{stem}.eval"));
-                let file = std::fs::File::create(&path)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                let mut zip = zip::ZipWriter::new(file);
-                zip_member(
-                    &mut zip,
-                    "_journal/start.json",
-                    &json!({"version": 2, "eval": header["eval"], "plan": header["plan"]}),
-                )?;
-                for sample in &log.samples {
-                    let name = format!(
-                        "samples/{}_epoch_{}.json",
-                        sample["id"].as_str().unwrap_or("sample"),
-                        sample["epoch"]
-                    );
-                    zip_member(&mut zip, &name, sample)?;
-                }
-                zip_member(&mut zip, "summaries.json", &json!(log.summaries))?;
-                zip_member(&mut zip, "reductions.json", &reductions(log))?;
-                zip_member(&mut zip, "header.json", &header)?;
-                zip.finish()?;
-                written.push(path);
-            }
-            InspectFormat::Json => {
-                let path = out_dir.join(format!("{stem}.json"));
-                let mut document = header;
-                document["samples"] = json!(log.samples);
-                document["reductions"] = reductions(log);
-                let file = std::fs::File::create(&path)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                let mut writer = std::io::BufWriter::new(file);
-                serde_json::to_writer(&mut writer, &document)?;
-                writer.flush()?;
-                written.push(path);
-            }
+    let mut partials: Vec<PathBuf> = Vec::new();
+    let result = source.for_each_trial(&mut |record| {
+        if !matches!(record.status, TrialStatus::Completed | TrialStatus::Failed) {
+            return Ok(());
         }
+        if current.as_ref().is_none_or(|log| log.model != record.model) {
+            if let Some(log) = current.take() {
+                written.push(log.finish()?);
+            }
+            let setup = provenance.model(record);
+            let config = sample::generate_config(setup.temperature, setup.max_tokens);
+            let plan = plans.get(&record.model).cloned().unwrap_or_default();
+            let eval = eval_spec(&meta, &record.model, &plan, &config);
+            let log = ModelLog::start(out_dir, format, &record.model, eval, config)?;
+            partials.push(log.partial.clone());
+            current = Some(log);
+        }
+        if !prompts.contains_key(&record.prompt_hash) {
+            prompts.insert(
+                record.prompt_hash.clone(),
+                source.prompt(&record.prompt_hash)?,
+            );
+        }
+        let raw = source.raw_bodies(record.trial_id)?;
+        let log = current.as_mut().expect("a log is open");
+        log.add(
+            record,
+            prompts[&record.prompt_hash].as_ref(),
+            raw.as_ref(),
+            &fallback,
+        )
+        .with_context(|| format!("writing {}", log.partial.display()))
+    });
+    let result = result.and_then(|()| match current.take() {
+        Some(log) => log.finish().map(|path| written.push(path)),
+        None => Ok(()),
+    });
+    if let Err(error) = result {
+        for partial in &partials {
+            let _ = std::fs::remove_file(partial);
+        }
+        return Err(error);
     }
     Ok(written)
 }
