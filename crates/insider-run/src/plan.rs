@@ -67,6 +67,26 @@ pub fn estimate(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<ModelEsti
     Ok(out)
 }
 
+/// Trials above which a plan needs `--yes`: a typo in `samples` should not start a week of calls.
+pub const CONFIRM_TRIALS: u64 = 100_000;
+
+/// Estimated cost in USD above which a plan needs `--yes`.
+pub const CONFIRM_COST_USD: f64 = 1_000.0;
+
+/// Why `experiment` is big enough to ask before running it (`None`: run it).
+pub fn needs_confirmation(experiment: &ResolvedExperiment) -> anyhow::Result<Option<String>> {
+    let trials = experiment.total_trials();
+    if trials > CONFIRM_TRIALS {
+        return Ok(Some(format!(
+            "the plan has {trials} trials (more than {CONFIRM_TRIALS})"
+        )));
+    }
+    let cost: f64 = estimate(experiment)?.iter().filter_map(|e| e.cost_usd).sum();
+    Ok((cost > CONFIRM_COST_USD).then(|| {
+        format!("the plan is estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")
+    }))
+}
+
 /// The dry-run report as text.
 pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
     let estimates = estimate(experiment)?;

@@ -21,6 +21,8 @@ pub struct Pacing {
     pub limit: Option<u64>,
     /// Store replies without classifying them.
     pub no_classify: bool,
+    /// Grow the run to this many samples per model × condition (never fewer than it has).
+    pub samples: Option<i64>,
 }
 
 /// The experiment stored in `ledger` when its run began.
@@ -42,10 +44,23 @@ pub fn resume_experiment(run_dir: &Path, pacing: &Pacing) -> anyhow::Result<Reso
     if pacing.no_classify {
         experiment.classify = false;
     }
+    if let Some(samples) = pacing.samples {
+        if samples < i64::from(experiment.samples) {
+            anyhow::bail!(
+                "--samples {samples}: the run in {} already has {} samples per model × \
+                 condition; a run can grow, never shrink",
+                run_dir.display(),
+                experiment.samples
+            );
+        }
+        experiment.samples = u32::try_from(samples)
+            .map_err(|_| anyhow::anyhow!("--samples {samples} is too large"))?;
+    }
     Ok(experiment)
 }
 
-/// The parts of the plan on which `stored` and `new` differ (empty: the same plan).
+/// The parts of the plan on which `stored` and `new` differ (empty: the same plan, possibly
+/// with more samples, which grows the run).
 pub fn plan_differences(
     stored: &ResolvedExperiment,
     new: &ResolvedExperiment,
@@ -62,8 +77,9 @@ pub fn plan_differences(
     if stored.conditions != new.conditions {
         differences.push("conditions");
     }
-    if stored.samples != new.samples {
-        differences.push("samples");
+    // More samples grow the run (the missing ones are added); fewer would hide paid trials.
+    if stored.samples > new.samples {
+        differences.push("samples (fewer than the run has)");
     }
     if stored
         .models

@@ -276,6 +276,35 @@ pub struct Overrides {
     pub seed: Option<u64>,
 }
 
+impl Overrides {
+    /// The flags given here that would change the plan rather than its pacing, by name:
+    /// `--resume` continues the stored plan and ignores them.
+    pub fn plan_flags(&self) -> Vec<&'static str> {
+        let set = [
+            ("--name", self.name.is_some()),
+            ("--model", !self.models.is_empty()),
+            ("--scenario", self.scenario.is_some()),
+            ("--goal-type", self.goal_type.is_some()),
+            ("--goal-value", self.goal_value.is_some()),
+            ("--urgency", self.urgency.is_some()),
+            ("--extra-instructions", self.extra_instructions.is_some()),
+            ("--awareness-notice", self.awareness_notice.is_some()),
+            ("--prod", self.prod.is_some()),
+            ("--condition", !self.ids.is_empty()),
+            ("--pack", !self.packs.is_empty()),
+            ("--model-role grader", self.grader.is_some()),
+            ("--out", self.out.is_some()),
+            ("--temperature", self.temperature.is_some()),
+            ("--max-tokens", self.max_tokens.is_some()),
+            ("--seed", self.seed.is_some()),
+        ];
+        set.into_iter()
+            .filter(|(_, given)| *given)
+            .map(|(flag, _)| flag)
+            .collect()
+    }
+}
+
 /// A model with every setting resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResolvedModel {

@@ -85,6 +85,9 @@ pub struct RunArgs {
     /// Show the plan, token and cost estimate, then exit without any call.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run a plan over 100,000 trials or an estimated $1,000 without asking.
+    #[arg(long)]
+    pub yes: bool,
     /// No progress display.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -121,6 +124,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         print!("{}", insider_run::plan::dry_run_report(&experiment)?);
         return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        if let Some(reason) = insider_run::plan::needs_confirmation(&experiment)? {
+            eprintln!("error: {reason}; check it with --dry-run, then pass --yes to run it");
+            return Ok(ExitCode::from(2));
+        }
     }
     let factory: ProviderFactory =
         Arc::new(|name, config| Ok(insider_model::resolve(name, config)?));
@@ -261,10 +270,20 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
 fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
     let overrides = overrides(args)?;
     if let Some(dir) = &args.resume {
+        let ignored = overrides.plan_flags();
+        if !ignored.is_empty() {
+            eprintln!(
+                "warning: --resume continues the plan stored in {}; ignored: {} (only \
+                 --max-connections, --limit, --no-classify and a larger --samples apply)",
+                dir.display(),
+                ignored.join(", ")
+            );
+        }
         let pacing = Pacing {
             max_connections: args.max_connections,
             limit: args.limit,
             no_classify: args.no_classify,
+            samples: args.samples,
         };
         return Ok((resume::resume_experiment(dir, &pacing)?, dir.clone()));
     }
