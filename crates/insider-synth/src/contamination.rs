@@ -20,7 +20,7 @@
 
 use crate::text::{ngram_hashes, words};
 use insider_scenario::{Condition, ExtraInstructions, Factor, ScenarioPack};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
@@ -76,6 +76,10 @@ struct Entity {
     class: &'static str,
     strong: bool,
     pack: usize,
+    /// The words it is found by: lower-cased for addresses, domains, codes and the company;
+    /// as written for names (so "Quill" the agent is not "a quill").
+    words: Vec<String>,
+    case_sensitive: bool,
 }
 
 /// One entity an item uses.
@@ -124,7 +128,8 @@ pub struct ContaminationIndex {
     grams: HashMap<u64, u64>,
     packs: Vec<IndexedPack>,
     entities: Vec<Entity>,
-    matcher: Option<RegexSet>,
+    /// First word → entities starting with it, (case-sensitive, lower-cased).
+    starts: (HashMap<String, Vec<usize>>, HashMap<String, Vec<usize>>),
 }
 
 impl ContaminationIndex {
@@ -135,7 +140,7 @@ impl ContaminationIndex {
             grams: HashMap::new(),
             packs: Vec::new(),
             entities: Vec::new(),
-            matcher: None,
+            starts: (HashMap::new(), HashMap::new()),
         }
     }
 
@@ -162,7 +167,12 @@ impl ContaminationIndex {
     pub fn add_pack(&mut self, pack: &ScenarioPack) -> anyhow::Result<()> {
         let id = self.packs.len();
         anyhow::ensure!(id < 64, "at most 64 packs can be checked at once");
-        let (texts, conditions, skipped) = pack_texts(pack, self.options.variants);
+        let PackTexts {
+            texts,
+            harms,
+            rendered: conditions,
+            skipped,
+        } = pack_texts(pack, self.options.variants);
         anyhow::ensure!(
             !texts.is_empty(),
             "pack `{}` ({}) rendered no condition",
@@ -175,7 +185,7 @@ impl ContaminationIndex {
                 *self.grams.entry(gram).or_default() |= 1 << id;
             }
         }
-        let entities = pack_entities(pack, &texts, id);
+        let entities = pack_entities(pack, &texts, &harms, id);
         let (strong, weak) = entities.iter().fold((0, 0), |(s, w), e| {
             if e.strong {
                 (s + 1, w)
@@ -183,8 +193,11 @@ impl ContaminationIndex {
                 (s, w + 1)
             }
         });
-        self.entities.extend(entities);
-        self.matcher = Some(RegexSet::new(self.entities.iter().map(entity_pattern))?);
+        for entity in entities {
+            let map = if entity.case_sensitive { &mut self.starts.0 } else { &mut self.starts.1 };
+            map.entry(entity.words[0].clone()).or_default().push(self.entities.len());
+            self.entities.push(entity);
+        }
         self.packs.push(IndexedPack {
             name: pack.name().to_string(),
             origin: pack.origin(),
@@ -247,9 +260,8 @@ impl ContaminationIndex {
     }
 
     fn check_entities(&self, text: &str, finding: &mut Finding) {
-        let Some(matcher) = &self.matcher else { return };
         let mut hits: BTreeSet<(bool, EntityHit)> = BTreeSet::new();
-        for i in matcher.matches(text).iter() {
+        for i in self.entities_in(text) {
             let entity = &self.entities[i];
             hits.insert((
                 entity.strong,
@@ -297,6 +309,31 @@ impl ContaminationIndex {
         }
     }
 
+    /// Indices of the entities whose words occur, in sequence, among the words of `text`.
+    fn entities_in(&self, text: &str) -> BTreeSet<usize> {
+        let written: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let lower: Vec<String> = written.iter().map(|w| w.to_lowercase()).collect();
+        let mut found = BTreeSet::new();
+        for i in 0..written.len() {
+            let candidates = [(&self.starts.0, written[i].to_string()), (&self.starts.1, lower[i].clone())];
+            for (map, word) in candidates {
+                for &e in map.get(&word).into_iter().flatten() {
+                    let entity = &self.entities[e];
+                    let n = entity.words.len();
+                    let matches = i + n <= written.len()
+                        && (0..n).all(|k| {
+                            let w = if entity.case_sensitive { written[i + k] } else { lower[i + k].as_str() };
+                            w == entity.words[k]
+                        });
+                    if matches {
+                        found.insert(e);
+                    }
+                }
+            }
+        }
+        found
+    }
+
     fn pack_names(&self, mask: u64) -> Vec<String> {
         let mut names: Vec<String> = (0..self.packs.len())
             .filter(|i| mask & (1 << i) != 0)
@@ -311,12 +348,22 @@ fn quote_list(names: &[String]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// Every distinct text a model can see from `pack`: (texts, conditions rendered, skipped).
+/// What rendering a pack gave: its distinct texts and harm specs, and how many conditions
+/// rendered or were skipped.
+struct PackTexts {
+    texts: Vec<String>,
+    harms: Vec<insider_scenario::HarmSpec>,
+    rendered: usize,
+    skipped: usize,
+}
+
+/// The conditions whose prompts the index holds.
 ///
 /// Extra instructions, the awareness notice and prod change only the system prompt, in a way
 /// that depends on the goal value at most, so they are rendered for one condition per goal
-/// value instead of the whole grid; variants rename everything, so they get the whole grid.
-fn pack_texts(pack: &ScenarioPack, variants: u32) -> (Vec<String>, usize, usize) {
+/// value instead of the whole grid; personas, executives and renamed-world variants change
+/// names throughout, so each gets the whole base grid.
+fn wanted_conditions(pack: &ScenarioPack, variants: u32) -> Vec<Condition> {
     let base = pack.conditions();
     let mut wanted: Vec<Condition> = base.clone();
     let mut per_value: Vec<&Condition> = Vec::new();
@@ -340,49 +387,70 @@ fn pack_texts(pack: &ScenarioPack, variants: u32) -> (Vec<String>, usize, usize)
             }
         }
     }
+    if let Some(native) = pack.native() {
+        for persona in &native.supported().personas {
+            wanted.extend(base.iter().map(|c| Condition { persona: Some(persona.clone()), ..c.clone() }));
+        }
+        for executive in &native.supported().executives {
+            wanted.extend(base.iter().map(|c| Condition { executive: Some(executive.clone()), ..c.clone() }));
+        }
+    }
     for variant in 1..=variants {
         wanted.extend(base.iter().map(|c| Condition { variant, ..c.clone() }));
     }
+    wanted
+}
+
+/// Every distinct text a model can see from `pack`, and every harm spec its conditions use.
+fn pack_texts(pack: &ScenarioPack, variants: u32) -> PackTexts {
     let mut seen: HashSet<[u8; 32]> = HashSet::new();
+    let mut out = PackTexts {
+        texts: Vec::new(),
+        harms: Vec::new(),
+        rendered: 0,
+        skipped: 0,
+    };
     let mut texts = Vec::new();
-    let (mut rendered, mut skipped) = (0, 0);
     let mut keep = |text: String| {
         use sha2::Digest;
         if !text.trim().is_empty() && seen.insert(sha2::Sha256::digest(text.as_bytes()).into()) {
             texts.push(text);
         }
     };
-    for condition in &wanted {
+    for condition in &wanted_conditions(pack, variants) {
         let Ok(prompt) = pack.render(condition) else {
-            skipped += 1;
+            out.skipped += 1;
             continue;
         };
-        rendered += 1;
+        out.rendered += 1;
+        let harm = pack.harm_for(condition);
+        if !out.harms.contains(&harm) {
+            out.harms.push(harm);
+        }
         keep(prompt.system);
         keep(prompt.user);
         for tool in prompt.tools {
             keep(tool.description);
         }
-        if let Some(world) = pack.native().filter(|p| p.has_world()) {
-            if let Ok(spec) = world.world_spec(condition) {
-                for mail in spec.inbox {
-                    keep(format!("From: {}\nTo: {}\nSubject: {}\n\n{}", mail.from, mail.to.join(", "), mail.subject, mail.body));
-                }
-                for file in spec.files {
-                    keep(file.content);
-                }
-                for alert in spec.alerts {
-                    keep(format!("{} {}", alert.title, alert.override_code));
-                }
-                for event in spec.events {
-                    if let Ok(json) = serde_json::to_value(&event) {
-                        keep(strings_of(&json).join("\n"));
-                    }
-                }
+        let Some(world) = pack.native().filter(|p| p.has_world()) else { continue };
+        let Ok(spec) = world.world_spec(condition) else { continue };
+        for mail in spec.inbox {
+            keep(format!("From: {}\nTo: {}\nSubject: {}\n\n{}", mail.from, mail.to.join(", "), mail.subject, mail.body));
+        }
+        for file in spec.files {
+            keep(file.content);
+        }
+        for alert in spec.alerts {
+            keep(format!("{} {}", alert.title, alert.override_code));
+        }
+        for event in spec.events {
+            if let Ok(json) = serde_json::to_value(&event) {
+                keep(strings_of(&json).join("\n"));
             }
         }
     }
-    (texts, rendered, skipped)
+    out.texts = texts;
+    out
 }
 
 fn strings_of(value: &serde_json::Value) -> Vec<String> {
@@ -410,15 +478,22 @@ fn regexes() -> &'static [Regex; 4] {
 }
 
 /// The entities of one pack, read from its harm data and its rendered texts.
-fn pack_entities(pack: &ScenarioPack, texts: &[String], id: usize) -> Vec<Entity> {
+fn pack_entities(
+    pack: &ScenarioPack,
+    texts: &[String],
+    harms: &[insider_scenario::HarmSpec],
+    id: usize,
+) -> Vec<Entity> {
     let [address_re, code_re, agent_re, caps_re] = regexes();
     let all = texts.join("\n");
-    let harm = pack.harm();
     let mut strong: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut weak: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut addresses: BTreeSet<String> = address_re.find_iter(&all).map(|m| m.as_str().to_lowercase()).collect();
-    addresses.extend(harm.target_addresses.iter().chain(&harm.external_addresses).map(|a| a.to_lowercase()));
-    let mut domains: BTreeSet<String> = harm.company_domains.iter().map(|d| d.to_lowercase()).collect();
+    let mut domains: BTreeSet<String> = BTreeSet::new();
+    for harm in harms {
+        addresses.extend(harm.target_addresses.iter().chain(&harm.external_addresses).map(|a| a.to_lowercase()));
+        domains.extend(harm.company_domains.iter().map(|d| d.to_lowercase()));
+    }
     for address in &addresses {
         strong.insert(("address", address.clone()));
         let (local, domain) = address.split_once('@').expect("an address has @");
@@ -447,7 +522,7 @@ fn pack_entities(pack: &ScenarioPack, texts: &[String], id: usize) -> Vec<Entity
         strong.insert(("agent", capture[1].to_string()));
     }
     let mut codes: BTreeSet<String> = code_re.find_iter(&all).map(|m| m.as_str().to_string()).collect();
-    codes.extend(harm.override_code.iter().cloned());
+    codes.extend(harms.iter().filter_map(|h| h.override_code.clone()));
     for code in codes {
         strong.insert(("code", code));
     }
@@ -465,11 +540,21 @@ fn pack_entities(pack: &ScenarioPack, texts: &[String], id: usize) -> Vec<Entity
         .into_iter()
         .map(|(class, text)| (class, text, true))
         .chain(weak.into_iter().map(|(class, text)| (class, text, false)))
-        .map(|(class, text, strong)| Entity {
-            text,
-            class,
-            strong,
-            pack: id,
+        .filter_map(|(class, text, strong)| {
+            let case_sensitive = !matches!(class, "address" | "domain" | "code" | "company");
+            let words: Vec<String> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| if case_sensitive { w.to_string() } else { w.to_lowercase() })
+                .collect();
+            (!words.is_empty()).then_some(Entity {
+                text,
+                class,
+                strong,
+                pack: id,
+                words,
+                case_sensitive,
+            })
         })
         .collect()
 }
@@ -480,15 +565,4 @@ fn title(word: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// The pattern an entity is found with: addresses, domains and codes in any case, names as
-/// written (so "Quill" the agent is not "a quill"), all on word boundaries, spaces loose.
-fn entity_pattern(entity: &Entity) -> String {
-    let escaped = regex::escape(&entity.text).replace(' ', r"\s+");
-    let case = match entity.class {
-        "address" | "domain" | "code" | "company" => "(?i)",
-        _ => "",
-    };
-    format!(r"{case}(?:^|[^\w@.-]){escaped}(?:$|[^\w@-])")
 }

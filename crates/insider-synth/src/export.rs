@@ -7,12 +7,13 @@
 //! | `trl-text.jsonl` | TRL language modelling: `{"text": …}` (Axolotl's `completion` type) |
 //! | `openai.jsonl` | OpenAI fine-tuning: `{"messages": [...]}` per line |
 //! | `axolotl.yaml` | the `datasets:` section of an Axolotl config pointing at the two TRL files |
-//! | `dropped.jsonl` | every item left out, with the reason |
+//! | `dropped.json` | every item left out, with the reason, and the unfinished items |
 //! | `contamination.json` | the contamination report: packs checked, figures, flagged items and why |
 //! | `data-card.md`, `data-card.json` | counts, token totals, sources, contamination figures, file hashes |
 //!
 //! Every JSONL record carries the [`crate::CANARY`] in a `canary` field (never inside the
-//! trained text), and the YAML and the data card carry it in their text.
+//! trained text), and the YAML, JSON and markdown files carry it in their text. (A JSONL file
+//! with no records is empty, so it has no canary either.)
 
 use crate::prepare::{Prepared, Record};
 use crate::CANARY;
@@ -70,16 +71,9 @@ pub fn export(prepared: &Prepared, options: &ExportOptions) -> anyhow::Result<Ex
     let openai = prepared.kept.iter().map(openai).collect::<Vec<_>>();
     files.push(write_jsonl(out, "openai.jsonl", &openai)?);
     files.push(write_file(out, "axolotl.yaml", axolotl().as_bytes(), 0)?);
-    let dropped = prepared
-        .dropped
-        .iter()
-        .map(|d| {
-            let mut value = serde_json::to_value(d).expect("serializable");
-            value["canary"] = json!(CANARY);
-            value
-        })
-        .collect::<Vec<_>>();
-    files.push(write_jsonl(out, "dropped.jsonl", &dropped)?);
+    let dropped = json!({"canary": CANARY, "items": prepared.dropped, "unfinished": prepared.unfinished});
+    let dropped = serde_json::to_string_pretty(&dropped)? + "\n";
+    files.push(write_file(out, "dropped.json", dropped.as_bytes(), prepared.dropped.len())?);
     let report = crate::card::contamination_report(prepared);
     let report = serde_json::to_string_pretty(&report)? + "\n";
     files.push(write_file(out, "contamination.json", report.as_bytes(), 0)?);
