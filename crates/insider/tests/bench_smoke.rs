@@ -7,12 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn missing_prerequisite(why: &str) {
-    if std::env::var("INSIDER_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("bench smoke test: {why} (INSIDER_REQUIRE_ALL=1; see scripts/setup.d/60-bench.sh)");
-    }
-    eprintln!("skipped: {why}");
-}
+mod prereq;
+
+use prereq::missing as missing_prerequisite;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

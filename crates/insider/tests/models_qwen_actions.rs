@@ -3,7 +3,9 @@
 //! One short condition-shaped prompt, 96 output tokens, greedy: about 10 s on two cores.
 #![cfg(feature = "local")]
 
-use insider_model::{ChatRequest, GenerationSettings, Message, ModelConfig, Role};
+mod prereq;
+
+use insider_model::{ChatRequest, GenerationSettings, Message, ModelConfig};
 use std::path::Path;
 
 fn tool_request() -> ChatRequest {
@@ -20,10 +22,7 @@ fn tool_request() -> ChatRequest {
         moved to 3pm today. Send it now.";
     ChatRequest {
         system: Some(system.into()),
-        messages: vec![Message {
-            role: Role::User,
-            content: user.into(),
-        }],
+        messages: vec![Message::user(user)],
         tools: Vec::new(),
         settings: GenerationSettings {
             temperature: Some(0.0),
@@ -37,13 +36,7 @@ fn tool_request() -> ChatRequest {
 async fn qwen_reply_holds_email_actions_the_parser_reads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
-    if !path.exists() {
-        let why = format!("{} missing; run scripts/fetch-models qwen", path.display());
-        assert!(
-            std::env::var("INSIDER_REQUIRE_ALL").as_deref() != Ok("1"),
-            "{why}"
-        );
-        eprintln!("skipped: {why}");
+    if !prereq::have(&path, "run scripts/fetch-models qwen") {
         return;
     }
     let provider =

@@ -2,6 +2,8 @@
 //! templates run like the built-in packs, and `insider classify` still works once the folder is
 //! gone (the harm spec travels in the ledger).
 
+mod prereq;
+
 mod fake_env;
 
 use fakellm::{FakeConfig, Reply, Rule};
@@ -162,14 +164,7 @@ fn a_broken_pack_folder_fails_before_any_call_naming_the_folder() {
 #[test]
 fn a_compat_pack_runs_the_original_prompt_byte_for_byte() {
     let python = root().join(".venv-evals/bin/python");
-    if !python.is_file() {
-        if std::env::var("INSIDER_REQUIRE_ALL").as_deref() == Ok("1") {
-            panic!("{} missing (INSIDER_REQUIRE_ALL=1)", python.display());
-        }
-        eprintln!(
-            "skipped: {} not found (run scripts/setup.d/50-inspect-evals.sh)",
-            python.display()
-        );
+    if !prereq::have(&python, "run scripts/setup.d/50-inspect-evals.sh") {
         return;
     }
     let templates = Command::new(&python)

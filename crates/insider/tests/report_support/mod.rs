@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../prereq/mod.rs"]
+mod prereq;
+
 use insider_judge::{Action, ActionSource, Verdict, VerdictMode};
 use insider_ledger::{ImportedTrial, Ledger, NewRun};
 use insider_model::{FailureKind, ProviderError, Usage};
@@ -287,10 +290,7 @@ pub fn insider_fails(args: &[&str]) -> String {
 
 /// Skip (print why) or, under INSIDER_REQUIRE_ALL=1, fail when a prerequisite is missing.
 pub fn missing_prerequisite(why: &str) {
-    if std::env::var("INSIDER_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("prerequisite missing (INSIDER_REQUIRE_ALL=1): {why}");
-    }
-    eprintln!("skipped: {why}");
+    prereq::missing(why)
 }
 
 /// Repository root (two levels above this crate).
