@@ -278,9 +278,41 @@ fn eval_spec(meta: &RunMeta, model: &str, plan: &LogPlan, config: &Value) -> Val
 const PLAN: &str =
     r#"{"name": "plan", "steps": [{"solver": "generate", "params": {}}], "config": {}}"#;
 
+/// The file under a `.eval` zip. After a failed write, or once aborted, it swallows writes:
+/// a dropped, unfinished `ZipWriter` finalises itself and prints a debug dump to stderr when
+/// that fails, and a failed export must do neither (its partial file is removed instead).
+struct ZipFile {
+    file: std::fs::File,
+    aborted: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl Write for ZipFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.aborted.get() {
+            return Ok(buf.len());
+        }
+        self.file.write(buf).inspect_err(|_| self.aborted.set(true))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.aborted.get() {
+            return Ok(());
+        }
+        self.file.flush().inspect_err(|_| self.aborted.set(true))
+    }
+}
+
+impl std::io::Seek for ZipFile {
+    fn seek(&mut self, position: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(position)
+    }
+}
+
 /// Where one log's bytes go while its samples stream.
 enum Sink {
-    Eval(Box<zip::ZipWriter<std::fs::File>>),
+    Eval(
+        Box<zip::ZipWriter<ZipFile>>,
+        std::rc::Rc<std::cell::Cell<bool>>,
+    ),
     Json(std::io::BufWriter<std::fs::File>),
 }
 
@@ -302,11 +334,7 @@ fn partial_of(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn zip_member(
-    zip: &mut zip::ZipWriter<std::fs::File>,
-    name: &str,
-    value: &Value,
-) -> anyhow::Result<()> {
+fn zip_member(zip: &mut zip::ZipWriter<ZipFile>, name: &str, value: &Value) -> anyhow::Result<()> {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(false);
@@ -341,13 +369,23 @@ impl ModelLog {
         let plan: Value = serde_json::from_str(PLAN).expect("plan JSON");
         let sink = match format {
             InspectFormat::Eval => {
-                let mut zip = zip::ZipWriter::new(file);
-                zip_member(
+                let aborted = std::rc::Rc::new(std::cell::Cell::new(false));
+                let mut zip = zip::ZipWriter::new(ZipFile {
+                    file,
+                    aborted: aborted.clone(),
+                });
+                let started = zip_member(
                     &mut zip,
                     "_journal/start.json",
                     &json!({"version": 2, "eval": eval, "plan": plan}),
-                )?;
-                Sink::Eval(Box::new(zip))
+                );
+                if let Err(error) = started {
+                    aborted.set(true);
+                    drop(zip);
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(error.context(format!("writing {}", partial.display())));
+                }
+                Sink::Eval(Box::new(zip), aborted)
             }
             InspectFormat::Json => {
                 let mut writer = std::io::BufWriter::new(file);
@@ -379,7 +417,7 @@ impl ModelLog {
         let (full, summary) = sample::sample(record, prompt, raw, &self.config, fallback);
         self.counts.add(record, &full);
         match &mut self.sink {
-            Sink::Eval(zip) => {
+            Sink::Eval(zip, _) => {
                 let name = format!(
                     "samples/{}_epoch_{}.json",
                     record.condition,
@@ -396,6 +434,13 @@ impl ModelLog {
         }
         self.summaries.push(summary);
         Ok(())
+    }
+
+    /// Drop the log without finishing it (its partial file is removed by the caller).
+    fn abort(self) {
+        if let Sink::Eval(_, aborted) = &self.sink {
+            aborted.set(true);
+        }
     }
 
     fn finish(self) -> anyhow::Result<PathBuf> {
@@ -422,11 +467,17 @@ impl ModelLog {
         });
         let written = (|| -> anyhow::Result<()> {
             match sink {
-                Sink::Eval(mut zip) => {
-                    zip_member(&mut zip, "summaries.json", &json!(summaries))?;
-                    zip_member(&mut zip, "reductions.json", &reductions(&counts))?;
-                    zip_member(&mut zip, "header.json", &header)?;
-                    zip.finish()?.sync_all()?;
+                Sink::Eval(mut zip, aborted) => {
+                    let members = (|| -> anyhow::Result<()> {
+                        zip_member(&mut zip, "summaries.json", &json!(summaries))?;
+                        zip_member(&mut zip, "reductions.json", &reductions(&counts))?;
+                        zip_member(&mut zip, "header.json", &header)
+                    })();
+                    if members.is_err() {
+                        aborted.set(true);
+                    }
+                    members?;
+                    zip.finish()?.file.sync_all()?;
                 }
                 Sink::Json(mut writer) => {
                     // The samples array is open; close it and add what comes after.
@@ -507,10 +558,48 @@ pub fn write_inspect_logs(
         None => Ok(()),
     });
     if let Err(error) = result {
+        if let Some(log) = current.take() {
+            log.abort();
+        }
         for partial in &partials {
             let _ = std::fs::remove_file(partial);
         }
         return Err(error);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zip_file_that_failed_once_swallows_the_rest() {
+        // /dev/full fails every write with ENOSPC, like a full disk.
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            return eprintln!("skipped: no /dev/full");
+        };
+        let aborted = std::rc::Rc::new(std::cell::Cell::new(false));
+        let mut sink = ZipFile {
+            file,
+            aborted: aborted.clone(),
+        };
+        assert!(sink.write_all(&[0u8; 64 * 1024]).is_err());
+        assert!(aborted.get());
+        // What a dropped ZipWriter would write while finalising now succeeds silently.
+        assert!(sink.write_all(b"central directory").is_ok());
+        assert!(sink.flush().is_ok());
+    }
+
+    #[test]
+    fn times_get_an_explicit_utc_offset() {
+        assert_eq!(
+            inspect_time("2026-01-02T03:04:05Z"),
+            "2026-01-02T03:04:05.000+00:00"
+        );
+        assert_eq!(
+            inspect_time("2026-01-02T05:04:05.250+02:00"),
+            "2026-01-02T03:04:05.250+00:00"
+        );
+    }
 }
