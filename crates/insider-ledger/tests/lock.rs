@@ -13,8 +13,7 @@ fn a_second_holder_is_refused_naming_the_first_and_gets_it_once_released() {
         .downcast_ref::<DirectoryBusy>()
         .expect("the refusal says the directory is busy");
     assert!(
-        busy.holder
-            .contains(&format!("pid {}", std::process::id())),
+        busy.holder.contains(&format!("pid {}", std::process::id())),
         "{busy}"
     );
     let message = busy.to_string();

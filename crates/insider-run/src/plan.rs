@@ -81,10 +81,12 @@ pub fn needs_confirmation(experiment: &ResolvedExperiment) -> anyhow::Result<Opt
             "the plan has {trials} trials (more than {CONFIRM_TRIALS})"
         )));
     }
-    let cost: f64 = estimate(experiment)?.iter().filter_map(|e| e.cost_usd).sum();
-    Ok((cost > CONFIRM_COST_USD).then(|| {
-        format!("the plan is estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")
-    }))
+    let cost: f64 = estimate(experiment)?
+        .iter()
+        .filter_map(|e| e.cost_usd)
+        .sum();
+    Ok((cost > CONFIRM_COST_USD)
+        .then(|| format!("the plan is estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")))
 }
 
 /// The dry-run report as text.

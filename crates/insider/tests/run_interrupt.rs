@@ -118,11 +118,7 @@ fn one_ctrl_c_lets_calls_in_flight_finish_and_keeps_their_answers() {
     // Every call fakellm answered was kept: completed trials equal requests served.
     let requests = server.stats().requests;
     let counts = counts(&scratch.path().join("run"));
-    assert_eq!(
-        counts.completed,
-        requests,
-        "{counts:?}"
-    );
+    assert_eq!(counts.completed, requests, "{counts:?}");
     assert!(requests < TRIALS, "the run stopped early");
     assert_eq!(counts.running, 0, "{counts:?}");
 
@@ -163,11 +159,7 @@ fn a_second_ctrl_c_stops_at_once_and_marks_calls_in_flight_abandoned() {
     assert_eq!(counts.total(), TRIALS, "{counts:?}");
     // The 4 calls in flight are recorded as abandoned; the rest were never started.
     assert_eq!(counts.abandoned, 4, "{counts:?}");
-    assert_eq!(
-        counts.pending,
-        TRIALS - 4,
-        "{counts:?}"
-    );
+    assert_eq!(counts.pending, TRIALS - 4, "{counts:?}");
 
     // A fresh server: the abandoned calls are sent again and the run completes.
     let fast = server_with_latency_zero();
@@ -228,5 +220,9 @@ fn sigterm_stops_like_the_first_ctrl_c_and_marks_the_session_interrupted() {
     assert!(counts.completed < TRIALS, "the run stopped early");
     assert_eq!(last_session_outcome(&run).as_deref(), Some("interrupted"));
     resume_and_check(&server, scratch.path());
-    assert_eq!(server.stats().requests, TRIALS, "no trial was paid for twice");
+    assert_eq!(
+        server.stats().requests,
+        TRIALS,
+        "no trial was paid for twice"
+    );
 }

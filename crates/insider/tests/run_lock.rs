@@ -78,7 +78,11 @@ fn wait_for_requests(server: &fakellm::FakeServer, at_least: u64) {
 }
 
 fn completed(run: &Path) -> u64 {
-    Ledger::open(run).unwrap().status_counts().unwrap().completed
+    Ledger::open(run)
+        .unwrap()
+        .status_counts()
+        .unwrap()
+        .completed
 }
 
 #[test]
@@ -87,7 +91,9 @@ fn two_resumes_of_one_directory_call_each_trial_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut args = fresh_args();
     args.extend(["--limit", "2"]);
-    let first = spawn(&server, dir.path(), &args).wait_with_output().unwrap();
+    let first = spawn(&server, dir.path(), &args)
+        .wait_with_output()
+        .unwrap();
     assert!(
         first.status.success() || first.status.code() == Some(1),
         "{}",
@@ -104,7 +110,11 @@ fn two_resumes_of_one_directory_call_each_trial_once() {
     let b = b.wait_with_output().unwrap();
     one_proceeds((a_pid, a), (b_pid, b));
     assert_eq!(completed(&dir.path().join("run")), SAMPLES);
-    assert_eq!(server.stats().requests, SAMPLES, "every trial was called once");
+    assert_eq!(
+        server.stats().requests,
+        SAMPLES,
+        "every trial was called once"
+    );
 }
 
 #[test]
@@ -122,5 +132,9 @@ fn two_fresh_runs_on_one_out_directory_call_each_trial_once() {
     let ledger = Ledger::open(&run).unwrap();
     assert!(ledger.run_info().is_ok(), "the ledger has its run row");
     assert_eq!(ledger.status_counts().unwrap().completed, SAMPLES);
-    assert_eq!(server.stats().requests, SAMPLES, "every trial was called once");
+    assert_eq!(
+        server.stats().requests,
+        SAMPLES,
+        "every trial was called once"
+    );
 }

@@ -35,7 +35,10 @@ pub fn run(command: RunsCommand) -> anyhow::Result<ExitCode> {
 fn list(dir: PathBuf) -> anyhow::Result<ExitCode> {
     let runs = status::list_runs(&dir)?;
     if runs.is_empty() {
-        println!("no runs in {} (start one with `insider run`)", dir.display());
+        println!(
+            "no runs in {} (start one with `insider run`)",
+            dir.display()
+        );
     } else {
         print!("{}", status::listing_text(&runs));
     }
