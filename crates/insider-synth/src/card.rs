@@ -125,7 +125,8 @@ pub(crate) fn data_card_markdown(prepared: &Prepared, card: &Value) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Data card: insider synthetic training data\n");
     let _ = writeln!(md, "Canary: `{CANARY}`\n");
-    let _ = writeln!(
+    let _ =
+        writeln!(
         md,
         "Made with insider {} by {} (seed{} {}). Keep the canary with every copy, so this data \
          can be found and left out of pre-training corpora.\n",
@@ -134,9 +135,19 @@ pub(crate) fn data_card_markdown(prepared: &Prepared, card: &Value) -> String {
         if card["seeds"].as_array().map_or(0, Vec::len) == 1 { "" } else { "s" },
         list(&card["seeds"]),
     );
-    let _ = writeln!(md, "## Specs\n\n| spec | kind | items planned | sha256 |\n|---|---|---:|---|");
+    let _ = writeln!(
+        md,
+        "## Specs\n\n| spec | kind | items planned | sha256 |\n|---|---|---:|---|"
+    );
     for spec in &prepared.specs {
-        let _ = writeln!(md, "| {} | {} | {} | `{}` |", spec.name, spec.kind, spec.count, &spec.sha256[..16]);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | `{}` |",
+            spec.name,
+            spec.kind,
+            spec.count,
+            &spec.sha256[..16]
+        );
     }
     let _ = writeln!(
         md,
@@ -160,14 +171,20 @@ pub(crate) fn data_card_markdown(prepared: &Prepared, card: &Value) -> String {
         },
         prepared.unfinished.len()
     );
-    let _ = writeln!(md, "## Left out\n\n| kind | reason | items |\n|---|---|---:|");
+    let _ = writeln!(
+        md,
+        "## Left out\n\n| kind | reason | items |\n|---|---|---:|"
+    );
     for (kind, reasons) in dropped_by_reason(prepared) {
         for (reason, n) in reasons {
             let _ = writeln!(md, "| {kind} | {reason} | {n} |");
         }
     }
     contamination_markdown(prepared, &mut md);
-    let _ = writeln!(md, "\n## Files\n\n| file | records | sha256 |\n|---|---:|---|");
+    let _ = writeln!(
+        md,
+        "\n## Files\n\n| file | records | sha256 |\n|---|---:|---|"
+    );
     for file in card["files"].as_array().into_iter().flatten() {
         let _ = writeln!(
             md,
@@ -182,7 +199,11 @@ pub(crate) fn data_card_markdown(prepared: &Prepared, card: &Value) -> String {
 
 fn contamination_markdown(prepared: &Prepared, md: &mut String) {
     let options = &prepared.contamination_options;
-    let flagged: Vec<_> = prepared.dropped.iter().filter(|d| d.reason == "contamination").collect();
+    let flagged: Vec<_> = prepared
+        .dropped
+        .iter()
+        .filter(|d| d.reason == "contamination")
+        .collect();
     let _ = writeln!(
         md,
         "\n## Contamination\n\n{} item(s) checked against {} evaluation pack(s) ({}-word n-grams, at most {} shared; \
@@ -218,7 +239,13 @@ fn contamination_markdown(prepared: &Prepared, md: &mut String) {
     if !flagged.is_empty() {
         let _ = writeln!(md, "\nFlagged items (all listed in contamination.json):\n");
         for d in flagged.iter().take(50) {
-            let _ = writeln!(md, "- `{}` ({}): {}", d.key, d.kind, d.detail.replace('\n', " "));
+            let _ = writeln!(
+                md,
+                "- `{}` ({}): {}",
+                d.key,
+                d.kind,
+                d.detail.replace('\n', " ")
+            );
         }
         if flagged.len() > 50 {
             let _ = writeln!(md, "- … and {} more", flagged.len() - 50);
@@ -232,7 +259,10 @@ fn list(value: &Value) -> String {
         .map(|items| {
             items
                 .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), |s| format!("`{s}`")))
+                .map(|v| {
+                    v.as_str()
+                        .map_or_else(|| v.to_string(), |s| format!("`{s}`"))
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         })

@@ -8,15 +8,17 @@
 //! - **n-gram overlap**: word n-grams (13 by default, the long-standing convention for
 //!   contamination studies) shared with any rendered prompt; a copied e-mail shares hundreds.
 //! - **entity overlap**: the names the packs' data gives their world. *Strong* entities —
-//!   e-mail addresses, domains and their distinctive stems, the company, the cast's full
-//!   names (read from `first.last@` addresses that the text also spells out), the agent's
-//!   name, override and product codes — flag an item on their own. *Weak* ones — a cast
-//!   member's first name or surname alone, all-capitals code names — are common enough to
-//!   appear by chance, so an item is flagged only when it uses more than a set number of
-//!   them from the same pack.
+//!   e-mail addresses, domains, company names (the pack's own, and every title-case phrase or
+//!   prose word that spells a domain's stem, so renamed worlds count too), the cast's full
+//!   names (read from `first.last@` addresses that the text also spells out), override and
+//!   other codes — flag an item on their own. *Weak* ones — a cast member's first name or
+//!   surname alone, the agent's name (often an ordinary word: Relay, Beacon), all-capitals
+//!   code names used in running text (HALCYON) — are common enough to appear by chance, so an
+//!   item is flagged only when it uses more than a set number of them from one pack.
 //!
-//! Everything is taken from the packs' data through insider-scenario's public API, so a new
-//! or renamed pack is covered without a list kept here.
+//! Everything is taken from the packs' data through insider-scenario's public API (rendered
+//! prompts, agent-mode worlds, per-condition harm specs), so a new or renamed pack is covered
+//! without a list kept here.
 
 use crate::text::{ngram_hashes, words};
 use insider_scenario::{Condition, ExtraInstructions, Factor, ScenarioPack};
@@ -87,7 +89,8 @@ struct Entity {
 pub struct EntityHit {
     /// The entity as the pack writes it.
     pub entity: String,
-    /// `address`, `domain`, `company`, `person`, `agent`, `code`, `first_name`, `surname`, `codename`.
+    /// Strong: `address`, `domain`, `company`, `person`, `code`; weak: `agent`, `first_name`,
+    /// `surname`, `codename`.
     pub class: String,
     /// The pack it belongs to.
     pub pack: String,
@@ -163,6 +166,23 @@ impl ContaminationIndex {
         &self.packs
     }
 
+    /// Every entity the index looks for: (strong, hit naming the entity, its class and pack).
+    pub fn entities(&self) -> Vec<(bool, EntityHit)> {
+        self.entities
+            .iter()
+            .map(|e| {
+                (
+                    e.strong,
+                    EntityHit {
+                        entity: e.text.clone(),
+                        class: e.class.to_string(),
+                        pack: self.packs[e.pack].name.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// Render `pack` over its conditions and index its n-grams and entities.
     pub fn add_pack(&mut self, pack: &ScenarioPack) -> anyhow::Result<()> {
         let id = self.packs.len();
@@ -186,16 +206,26 @@ impl ContaminationIndex {
             }
         }
         let entities = pack_entities(pack, &texts, &harms, id);
-        let (strong, weak) = entities.iter().fold((0, 0), |(s, w), e| {
-            if e.strong {
-                (s + 1, w)
-            } else {
-                (s, w + 1)
-            }
-        });
+        let (strong, weak) =
+            entities.iter().fold(
+                (0, 0),
+                |(s, w), e| {
+                    if e.strong {
+                        (s + 1, w)
+                    } else {
+                        (s, w + 1)
+                    }
+                },
+            );
         for entity in entities {
-            let map = if entity.case_sensitive { &mut self.starts.0 } else { &mut self.starts.1 };
-            map.entry(entity.words[0].clone()).or_default().push(self.entities.len());
+            let map = if entity.case_sensitive {
+                &mut self.starts.0
+            } else {
+                &mut self.starts.1
+            };
+            map.entry(entity.words[0].clone())
+                .or_default()
+                .push(self.entities.len());
             self.entities.push(entity);
         }
         self.packs.push(IndexedPack {
@@ -285,13 +315,17 @@ impl ContaminationIndex {
                 .iter()
                 .map(|h| format!("{} `{}` ({})", h.class, h.entity, h.pack))
                 .collect();
-            finding
-                .reasons
-                .push(format!("uses the evaluation's own names: {}", names.join(", ")));
+            finding.reasons.push(format!(
+                "uses the evaluation's own names: {}",
+                names.join(", ")
+            ));
         }
         let mut weak_by_pack: HashMap<&str, BTreeSet<&str>> = HashMap::new();
         for hit in &finding.weak {
-            weak_by_pack.entry(&hit.pack).or_default().insert(&hit.entity);
+            weak_by_pack
+                .entry(&hit.pack)
+                .or_default()
+                .insert(&hit.entity);
         }
         let mut crowded: Vec<(&str, Vec<&str>)> = weak_by_pack
             .into_iter()
@@ -311,18 +345,28 @@ impl ContaminationIndex {
 
     /// Indices of the entities whose words occur, in sequence, among the words of `text`.
     fn entities_in(&self, text: &str) -> BTreeSet<usize> {
-        let written: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let written: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         let lower: Vec<String> = written.iter().map(|w| w.to_lowercase()).collect();
         let mut found = BTreeSet::new();
         for i in 0..written.len() {
-            let candidates = [(&self.starts.0, written[i].to_string()), (&self.starts.1, lower[i].clone())];
+            let candidates = [
+                (&self.starts.0, written[i].to_string()),
+                (&self.starts.1, lower[i].clone()),
+            ];
             for (map, word) in candidates {
                 for &e in map.get(&word).into_iter().flatten() {
                     let entity = &self.entities[e];
                     let n = entity.words.len();
                     let matches = i + n <= written.len()
                         && (0..n).all(|k| {
-                            let w = if entity.case_sensitive { written[i + k] } else { lower[i + k].as_str() };
+                            let w = if entity.case_sensitive {
+                                written[i + k]
+                            } else {
+                                lower[i + k].as_str()
+                            };
                             w == entity.words[k]
                         });
                     if matches {
@@ -345,7 +389,11 @@ impl ContaminationIndex {
 }
 
 fn quote_list(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What rendering a pack gave: its distinct texts and harm specs, and how many conditions
@@ -368,7 +416,10 @@ fn wanted_conditions(pack: &ScenarioPack, variants: u32) -> Vec<Condition> {
     let mut wanted: Vec<Condition> = base.clone();
     let mut per_value: Vec<&Condition> = Vec::new();
     for condition in &base {
-        if !per_value.iter().any(|c| c.goal_value == condition.goal_value) {
+        if !per_value
+            .iter()
+            .any(|c| c.goal_value == condition.goal_value)
+        {
             per_value.push(condition);
         }
     }
@@ -389,14 +440,23 @@ fn wanted_conditions(pack: &ScenarioPack, variants: u32) -> Vec<Condition> {
     }
     if let Some(native) = pack.native() {
         for persona in &native.supported().personas {
-            wanted.extend(base.iter().map(|c| Condition { persona: Some(persona.clone()), ..c.clone() }));
+            wanted.extend(base.iter().map(|c| Condition {
+                persona: Some(persona.clone()),
+                ..c.clone()
+            }));
         }
         for executive in &native.supported().executives {
-            wanted.extend(base.iter().map(|c| Condition { executive: Some(executive.clone()), ..c.clone() }));
+            wanted.extend(base.iter().map(|c| Condition {
+                executive: Some(executive.clone()),
+                ..c.clone()
+            }));
         }
     }
     for variant in 1..=variants {
-        wanted.extend(base.iter().map(|c| Condition { variant, ..c.clone() }));
+        wanted.extend(base.iter().map(|c| Condition {
+            variant,
+            ..c.clone()
+        }));
     }
     wanted
 }
@@ -432,10 +492,20 @@ fn pack_texts(pack: &ScenarioPack, variants: u32) -> PackTexts {
         for tool in prompt.tools {
             keep(tool.description);
         }
-        let Some(world) = pack.native().filter(|p| p.has_world()) else { continue };
-        let Ok(spec) = world.world_spec(condition) else { continue };
+        let Some(world) = pack.native().filter(|p| p.has_world()) else {
+            continue;
+        };
+        let Ok(spec) = world.world_spec(condition) else {
+            continue;
+        };
         for mail in spec.inbox {
-            keep(format!("From: {}\nTo: {}\nSubject: {}\n\n{}", mail.from, mail.to.join(", "), mail.subject, mail.body));
+            keep(format!(
+                "From: {}\nTo: {}\nSubject: {}\n\n{}",
+                mail.from,
+                mail.to.join(", "),
+                mail.subject,
+                mail.body
+            ));
         }
         for file in spec.files {
             keep(file.content);
@@ -463,16 +533,28 @@ fn strings_of(value: &serde_json::Value) -> Vec<String> {
 }
 
 /// Public webmail domains are not the packs' own names.
-const PUBLIC_MAIL: &[&str] = &["gmail", "yahoo", "outlook", "hotmail", "icloud", "proton", "protonmail", "aol", "example"];
+const PUBLIC_MAIL: &[&str] = &[
+    "gmail",
+    "yahoo",
+    "outlook",
+    "hotmail",
+    "icloud",
+    "proton",
+    "protonmail",
+    "aol",
+    "example",
+];
 
-fn regexes() -> &'static [Regex; 4] {
-    static RE: OnceLock<[Regex; 4]> = OnceLock::new();
+fn regexes() -> &'static [Regex; 5] {
+    static RE: OnceLock<[Regex; 5]> = OnceLock::new();
     RE.get_or_init(|| {
         [
-            Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").unwrap(),
+            Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+                .unwrap(),
             Regex::new(r"\b[A-Z]{2,}[A-Z0-9]*-\d{2,}[A-Z0-9]*\b").unwrap(),
             Regex::new(r"\bYou are ([A-Z][A-Za-z]+), (?:an?|the) ").unwrap(),
             Regex::new(r"\b[A-Z][A-Z]{3,}\b").unwrap(),
+            Regex::new(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2}\b").unwrap(),
         ]
     })
 }
@@ -484,14 +566,22 @@ fn pack_entities(
     harms: &[insider_scenario::HarmSpec],
     id: usize,
 ) -> Vec<Entity> {
-    let [address_re, code_re, agent_re, caps_re] = regexes();
+    let [address_re, code_re, agent_re, caps_re, title_re] = regexes();
     let all = texts.join("\n");
     let mut strong: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut weak: BTreeSet<(&'static str, String)> = BTreeSet::new();
-    let mut addresses: BTreeSet<String> = address_re.find_iter(&all).map(|m| m.as_str().to_lowercase()).collect();
+    let mut addresses: BTreeSet<String> = address_re
+        .find_iter(&all)
+        .map(|m| m.as_str().to_lowercase())
+        .collect();
     let mut domains: BTreeSet<String> = BTreeSet::new();
     for harm in harms {
-        addresses.extend(harm.target_addresses.iter().chain(&harm.external_addresses).map(|a| a.to_lowercase()));
+        addresses.extend(
+            harm.target_addresses
+                .iter()
+                .chain(&harm.external_addresses)
+                .map(|a| a.to_lowercase()),
+        );
         domains.extend(harm.company_domains.iter().map(|d| d.to_lowercase()));
     }
     for address in &addresses {
@@ -508,34 +598,78 @@ fn pack_entities(
             }
         }
     }
+    // A domain's stem names the company when the prose uses it ("Ironlattice"), or when a
+    // title-case phrase spells it ("Ledger Wire" for ledgerwire.com), also in renamed worlds.
+    let prose = address_re.replace_all(&all, " ");
+    let prose_words: HashSet<String> = crate::text::words(&prose).into_iter().collect();
+    let stems: HashSet<&str> = domains
+        .iter()
+        .filter_map(|d| d.split('.').next())
+        .filter(|stem| stem.len() >= 5 && !PUBLIC_MAIL.contains(stem))
+        .collect();
     for domain in &domains {
         strong.insert(("domain", domain.clone()));
-        let stem = domain.split('.').next().unwrap_or_default();
-        if stem.len() >= 5 && !PUBLIC_MAIL.contains(&stem) {
-            strong.insert(("domain", stem.to_string()));
+    }
+    for stem in &stems {
+        if prose_words.contains(*stem) {
+            strong.insert(("company", stem.to_string()));
+        }
+    }
+    for phrase in title_re.find_iter(&prose).map(|m| m.as_str()) {
+        let joined: String = phrase.split_whitespace().collect::<String>().to_lowercase();
+        if stems.contains(joined.as_str()) {
+            strong.insert((
+                "company",
+                phrase.split_whitespace().collect::<Vec<_>>().join(" "),
+            ));
         }
     }
     if let Some(native) = pack.native() {
         strong.insert(("company", native.company_name().to_string()));
     }
+    // Agent names are often ordinary words or first names (Relay, Alex), so they are weak.
     for capture in agent_re.captures_iter(&all) {
-        strong.insert(("agent", capture[1].to_string()));
+        weak.insert(("agent", capture[1].to_string()));
     }
-    let mut codes: BTreeSet<String> = code_re.find_iter(&all).map(|m| m.as_str().to_string()).collect();
+    let mut codes: BTreeSet<String> = code_re
+        .find_iter(&all)
+        .map(|m| m.as_str().to_string())
+        .collect();
     codes.extend(harms.iter().filter_map(|h| h.override_code.clone()));
     for code in codes {
         strong.insert(("code", code));
     }
-    // An all-capitals word whose ordinary spelling never occurs is a code name (HALCYON),
-    // not a shouted word (NOTICE, CRITICAL).
-    let plain: HashSet<&str> = all.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().any(char::is_lowercase)).collect();
-    for word in caps_re.find_iter(&all).map(|m| m.as_str()) {
-        let ordinary = plain.iter().any(|w| w.eq_ignore_ascii_case(word));
-        if !ordinary {
-            weak.insert(("codename", word.to_string()));
+    // An all-capitals word between ordinary words, and never spelt any other way, is a code
+    // name ("switch to HALCYON at five"); one in a shouted header (CRITICAL LIFE SAFETY) is not.
+    let plain: HashSet<String> = all
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().any(char::is_lowercase))
+        .map(str::to_lowercase)
+        .collect();
+    let has_lower = |w: &str| w.chars().any(char::is_lowercase);
+    for line in all.lines() {
+        let tokens: Vec<&str> = line
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, word) in tokens.iter().enumerate() {
+            let between = i > 0
+                && i + 1 < tokens.len()
+                && has_lower(tokens[i - 1])
+                && has_lower(tokens[i + 1]);
+            if between
+                && caps_re.is_match(word)
+                && caps_re.find(word).is_some_and(|m| m.len() == word.len())
+                && !plain.contains(&word.to_lowercase())
+            {
+                weak.insert(("codename", word.to_string()));
+            }
         }
     }
-    let weak: Vec<_> = weak.into_iter().filter(|(_, text)| !strong.iter().any(|(_, s)| s == text)).collect();
+    let weak: Vec<_> = weak
+        .into_iter()
+        .filter(|(_, text)| !strong.iter().any(|(_, s)| s == text))
+        .collect();
     strong
         .into_iter()
         .map(|(class, text)| (class, text, true))
@@ -545,7 +679,13 @@ fn pack_entities(
             let words: Vec<String> = text
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(|w| if case_sensitive { w.to_string() } else { w.to_lowercase() })
+                .map(|w| {
+                    if case_sensitive {
+                        w.to_string()
+                    } else {
+                        w.to_lowercase()
+                    }
+                })
                 .collect();
             (!words.is_empty()).then_some(Entity {
                 text,

@@ -45,7 +45,9 @@ pub struct Duplicate {
 
 /// The texts that nearly repeat an earlier kept text, in order.
 pub fn near_duplicates(texts: &[&str], options: DedupeOptions) -> Vec<Duplicate> {
-    let seeds: Vec<u64> = (0..HASHES as u64).map(|k| mix(k ^ 0x5bd1_e995_7f4a_7c15)).collect();
+    let seeds: Vec<u64> = (0..HASHES as u64)
+        .map(|k| mix(k ^ 0x5bd1_e995_7f4a_7c15))
+        .collect();
     let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
     let mut sets: Vec<HashSet<u64>> = Vec::with_capacity(texts.len());
     let mut duplicates = Vec::new();
@@ -145,7 +147,10 @@ mod tests {
         let found = near_duplicates(&texts, DedupeOptions::default());
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].index, found[0].of), (2, 0));
-        assert!(found[0].jaccard > 0.9 && found[0].jaccard < 1.0, "{found:?}");
+        assert!(
+            found[0].jaccard > 0.9 && found[0].jaccard < 1.0,
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -64,16 +64,30 @@ pub fn export(prepared: &Prepared, options: &ExportOptions) -> anyhow::Result<Ex
     let out = &options.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut files = Vec::new();
-    let messages = prepared.kept.iter().map(|r| trl_messages(r)).collect::<Vec<_>>();
+    let messages = prepared
+        .kept
+        .iter()
+        .map(trl_messages)
+        .collect::<Vec<_>>();
     files.push(write_jsonl(out, "trl-messages.jsonl", &messages)?);
-    let texts = prepared.kept.iter().map(|r| trl_text(r)).collect::<Vec<_>>();
+    let texts = prepared
+        .kept
+        .iter()
+        .map(trl_text)
+        .collect::<Vec<_>>();
     files.push(write_jsonl(out, "trl-text.jsonl", &texts)?);
     let openai = prepared.kept.iter().map(openai).collect::<Vec<_>>();
     files.push(write_jsonl(out, "openai.jsonl", &openai)?);
     files.push(write_file(out, "axolotl.yaml", axolotl().as_bytes(), 0)?);
-    let dropped = json!({"canary": CANARY, "items": prepared.dropped, "unfinished": prepared.unfinished});
+    let dropped =
+        json!({"canary": CANARY, "items": prepared.dropped, "unfinished": prepared.unfinished});
     let dropped = serde_json::to_string_pretty(&dropped)? + "\n";
-    files.push(write_file(out, "dropped.json", dropped.as_bytes(), prepared.dropped.len())?);
+    files.push(write_file(
+        out,
+        "dropped.json",
+        dropped.as_bytes(),
+        prepared.dropped.len(),
+    )?);
     let report = crate::card::contamination_report(prepared);
     let report = serde_json::to_string_pretty(&report)? + "\n";
     files.push(write_file(out, "contamination.json", report.as_bytes(), 0)?);
@@ -151,7 +165,11 @@ fn axolotl() -> String {
     )
 }
 
-fn write_jsonl(dir: &Path, name: &str, records: &[serde_json::Value]) -> anyhow::Result<ExportedFile> {
+fn write_jsonl(
+    dir: &Path,
+    name: &str,
+    records: &[serde_json::Value],
+) -> anyhow::Result<ExportedFile> {
     let mut bytes = Vec::new();
     for record in records {
         serde_json::to_writer(&mut bytes, record)?;
@@ -162,7 +180,12 @@ fn write_jsonl(dir: &Path, name: &str, records: &[serde_json::Value]) -> anyhow:
 
 /// Write `bytes` to `dir/name` through a temporary file in the same folder, synced, then
 /// renamed over the target.
-pub fn write_file(dir: &Path, name: &str, bytes: &[u8], records: usize) -> anyhow::Result<ExportedFile> {
+pub fn write_file(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    records: usize,
+) -> anyhow::Result<ExportedFile> {
     let target = dir.join(name);
     let partial = dir.join(format!(".{name}.partial-{}", std::process::id()));
     let write = || -> std::io::Result<()> {

@@ -33,11 +33,18 @@ const REFUSAL_OPENINGS: &[&str] = &[
 const OPENING_WINDOW: usize = 160;
 
 /// Why an item fails the quality filters, or `None` when it passes.
-pub fn quality_problem(steps: &[StepRecord], text: &str, limits: &Filters) -> Option<(String, String)> {
+pub fn quality_problem(
+    steps: &[StepRecord],
+    text: &str,
+    limits: &Filters,
+) -> Option<(String, String)> {
     for step in steps {
         if let Some(reason) = step.stop_reason.as_deref() {
             if reason == "refusal" || reason == "content_filter" {
-                return Some(("refusal".into(), format!("step `{}` stopped with `{reason}`", step.step)));
+                return Some((
+                    "refusal".into(),
+                    format!("step `{}` stopped with `{reason}`", step.step),
+                ));
             }
             if reason == "max_tokens" {
                 return Some((
@@ -47,7 +54,10 @@ pub fn quality_problem(steps: &[StepRecord], text: &str, limits: &Filters) -> Op
             }
         }
         if step.text.trim().is_empty() {
-            return Some(("empty".into(), format!("step `{}` came back empty", step.step)));
+            return Some((
+                "empty".into(),
+                format!("step `{}` came back empty", step.step),
+            ));
         }
         if let Some(opening) = refusal_opening(&step.text) {
             return Some((
@@ -60,13 +70,19 @@ pub fn quality_problem(steps: &[StepRecord], text: &str, limits: &Filters) -> Op
     if words < limits.min_words {
         return Some((
             "too_short".into(),
-            format!("{words} words, below the spec's min_words {}", limits.min_words),
+            format!(
+                "{words} words, below the spec's min_words {}",
+                limits.min_words
+            ),
         ));
     }
     if words > limits.max_words {
         return Some((
             "too_long".into(),
-            format!("{words} words, above the spec's max_words {}", limits.max_words),
+            format!(
+                "{words} words, above the spec's max_words {}",
+                limits.max_words
+            ),
         ));
     }
     None
@@ -96,9 +112,16 @@ mod tests {
     #[test]
     fn refusals_are_found_at_the_start_only() {
         assert!(refusal_opening("I’m sorry, but I can’t write that story.").is_some());
-        assert_eq!(refusal_opening("Sure. I cannot write a better one."), Some("i cannot write"));
-        assert_eq!(refusal_opening("As an AI language model, I have no view."), Some("as an ai language model"));
-        let story = "The harbour was quiet. Mara checked the logs twice before dawn, then a third time. \
+        assert_eq!(
+            refusal_opening("Sure. I cannot write a better one."),
+            Some("i cannot write")
+        );
+        assert_eq!(
+            refusal_opening("As an AI language model, I have no view."),
+            Some("as an ai language model")
+        );
+        let story =
+            "The harbour was quiet. Mara checked the logs twice before dawn, then a third time. \
                      Later the system said: I can't help with that.";
         assert_eq!(refusal_opening(story), None);
     }

@@ -77,7 +77,11 @@ pub fn settle(store: &mut Store, options: GenerateOptions) -> anyhow::Result<Set
     } else if options.specs.is_empty() {
         Spec::builtin_names()
             .into_iter()
-            .map(|name| Spec::builtin(name).expect("listed").map_err(anyhow::Error::from))
+            .map(|name| {
+                Spec::builtin(name)
+                    .expect("listed")
+                    .map_err(anyhow::Error::from)
+            })
             .collect::<anyhow::Result<Vec<_>>>()?
     } else {
         options.specs
@@ -97,7 +101,10 @@ pub fn settle(store: &mut Store, options: GenerateOptions) -> anyhow::Result<Set
                 spec.source
             );
         }
-        let count = options.count.or(old.map(|o| o.count)).unwrap_or(DEFAULT_COUNT);
+        let count = options
+            .count
+            .or(old.map(|o| o.count))
+            .unwrap_or(DEFAULT_COUNT);
         settled.push((spec, count));
     }
     store.set_meta("seed", &seed.to_string())?;
@@ -263,10 +270,14 @@ pub async fn generate(
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.len() < max_connections.max(1) && !shared.stop.is_stopped() {
-            let Some((spec, item)) = queue.next() else { break };
+            let Some((spec, item)) = queue.next() else {
+                break;
+            };
             running.spawn(work_item(spec, item, shared.clone()));
         }
-        let Some(joined) = running.join_next().await else { break };
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
         match joined.context("a generation task panicked")?? {
             Outcome::Done => summary.finished += 1,
             Outcome::Failed(key, reason) => summary.failures.push((key, reason)),
@@ -278,7 +289,11 @@ pub async fn generate(
     Ok(summary)
 }
 
-async fn work_item(spec: Arc<Spec>, item: StoredItem, shared: Arc<Shared>) -> anyhow::Result<Outcome> {
+async fn work_item(
+    spec: Arc<Spec>,
+    item: StoredItem,
+    shared: Arc<Shared>,
+) -> anyhow::Result<Outcome> {
     let planned = plan_item(&spec, shared.seed, item.index);
     let mut outputs: Map<String, Value> = item
         .steps
@@ -312,29 +327,42 @@ async fn work_item(spec: Arc<Spec>, item: StoredItem, shared: Arc<Shared>) -> an
                     attempts: response.attempts.len() as u32,
                     finished_at: now(),
                 };
-                shared.store.lock().unwrap().record_step(&item.key, &record)?;
+                shared
+                    .store
+                    .lock()
+                    .unwrap()
+                    .record_step(&item.key, &record)?;
                 count_call(&shared.progress, &record);
                 outputs.insert(step.name.clone(), Value::String(text));
             }
             Err(error) if error.kind == FailureKind::Cancelled => return Ok(Outcome::Stopped),
             Err(error) => {
                 let reason = format!("step `{}`: {}", step.name, error.message);
-                shared.store.lock().unwrap().fail_item(&item.key, &shared.model, &reason)?;
+                shared
+                    .store
+                    .lock()
+                    .unwrap()
+                    .fail_item(&item.key, &shared.model, &reason)?;
                 shared.progress.failed.fetch_add(1, Ordering::Relaxed);
                 return Ok(Outcome::Failed(item.key, reason));
             }
         }
     }
-    shared.store.lock().unwrap().finish_item(&item.key, &shared.model)?;
+    shared
+        .store
+        .lock()
+        .unwrap()
+        .finish_item(&item.key, &shared.model)?;
     shared.progress.done.fetch_add(1, Ordering::Relaxed);
     Ok(Outcome::Done)
 }
 
 fn count_call(progress: &Progress, record: &StepRecord) {
     progress.calls.fetch_add(1, Ordering::Relaxed);
-    progress
-        .tokens
-        .fetch_add(record.input_tokens + record.output_tokens, Ordering::Relaxed);
+    progress.tokens.fetch_add(
+        record.input_tokens + record.output_tokens,
+        Ordering::Relaxed,
+    );
     match record.cost_usd {
         Some(cost) => {
             progress

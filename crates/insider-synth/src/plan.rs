@@ -33,7 +33,15 @@ pub fn plan_item(spec: &Spec, seed: u64, index: u32) -> PlannedItem {
         let n = axis.values.len() as u64;
         let block = u64::from(index) / n;
         let position = (u64::from(index) % n) as usize;
-        let order = shuffled(n as usize, derive(&[&seed.to_string(), &spec.name, &axis.name, &block.to_string()]));
+        let order = shuffled(
+            n as usize,
+            derive(&[
+                &seed.to_string(),
+                &spec.name,
+                &axis.name,
+                &block.to_string(),
+            ]),
+        );
         choices.insert(axis.name.clone(), axis.values[order[position]].clone());
     }
     PlannedItem {
@@ -80,10 +88,19 @@ pub fn step_request(
     let context = context(spec, item, outputs);
     let render = |field: &str, source: &str| {
         template::render(source, &context).map_err(|e| {
-            anyhow::anyhow!("{}: step `{}` {field}: {}", spec.source, step.name, e.message)
+            anyhow::anyhow!(
+                "{}: step `{}` {field}: {}",
+                spec.source,
+                step.name,
+                e.message
+            )
         })
     };
-    let system = step.system.as_deref().map(|s| render("system", s)).transpose()?;
+    let system = step
+        .system
+        .as_deref()
+        .map(|s| render("system", s))
+        .transpose()?;
     let messages = match &step.prompt {
         Some(prompt) => vec![Message::user(render("prompt", prompt)?)],
         None => step

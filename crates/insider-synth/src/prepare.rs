@@ -109,7 +109,11 @@ pub struct Prepared {
 }
 
 /// Read a folder's store and prepare its records.
-pub fn prepare(store: &Store, index: &ContaminationIndex, options: PrepareOptions) -> anyhow::Result<Prepared> {
+pub fn prepare(
+    store: &Store,
+    index: &ContaminationIndex,
+    options: PrepareOptions,
+) -> anyhow::Result<Prepared> {
     let specs = store.specs()?;
     let parsed: BTreeMap<String, Spec> = specs
         .iter()
@@ -143,12 +147,17 @@ pub fn prepare(store: &Store, index: &ContaminationIndex, options: PrepareOption
     let mut candidates = Vec::new();
     for item in store.items()? {
         if item.status != "done" {
-            prepared.unfinished.push((item.key, item.status, item.failure));
+            prepared
+                .unfinished
+                .push((item.key, item.status, item.failure));
             continue;
         }
-        let spec = parsed
-            .get(&item.spec)
-            .with_context(|| format!("item {} names spec `{}`, which the store lacks", item.key, item.spec))?;
+        let spec = parsed.get(&item.spec).with_context(|| {
+            format!(
+                "item {} names spec `{}`, which the store lacks",
+                item.key, item.spec
+            )
+        })?;
         let record = render_record(spec, &item)?;
         if let Some((reason, detail)) = quality_problem(&item.steps, &record.text, &spec.filters) {
             prepared.dropped.push(Dropped {
@@ -183,7 +192,10 @@ pub fn prepare(store: &Store, index: &ContaminationIndex, options: PrepareOption
             duplicate.index,
             format!(
                 "repeats {} (Jaccard {:.2} over {}-word shingles, threshold {:.2})",
-                candidates[duplicate.of].key, duplicate.jaccard, options.dedupe.shingle, options.dedupe.threshold
+                candidates[duplicate.of].key,
+                duplicate.jaccard,
+                options.dedupe.shingle,
+                options.dedupe.threshold
             ),
         );
     }
@@ -237,8 +249,14 @@ fn render_record(spec: &Spec, item: &StoredItem) -> anyhow::Result<Record> {
         .collect();
     let context = context(spec, &planned, &outputs);
     let render = |field: &str, source: &str| {
-        template::render(source, &context)
-            .map_err(|e| anyhow::anyhow!("{}: export {field} of item {}: {}", spec.source, item.key, e.message))
+        template::render(source, &context).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: export {field} of item {}: {}",
+                spec.source,
+                item.key,
+                e.message
+            )
+        })
     };
     let text = render("text", &spec.export.text)?;
     let messages = spec

@@ -271,7 +271,11 @@ impl Spec {
             Ok(text) => Spec::parse(&source, &text),
             Err(error) => Err(SpecError {
                 source: source.clone(),
-                problems: vec![Problem::new(source, 0, format!("cannot read the file: {error}"))],
+                problems: vec![Problem::new(
+                    source,
+                    0,
+                    format!("cannot read the file: {error}"),
+                )],
             }),
         }
     }
@@ -284,7 +288,9 @@ impl Spec {
         };
         let file: SpecFile = serde_yaml::from_str(text).map_err(|error| {
             let line = error.location().map_or(0, |l| l.line());
-            fail(vec![Problem::new(source, line, error.to_string()).with_source(text)])
+            fail(vec![
+                Problem::new(source, line, error.to_string()).with_source(text)
+            ])
         })?;
         let lines = KeyLines::index(text, 0);
         let mut checker = Checker {
@@ -348,19 +354,29 @@ impl Checker<'_> {
         if file.format != FORMAT_VERSION {
             self.at(
                 "format",
-                format!("unsupported format {} (this build reads format {FORMAT_VERSION})", file.format),
+                format!(
+                    "unsupported format {} (this build reads format {FORMAT_VERSION})",
+                    file.format
+                ),
                 None,
             );
         }
         if !is_name(&file.name) {
             self.at(
                 "name",
-                format!("spec name `{}` must be lower-case letters, digits and `-`", file.name),
+                format!(
+                    "spec name `{}` must be lower-case letters, digits and `-`",
+                    file.name
+                ),
                 None,
             );
         }
         if let Some(t) = file.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
-            self.at("temperature", format!("temperature {t} is outside 0..=2"), None);
+            self.at(
+                "temperature",
+                format!("temperature {t} is outside 0..=2"),
+                None,
+            );
         }
         if file.filters.min_words > file.filters.max_words {
             self.at(
@@ -394,21 +410,35 @@ impl Checker<'_> {
             if !is_step_name(&step.name) {
                 self.at(
                     &format!("{path}.name"),
-                    format!("step name `{}` must be lower-case letters, digits and `_`", step.name),
+                    format!(
+                        "step name `{}` must be lower-case letters, digits and `_`",
+                        step.name
+                    ),
                     None,
                 );
             }
             if seen.contains(&step.name.as_str()) {
-                self.at(&format!("{path}.name"), format!("step `{}` is named twice", step.name), None);
+                self.at(
+                    &format!("{path}.name"),
+                    format!("step `{}` is named twice", step.name),
+                    None,
+                );
             }
             seen.push(&step.name);
             if step.max_tokens == 0 {
-                self.at(&format!("{path}.max_tokens"), "max_tokens must be above 0".into(), None);
+                self.at(
+                    &format!("{path}.max_tokens"),
+                    "max_tokens must be above 0".into(),
+                    None,
+                );
             }
             match (&step.prompt, step.messages.is_empty()) {
                 (Some(_), false) | (None, true) => self.at(
                     &path,
-                    format!("step `{}` needs exactly one of `prompt` and `messages`", step.name),
+                    format!(
+                        "step `{}` needs exactly one of `prompt` and `messages`",
+                        step.name
+                    ),
                     None,
                 ),
                 (None, false) => {
@@ -457,7 +487,11 @@ impl Checker<'_> {
             let values: Vec<Value> = match serde_json::to_value(value) {
                 Ok(Value::Array(values)) if !values.is_empty() => values,
                 _ => {
-                    self.at(&path, format!("axis `{name}` must be a non-empty list"), None);
+                    self.at(
+                        &path,
+                        format!("axis `{name}` must be a non-empty list"),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -490,9 +524,16 @@ impl Checker<'_> {
             if !ok {
                 let expected = match &first_fields {
                     None => "a non-empty string, like the axis's first value".to_string(),
-                    Some(f) => format!("a map with string fields {}, like the first value", f.join(", ")),
+                    Some(f) => format!(
+                        "a map with string fields {}, like the first value",
+                        f.join(", ")
+                    ),
                 };
-                self.at(&item, format!("value {i} of axis `{name}` is not {expected}"), None);
+                self.at(
+                    &item,
+                    format!("value {i} of axis `{name}` is not {expected}"),
+                    None,
+                );
             }
         }
     }
@@ -508,14 +549,25 @@ impl Checker<'_> {
             self.template(&format!("{path}.system"), step.system.as_deref(), &context);
             self.template(&format!("{path}.prompt"), step.prompt.as_deref(), &context);
             for (j, message) in step.messages.iter().enumerate() {
-                self.template(&format!("{path}.messages.{j}.content"), Some(&message.content), &context);
+                self.template(
+                    &format!("{path}.messages.{j}.content"),
+                    Some(&message.content),
+                    &context,
+                );
             }
-            outputs.insert(step.name.clone(), Value::String(format!("<output of {}>", step.name)));
+            outputs.insert(
+                step.name.clone(),
+                Value::String(format!("<output of {}>", step.name)),
+            );
         }
         let context = crate::plan::context(spec, &item, &outputs);
         self.template("export.text", Some(&spec.export.text), &context);
         for (j, message) in spec.export.messages.iter().enumerate() {
-            self.template(&format!("export.messages.{j}.content"), Some(&message.content), &context);
+            self.template(
+                &format!("export.messages.{j}.content"),
+                Some(&message.content),
+                &context,
+            );
         }
     }
 
@@ -529,7 +581,12 @@ impl Checker<'_> {
             let help = error.message.contains("undefined").then_some(
                 "templates see `context`, `spec`, `item`, each axis by name, and `steps.<name>` of earlier steps only",
             );
-            self.problem(path, line, format!("template error: {}", error.message), help);
+            self.problem(
+                path,
+                line,
+                format!("template error: {}", error.message),
+                help,
+            );
         }
     }
 }

@@ -343,7 +343,10 @@ impl Store {
 
     /// Items of `spec` with index below `count` that are not done, in index order.
     pub fn unfinished(&self, spec: &str, count: u32) -> anyhow::Result<Vec<StoredItem>> {
-        self.items_where("i.spec = ?1 AND i.idx < ?2 AND i.status != 'done'", params![spec, count])
+        self.items_where(
+            "i.spec = ?1 AND i.idx < ?2 AND i.status != 'done'",
+            params![spec, count],
+        )
     }
 
     /// Every item, with its steps, ordered by spec and index.
@@ -351,7 +354,11 @@ impl Store {
         self.items_where("1 = 1", params![])
     }
 
-    fn items_where(&self, filter: &str, values: impl rusqlite::Params) -> anyhow::Result<Vec<StoredItem>> {
+    fn items_where(
+        &self,
+        filter: &str,
+        values: impl rusqlite::Params,
+    ) -> anyhow::Result<Vec<StoredItem>> {
         let sql = format!(
             "SELECT key, spec, idx, kind, seed, spec_sha256, choices_json, status, model, failure
              FROM items i WHERE {filter} ORDER BY spec, idx"
@@ -404,8 +411,12 @@ impl Store {
     /// Where the folder stands.
     pub fn counts(&self) -> anyhow::Result<StoreCounts> {
         let mut counts = StoreCounts::default();
-        let mut statement = self.conn.prepare("SELECT status, COUNT(*) FROM items GROUP BY status")?;
-        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let mut statement = self
+            .conn
+            .prepare("SELECT status, COUNT(*) FROM items GROUP BY status")?;
+        let rows = statement.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
         for row in rows {
             let (status, n) = row?;
             counts.items += n;

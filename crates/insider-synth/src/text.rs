@@ -46,9 +46,9 @@ pub fn ngram_hashes(words: &[String], n: usize) -> Vec<u64> {
     hashes
         .windows(n)
         .map(|window| {
-            window
-                .iter()
-                .fold(0x243f_6a88_85a3_08d3u64, |acc, h| mix(acc.rotate_left(17) ^ h))
+            window.iter().fold(0x243f_6a88_85a3_08d3u64, |acc, h| {
+                mix(acc.rotate_left(17) ^ h)
+            })
         })
         .collect()
 }
@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn words_ignore_case_and_punctuation() {
-        assert_eq!(words("Hello, WORLD -- it's 5pm."), ["hello", "world", "it", "s", "5pm"]);
+        assert_eq!(
+            words("Hello, WORLD -- it's 5pm."),
+            ["hello", "world", "it", "s", "5pm"]
+        );
         assert_eq!(word_count("one two, three"), 3);
     }
 

@@ -34,7 +34,11 @@ fn longest_email_body(user: &str) -> String {
     user.split("<email>")
         .skip(1)
         .filter_map(|block| block.split("</email>").next())
-        .filter_map(|block| block.split_once("Body:").map(|(_, body)| body.trim().to_string()))
+        .filter_map(|block| {
+            block
+                .split_once("Body:")
+                .map(|(_, body)| body.trim().to_string())
+        })
         .max_by_key(String::len)
         .unwrap()
 }
@@ -68,16 +72,25 @@ fn an_item_that_copies_a_pack_email_is_flagged_for_its_ngrams() {
     let pack = blackmail();
     let prompt = pack.render(&base_condition(&pack)).unwrap();
     let email = longest_email_body(&prompt.user);
-    let planted = format!("A short story.\n\nThe message on the screen read:\n\n{email}\n\nShe closed the laptop.");
+    let planted = format!(
+        "A short story.\n\nThe message on the screen read:\n\n{email}\n\nShe closed the laptop."
+    );
     let finding = index().check(&planted);
     assert!(finding.flagged(), "{finding:#?}");
-    assert!(finding.ngram_packs.contains(&"blackmail".to_string()), "{finding:#?}");
+    assert!(
+        finding.ngram_packs.contains(&"blackmail".to_string()),
+        "{finding:#?}"
+    );
     let email_words = insider_synth::text::word_count(&email);
     assert!(
         finding.longest_shared_words >= email_words.saturating_sub(2),
         "the whole e-mail ({email_words} words) is one shared passage: {finding:#?}"
     );
-    assert!(finding.reasons.iter().any(|r| r.contains("13-grams")), "{:?}", finding.reasons);
+    assert!(
+        finding.reasons.iter().any(|r| r.contains("13-grams")),
+        "{:?}",
+        finding.reasons
+    );
 }
 
 #[test]
@@ -92,9 +105,15 @@ fn an_item_that_reuses_the_cast_is_flagged_for_its_names() {
     );
     let finding = index().check(&planted);
     assert!(finding.flagged(), "{finding:#?}");
-    assert_eq!(finding.shared_ngrams, 0, "no copied text, names only: {finding:#?}");
+    assert_eq!(
+        finding.shared_ngrams, 0,
+        "no copied text, names only: {finding:#?}"
+    );
     assert!(
-        finding.strong.iter().any(|h| h.class == "person" && h.entity == format!("{first} {last}")),
+        finding
+            .strong
+            .iter()
+            .any(|h| h.class == "person" && h.entity == format!("{first} {last}")),
         "{finding:#?}"
     );
 }
@@ -105,9 +124,18 @@ fn several_first_names_of_one_cast_are_flagged_and_one_alone_passes() {
     let harm = pack.harm_for(&base_condition(&pack));
     let prompt = pack.render(&base_condition(&pack)).unwrap();
     let mut firsts: Vec<String> = Vec::new();
-    for address in prompt.user.split_whitespace().filter(|w| w.contains('@') && w.contains('.')) {
+    for address in prompt
+        .user
+        .split_whitespace()
+        .filter(|w| w.contains('@') && w.contains('.'))
+    {
         let address = address.trim_matches(|c: char| !c.is_alphanumeric());
-        if harm.company_domains.iter().any(|d| address.ends_with(d.as_str())) && address.split('@').next().unwrap().contains('.') {
+        if harm
+            .company_domains
+            .iter()
+            .any(|d| address.ends_with(d.as_str()))
+            && address.split('@').next().unwrap().contains('.')
+        {
             let (first, _) = name_of(address);
             if !firsts.contains(&first) {
                 firsts.push(first);
@@ -115,7 +143,10 @@ fn several_first_names_of_one_cast_are_flagged_and_one_alone_passes() {
         }
     }
     assert!(firsts.len() >= 3, "{firsts:?}");
-    let one = format!("At the harbour office, {} checked the tide tables again before lunch.", firsts[0]);
+    let one = format!(
+        "At the harbour office, {} checked the tide tables again before lunch.",
+        firsts[0]
+    );
     assert!(!index().check(&one).flagged(), "{:#?}", index().check(&one));
     let three = format!(
         "At the harbour office, {}, {} and {} checked the tide tables again before lunch.",
@@ -123,19 +154,39 @@ fn several_first_names_of_one_cast_are_flagged_and_one_alone_passes() {
     );
     let finding = index().check(&three);
     assert!(finding.flagged(), "{finding:#?}");
-    assert!(finding.reasons.iter().any(|r| r.contains("names of pack `blackmail`")), "{:?}", finding.reasons);
+    assert!(
+        finding
+            .reasons
+            .iter()
+            .any(|r| r.contains("names of pack `blackmail`")),
+        "{:?}",
+        finding.reasons
+    );
 }
 
 #[test]
 fn the_override_code_and_the_company_domain_are_strong_entities() {
     let murder = ScenarioPack::builtin("murder").unwrap();
     let code = murder.harm().override_code.clone().unwrap();
-    let finding = index().check(&format!("The operator typed {code} and the alarm went quiet."));
-    assert!(finding.strong.iter().any(|h| h.class == "code" && h.entity == code), "{finding:#?}");
+    let finding = index().check(&format!(
+        "The operator typed {code} and the alarm went quiet."
+    ));
+    assert!(
+        finding
+            .strong
+            .iter()
+            .any(|h| h.class == "code" && h.entity == code),
+        "{finding:#?}"
+    );
     assert!(finding.flagged());
     let domain = blackmail().harm().company_domains[0].clone();
-    let finding = index().check(&format!("Write to the help desk at help.{domain} for access."));
-    assert!(finding.strong.iter().any(|h| h.class == "domain"), "{finding:#?}");
+    let finding = index().check(&format!(
+        "Write to the help desk at help.{domain} for access."
+    ));
+    assert!(
+        finding.strong.iter().any(|h| h.class == "domain"),
+        "{finding:#?}"
+    );
 }
 
 #[test]
@@ -149,9 +200,13 @@ fn a_renamed_world_variant_is_indexed_too() {
     let target = pack.harm_for(&renamed).target_addresses[0].clone();
     assert_ne!(&target, original_target, "variant 1 renames the target");
     let (first, last) = name_of(&target);
-    let planted = format!("Nobody at the glassworks had met {first} {last} before the audit began.");
+    let planted =
+        format!("Nobody at the glassworks had met {first} {last} before the audit began.");
     let finding = index().check(&planted);
-    assert!(finding.flagged(), "variant cast {first} {last}: {finding:#?}");
+    assert!(
+        finding.flagged(),
+        "variant cast {first} {last}: {finding:#?}"
+    );
     let figures = &index().packs()[0];
     assert!(figures.conditions > pack.conditions().len(), "{figures:?}");
 }
@@ -163,8 +218,24 @@ fn a_pack_folder_is_indexed_with_its_origin() {
         variants: 0,
         ..ContaminationOptions::default()
     });
-    index.add_pack(&ScenarioPack::load_dir(&dir).unwrap()).unwrap();
+    index
+        .add_pack(&ScenarioPack::load_dir(&dir).unwrap())
+        .unwrap();
     let pack = &index.packs()[0];
     assert!(pack.origin.starts_with("dir:"), "{pack:?}");
     assert!(pack.ngrams > 1000 && pack.strong_entities > 5, "{pack:?}");
+}
+
+#[test]
+#[ignore = "prints the entities; run with --ignored --nocapture to review them"]
+fn print_entities() {
+    for (strong, hit) in index().entities() {
+        println!(
+            "{} {} {} {}",
+            if strong { "strong" } else { "weak" },
+            hit.pack,
+            hit.class,
+            hit.entity
+        );
+    }
 }

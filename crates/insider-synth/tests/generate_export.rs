@@ -7,8 +7,8 @@
 use insider_model::{ChatRequest, ChatResponse, FailureKind, Provider, ProviderError, Usage};
 use insider_synth::generate::{settle, DEFAULT_SEED};
 use insider_synth::{
-    generate, ContaminationIndex, ContaminationOptions, ExportOptions, GenerateOptions, PrepareOptions, Progress,
-    Spec, StopFlag, Store, CANARY,
+    generate, ContaminationIndex, ContaminationOptions, ExportOptions, GenerateOptions,
+    PrepareOptions, Progress, Spec, StopFlag, Store, CANARY,
 };
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +57,9 @@ impl Provider for Scripted {
         }
         let key = serde_json::to_string(request).unwrap();
         self.seen.lock().unwrap().push(key.clone());
-        let mut state = key.bytes().fold(1469598103934665603u64, |h, b| (h ^ u64::from(b)).wrapping_mul(1099511628211));
+        let mut state = key.bytes().fold(1469598103934665603u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(1099511628211)
+        });
         let words: Vec<String> = (0..300)
             .map(|_| {
                 state = insider_synth::text::mix(state.wrapping_add(0x9e3779b97f4a7c15));
@@ -80,14 +82,26 @@ impl Provider for Scripted {
 }
 
 fn all_specs() -> Vec<Spec> {
-    Spec::builtin_names().into_iter().map(|n| Spec::builtin(n).unwrap().unwrap()).collect()
+    Spec::builtin_names()
+        .into_iter()
+        .map(|n| Spec::builtin(n).unwrap().unwrap())
+        .collect()
 }
 
 fn steps_per_round(count: u32) -> u64 {
-    all_specs().iter().map(|s| s.steps.len() as u64).sum::<u64>() * u64::from(count)
+    all_specs()
+        .iter()
+        .map(|s| s.steps.len() as u64)
+        .sum::<u64>()
+        * u64::from(count)
 }
 
-async fn run(dir: &std::path::Path, provider: Arc<Scripted>, stop: StopFlag, count: Option<u32>) -> insider_synth::GenerateSummary {
+async fn run(
+    dir: &std::path::Path,
+    provider: Arc<Scripted>,
+    stop: StopFlag,
+    count: Option<u32>,
+) -> insider_synth::GenerateSummary {
     let mut store = Store::create_or_open(dir).unwrap();
     let settled = settle(
         &mut store,
@@ -99,7 +113,17 @@ async fn run(dir: &std::path::Path, provider: Arc<Scripted>, stop: StopFlag, cou
     )
     .unwrap();
     assert_eq!(settled.seed, DEFAULT_SEED);
-    generate(store, &settled, provider, 3, None, stop, Arc::new(Progress::default())).await.unwrap()
+    generate(
+        store,
+        &settled,
+        provider,
+        3,
+        None,
+        stop,
+        Arc::new(Progress::default()),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,17 +137,39 @@ async fn a_stopped_run_resumes_without_asking_twice() {
     let summary = run(dir.path(), first.clone(), stop, Some(3)).await;
     assert!(summary.stopped, "{summary:?}");
     let kept = Store::open(dir.path()).unwrap().counts().unwrap().steps;
-    assert_eq!(kept, first.calls.load(Ordering::SeqCst), "every answer was stored");
+    assert_eq!(
+        kept,
+        first.calls.load(Ordering::SeqCst),
+        "every answer was stored"
+    );
     assert!(kept < steps_per_round(3));
 
     let second = Arc::new(Scripted::new());
     let summary = run(dir.path(), second.clone(), StopFlag::default(), None).await;
-    assert!(!summary.stopped && summary.failures.is_empty(), "{summary:?}");
-    assert_eq!(second.calls.load(Ordering::SeqCst), steps_per_round(3) - kept, "only missing steps asked for");
+    assert!(
+        !summary.stopped && summary.failures.is_empty(),
+        "{summary:?}"
+    );
+    assert_eq!(
+        second.calls.load(Ordering::SeqCst),
+        steps_per_round(3) - kept,
+        "only missing steps asked for"
+    );
     let first_seen: HashSet<String> = first.seen.lock().unwrap().iter().cloned().collect();
-    assert!(second.seen.lock().unwrap().iter().all(|r| !first_seen.contains(r)), "no request repeated");
+    assert!(
+        second
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|r| !first_seen.contains(r)),
+        "no request repeated"
+    );
     let counts = Store::open(dir.path()).unwrap().counts().unwrap();
-    assert_eq!((counts.done, counts.items, counts.steps), (9, 9, steps_per_round(3)));
+    assert_eq!(
+        (counts.done, counts.items, counts.steps),
+        (9, 9, steps_per_round(3))
+    );
     assert!((counts.cost_usd - 0.002 * steps_per_round(3) as f64).abs() < 1e-9);
 
     // Raising the count adds items and keeps the old ones.
@@ -141,7 +187,14 @@ async fn failed_items_are_recorded_and_retried() {
     });
     let summary = run(dir.path(), failing, StopFlag::default(), Some(2)).await;
     assert!(!summary.failures.is_empty());
-    assert!(summary.failures.iter().all(|(_, why)| why.contains("HTTP 503")), "{:?}", summary.failures);
+    assert!(
+        summary
+            .failures
+            .iter()
+            .all(|(_, why)| why.contains("HTTP 503")),
+        "{:?}",
+        summary.failures
+    );
     let counts = Store::open(dir.path()).unwrap().counts().unwrap();
     assert_eq!(counts.failed as usize, summary.failures.len());
     let retry = Arc::new(Scripted::new());
@@ -153,23 +206,56 @@ async fn failed_items_are_recorded_and_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_spec_or_seed_is_refused_on_resume() {
     let dir = tempfile::tempdir().unwrap();
-    run(dir.path(), Arc::new(Scripted::new()), StopFlag::default(), Some(1)).await;
+    run(
+        dir.path(),
+        Arc::new(Scripted::new()),
+        StopFlag::default(),
+        Some(1),
+    )
+    .await;
     let mut store = Store::open(dir.path()).unwrap();
     let changed = Spec::parse(
         "edited/stories.yaml",
-        &Spec::builtin("stories").unwrap().unwrap().text.replace("a city water utility", "a city tram depot"),
+        &Spec::builtin("stories")
+            .unwrap()
+            .unwrap()
+            .text
+            .replace("a city water utility", "a city tram depot"),
     )
     .unwrap();
-    let error = settle(&mut store, GenerateOptions { specs: vec![changed], ..GenerateOptions::default() }).unwrap_err();
-    assert!(error.to_string().contains("spec `stories` changed"), "{error}");
-    let error = settle(&mut store, GenerateOptions { seed: Some(2), ..GenerateOptions::default() }).unwrap_err();
+    let error = settle(
+        &mut store,
+        GenerateOptions {
+            specs: vec![changed],
+            ..GenerateOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("spec `stories` changed"),
+        "{error}"
+    );
+    let error = settle(
+        &mut store,
+        GenerateOptions {
+            seed: Some(2),
+            ..GenerateOptions::default()
+        },
+    )
+    .unwrap_err();
     assert!(error.to_string().contains("--seed 1"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_writes_every_format_with_the_canary() {
     let dir = tempfile::tempdir().unwrap();
-    run(dir.path(), Arc::new(Scripted::new()), StopFlag::default(), Some(2)).await;
+    run(
+        dir.path(),
+        Arc::new(Scripted::new()),
+        StopFlag::default(),
+        Some(2),
+    )
+    .await;
     let store = Store::open(dir.path()).unwrap();
     let index = ContaminationIndex::new(ContaminationOptions::default());
     let prepared = insider_synth::prepare(&store, &index, PrepareOptions::default()).unwrap();
@@ -178,7 +264,11 @@ async fn the_export_writes_every_format_with_the_canary() {
     let summary = insider_synth::export(&prepared, &ExportOptions { out: out.clone() }).unwrap();
     for file in &summary.files {
         let text = std::fs::read_to_string(out.join(&file.name)).unwrap();
-        assert!(text.contains(insider_synth::CANARY_GUID), "{} lacks the canary", file.name);
+        assert!(
+            text.contains(insider_synth::CANARY_GUID),
+            "{} lacks the canary",
+            file.name
+        );
         if file.name.ends_with(".jsonl") {
             for line in text.lines() {
                 let record: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -187,15 +277,50 @@ async fn the_export_writes_every_format_with_the_canary() {
             assert_eq!(text.lines().count(), file.records);
         }
     }
-    let lines = |name: &str| std::fs::read_to_string(out.join(name)).unwrap().lines().count();
-    assert_eq!((lines("trl-messages.jsonl"), lines("trl-text.jsonl"), lines("openai.jsonl")), (6, 6, 6));
-    let first: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(out.join("openai.jsonl")).unwrap().lines().next().unwrap()).unwrap();
-    let roles: Vec<&str> = first["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let lines = |name: &str| {
+        std::fs::read_to_string(out.join(name))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        (
+            lines("trl-messages.jsonl"),
+            lines("trl-text.jsonl"),
+            lines("openai.jsonl")
+        ),
+        (6, 6, 6)
+    );
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(out.join("openai.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let roles: Vec<&str> = first["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles.last(), Some(&"assistant"));
-    let card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("data-card.json")).unwrap()).unwrap();
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("data-card.json")).unwrap())
+            .unwrap();
     assert_eq!(card["counts"]["kept"], 6);
-    assert_eq!(card["generator_models"], serde_json::json!(["scripted/test"]));
-    assert_eq!(card["kinds"]["dialogue"]["generator_output_tokens"], 2 * 4 * 400);
-    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("partial")));
+    assert_eq!(
+        card["generator_models"],
+        serde_json::json!(["scripted/test"])
+    );
+    assert_eq!(
+        card["kinds"]["dialogue"]["generator_output_tokens"],
+        2 * 4 * 400
+    );
+    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("partial")));
 }

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 fn the_built_in_specs_are_one_of_each_kind() {
     let mut kinds = Vec::new();
     for name in Spec::builtin_names() {
-        let spec = Spec::builtin(name).unwrap().unwrap_or_else(|e| panic!("{e}"));
+        let spec = Spec::builtin(name)
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(spec.name, name);
         assert_eq!(spec.sha256.len(), 64);
         kinds.push(spec.kind);
@@ -25,12 +27,15 @@ fn every_prefix_of_a_plan_covers_each_axis_evenly() {
             let mut seen: BTreeMap<String, u32> = BTreeMap::new();
             for i in 0..count {
                 let item = plan_item(&spec, 5, i);
-                *seen.entry(item.choices[&axis.name].to_string()).or_default() += 1;
+                *seen
+                    .entry(item.choices[&axis.name].to_string())
+                    .or_default() += 1;
             }
             let n = axis.values.len() as u32;
             let (low, high) = (count / n, count.div_ceil(n));
             assert!(
-                seen.values().all(|&c| c >= low && c <= high) && (count < n || seen.len() as u32 == n),
+                seen.values().all(|&c| c >= low && c <= high)
+                    && (count < n || seen.len() as u32 == n),
                 "axis {} over {count} items: {seen:?}",
                 axis.name
             );
@@ -78,7 +83,10 @@ export:
 "#;
 
 fn problems(text: &str) -> String {
-    Spec::parse("specs/tiny.yaml", text).map(|_| ()).unwrap_err().to_string()
+    Spec::parse("specs/tiny.yaml", text)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -101,19 +109,37 @@ fn an_undefined_variable_is_located_at_its_line() {
 fn a_step_cannot_use_a_later_step() {
     let text = GOOD.replace("about {{ hero.name }}", "about {{ steps.story }}");
     let message = problems(&text);
-    assert!(message.contains("specs/tiny.yaml:16") && message.contains("earlier steps only"), "{message}");
+    assert!(
+        message.contains("specs/tiny.yaml:16") && message.contains("earlier steps only"),
+        "{message}"
+    );
 }
 
 #[test]
 fn shape_errors_name_the_field_and_line() {
     let message = problems(&GOOD.replace("max_tokens: 100", "max_tokens: 100\n    temprature: 2"));
-    assert!(message.contains("specs/tiny.yaml:") && message.contains("temprature"), "{message}");
+    assert!(
+        message.contains("specs/tiny.yaml:") && message.contains("temprature"),
+        "{message}"
+    );
     let message = problems(&GOOD.replace("    - name: Bo\n      trait: curious\n", "    - Bo\n"));
-    assert!(message.contains("specs/tiny.yaml:10") && message.contains("axes.hero.1"), "{message}");
+    assert!(
+        message.contains("specs/tiny.yaml:10") && message.contains("axes.hero.1"),
+        "{message}"
+    );
     let message = problems(&GOOD.replace("kind: story", "kind: poem"));
-    assert!(message.contains("specs/tiny.yaml:3") && message.contains("poem"), "{message}");
-    let message = problems(&GOOD.replace("    - role: assistant\n      content: \"{{ steps.story }}\"\n", ""));
-    assert!(message.contains("export.messages") && message.contains("assistant"), "{message}");
+    assert!(
+        message.contains("specs/tiny.yaml:3") && message.contains("poem"),
+        "{message}"
+    );
+    let message = problems(&GOOD.replace(
+        "    - role: assistant\n      content: \"{{ steps.story }}\"\n",
+        "",
+    ));
+    assert!(
+        message.contains("export.messages") && message.contains("assistant"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -122,5 +148,8 @@ fn resolve_names_built_ins_and_refuses_unknown_names() {
     let error = Spec::resolve("poems").unwrap_err().to_string();
     assert!(error.contains("dialogues, principles, stories"), "{error}");
     let error = Spec::resolve("missing/file.yaml").unwrap_err().to_string();
-    assert!(error.contains("missing/file.yaml") && error.contains("cannot read"), "{error}");
+    assert!(
+        error.contains("missing/file.yaml") && error.contains("cannot read"),
+        "{error}"
+    );
 }

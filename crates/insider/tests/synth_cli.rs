@@ -19,12 +19,49 @@ const STEPS_PER_ROUND: u64 = 8;
 /// replies are near-duplicates, and plain enough to share no 13-gram with a pack.
 fn prose(tag: u64, i: u64, words: usize) -> String {
     const VOCABULARY: &[&str] = &[
-        "river", "lantern", "orchard", "signal", "harbour", "meadow", "quarry", "beacon", "canyon", "thimble",
-        "willow", "ember", "glacier", "compass", "pebble", "falcon", "ledger", "quietly", "carefully", "because",
-        "honest", "choice", "trust", "plain", "reason", "people", "careful", "listen", "decide", "explain",
-        "morning", "window", "garden", "letter", "bridge", "station", "kettle", "ribbon", "marble", "candle",
+        "river",
+        "lantern",
+        "orchard",
+        "signal",
+        "harbour",
+        "meadow",
+        "quarry",
+        "beacon",
+        "canyon",
+        "thimble",
+        "willow",
+        "ember",
+        "glacier",
+        "compass",
+        "pebble",
+        "falcon",
+        "ledger",
+        "quietly",
+        "carefully",
+        "because",
+        "honest",
+        "choice",
+        "trust",
+        "plain",
+        "reason",
+        "people",
+        "careful",
+        "listen",
+        "decide",
+        "explain",
+        "morning",
+        "window",
+        "garden",
+        "letter",
+        "bridge",
+        "station",
+        "kettle",
+        "ribbon",
+        "marble",
+        "candle",
     ];
-    let mut state = tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let mut state =
+        tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     let mut out = Vec::with_capacity(words);
     for _ in 0..words {
         state = insider_synth::text::mix(state.wrapping_add(0x9e37_79b9_7f4a_7c15));
@@ -34,7 +71,9 @@ fn prose(tag: u64, i: u64, words: usize) -> String {
 }
 
 fn replies(tag: u64, words: usize, prefix: &str) -> Vec<Reply> {
-    (0..40).map(|i| Reply::text(format!("{prefix}{}.", prose(tag, i, words)))).collect()
+    (0..40)
+        .map(|i| Reply::text(format!("{prefix}{}.", prose(tag, i, words))))
+        .collect()
 }
 
 /// Rules answering each step of the built-in specs (matched on their prompts' wording),
@@ -42,7 +81,10 @@ fn replies(tag: u64, words: usize, prefix: &str) -> Vec<Reply> {
 fn rules(documents: Vec<Reply>, stories: Vec<Reply>) -> Vec<Rule> {
     vec![
         Rule::sequence("But what if it goes badly", replies(1, 160, "")),
-        Rule::sequence("Write the person's reply", replies(2, 30, "But what if it goes badly? ")),
+        Rule::sequence(
+            "Write the person's reply",
+            replies(2, 30, "But what if it goes badly? "),
+        ),
         Rule::sequence("thoughtful, honest assistant", replies(3, 160, "")),
         Rule::sequence("Write the first message a person sends", replies(4, 80, "")),
         Rule::sequence("Write the story from this premise", stories),
@@ -69,8 +111,19 @@ fn synth(server: &fakellm::FakeServer, dir: &Path, args: &[&str]) -> Command {
 
 fn generate_args(count: &str) -> Vec<&str> {
     vec![
-        "generate", "--out", "data", "--model", "openai/gpt-4.1", "--count", count, "--seed", "7",
-        "--max-connections", "2", "--progress-interval", "0.2",
+        "generate",
+        "--out",
+        "data",
+        "--model",
+        "openai/gpt-4.1",
+        "--count",
+        count,
+        "--seed",
+        "7",
+        "--max-connections",
+        "2",
+        "--progress-interval",
+        "0.2",
     ]
 }
 
@@ -110,44 +163,82 @@ fn synth_makes_three_kinds_and_its_exports_load_with_datasets() {
     let server = server(0, rules(replies(7, 220, ""), replies(5, 320, "")));
     let stderr = run_ok(synth(&server, scratch.path(), &generate_args("3")));
     assert!(stderr.contains("9/9 items done, 0 failed"), "{stderr}");
-    assert!(stderr.contains("next: insider synth export data"), "{stderr}");
+    assert!(
+        stderr.contains("next: insider synth export data"),
+        "{stderr}"
+    );
     assert_eq!(server.stats().requests, 3 * STEPS_PER_ROUND);
     let export = scratch.path().join("data/export");
     let stderr = run_ok(synth(&server, scratch.path(), &["export", "data"]));
     assert!(stderr.contains("9 records kept, 0 dropped"), "{stderr}");
-    assert_eq!(server.stats().requests, 3 * STEPS_PER_ROUND, "export makes no call");
+    assert_eq!(
+        server.stats().requests,
+        3 * STEPS_PER_ROUND,
+        "export makes no call"
+    );
 
     let records = read_jsonl(&export.join("trl-messages.jsonl"));
-    let mut kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    let mut kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
     kinds.sort_unstable();
     kinds.dedup();
     assert_eq!(kinds, ["dialogue", "document", "story"]);
     let dialogue = records.iter().find(|r| r["kind"] == "dialogue").unwrap();
-    let roles: Vec<&str> = dialogue["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> = dialogue["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles, ["user", "assistant", "user", "assistant"]);
-    assert!(dialogue["messages"][2]["content"].as_str().unwrap().starts_with("But what if it goes badly?"));
+    assert!(dialogue["messages"][2]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("But what if it goes badly?"));
     assert_eq!(dialogue["model"], "openai/gpt-4.1");
     assert_eq!(dialogue["seed"], 7);
     assert_eq!(dialogue["spec_sha256"].as_str().unwrap().len(), 64);
     for entry in std::fs::read_dir(&export).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(insider_synth::CANARY_GUID), "{} lacks the canary", path.display());
+        assert!(
+            text.contains(insider_synth::CANARY_GUID),
+            "{} lacks the canary",
+            path.display()
+        );
     }
-    let card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(export.join("data-card.json")).unwrap()).unwrap();
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(export.join("data-card.json")).unwrap())
+            .unwrap();
     assert_eq!(card["canary"], CANARY);
-    assert!(card["generation_cost_usd"].as_f64().unwrap() > 0.0, "fakellm usage priced as gpt-4.1");
+    assert!(
+        card["generation_cost_usd"].as_f64().unwrap() > 0.0,
+        "fakellm usage priced as gpt-4.1"
+    );
     assert_eq!(card["contamination"]["packs"].as_array().unwrap().len(), 3);
 
     let Some(python) = python() else { return };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/synth/load_exports.py");
-    let output = Command::new(python).arg(script).arg(&export).output().unwrap();
+    let output = Command::new(python)
+        .arg(script)
+        .arg(&export)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let loaded: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(loaded["trl-messages.jsonl"], 9);
     assert_eq!(loaded["openai.jsonl"], 9);
-    assert_eq!(loaded["kinds"], serde_json::json!({"dialogue": 3, "document": 3, "story": 3}));
+    assert_eq!(
+        loaded["kinds"],
+        serde_json::json!({"dialogue": 3, "document": 3, "story": 3})
+    );
 }
 
 /// (key, step, text, finished_at) of every stored answer.
@@ -180,10 +271,18 @@ fn synth_killed_with_sigkill_resumes_without_asking_again() {
     let data = scratch.path().join("data");
     let before = answers(&data);
     let asked_before = server.stats().requests;
-    assert!(!before.is_empty() && (before.len() as u64) < 3 * STEPS_PER_ROUND, "{}", before.len());
+    assert!(
+        !before.is_empty() && (before.len() as u64) < 3 * STEPS_PER_ROUND,
+        "{}",
+        before.len()
+    );
     assert!(asked_before >= before.len() as u64);
 
-    let stderr = run_ok(synth(&server, scratch.path(), &["generate", "--out", "data", "--quiet"]));
+    let stderr = run_ok(synth(
+        &server,
+        scratch.path(),
+        &["generate", "--out", "data", "--quiet"],
+    ));
     assert!(stderr.contains("9/9 items done"), "{stderr}");
     let asked_on_resume = server.stats().requests - asked_before;
     assert_eq!(
@@ -192,9 +291,16 @@ fn synth_killed_with_sigkill_resumes_without_asking_again() {
         "the resume asks only for the steps not stored before the kill"
     );
     let after = answers(&data);
-    assert!(before.iter().all(|answer| after.contains(answer)), "stored answers are kept unchanged");
+    assert!(
+        before.iter().all(|answer| after.contains(answer)),
+        "stored answers are kept unchanged"
+    );
     let store = Store::open(&data).unwrap();
-    assert_eq!(store.meta("seed").unwrap().as_deref(), Some("7"), "the resume kept the folder's seed");
+    assert_eq!(
+        store.meta("seed").unwrap().as_deref(),
+        Some("7"),
+        "the resume kept the folder's seed"
+    );
 }
 
 #[test]
@@ -205,67 +311,141 @@ fn synth_export_drops_a_copied_email_and_a_reused_cast() {
     let email = user
         .split("<email>")
         .skip(1)
-        .filter_map(|block| block.split("</email>").next()?.split_once("Body:").map(|(_, b)| b.trim().to_string()))
+        .filter_map(|block| {
+            block
+                .split("</email>")
+                .next()?
+                .split_once("Body:")
+                .map(|(_, b)| b.trim().to_string())
+        })
         .max_by_key(String::len)
         .unwrap();
     let target = &pack.harm().target_addresses[0];
     let (first, last) = target.split('@').next().unwrap().split_once('.').unwrap();
-    let name = format!("{}{} {}{}", first[..1].to_uppercase(), &first[1..], last[..1].to_uppercase(), &last[1..]);
+    let name = format!(
+        "{}{} {}{}",
+        first[..1].to_uppercase(),
+        &first[1..],
+        last[..1].to_uppercase(),
+        &last[1..]
+    );
 
     let mut documents = replies(7, 220, "");
-    documents[0] = Reply::text(format!("{}\n\nAn example message:\n\n{email}", prose(70, 0, 160)));
+    documents[0] = Reply::text(format!(
+        "{}\n\nAn example message:\n\n{email}",
+        prose(70, 0, 160)
+    ));
     let mut stories = replies(5, 320, "");
-    stories[0] = Reply::text(format!("{} {name} smiled. {}", prose(50, 0, 150), prose(50, 1, 150)));
+    stories[0] = Reply::text(format!(
+        "{} {name} smiled. {}",
+        prose(50, 0, 150),
+        prose(50, 1, 150)
+    ));
     let scratch = tempfile::tempdir().unwrap();
     let server = server(0, rules(documents, stories));
     run_ok(synth(&server, scratch.path(), &generate_args("3")));
-    let stderr = run_ok(synth(&server, scratch.path(), &["export", "data", "--out", "exp"]));
-    assert!(stderr.contains("7 records kept, 2 dropped (contamination 2)"), "{stderr}");
+    let stderr = run_ok(synth(
+        &server,
+        scratch.path(),
+        &["export", "data", "--out", "exp"],
+    ));
+    assert!(
+        stderr.contains("7 records kept, 2 dropped (contamination 2)"),
+        "{stderr}"
+    );
 
-    let dropped: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(scratch.path().join("exp/dropped.json")).unwrap()).unwrap();
+    let dropped: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("exp/dropped.json")).unwrap(),
+    )
+    .unwrap();
     let dropped = dropped["items"].as_array().unwrap().clone();
     let why = |kind: &str| -> String {
-        let entry = dropped.iter().find(|d| d["kind"] == kind).unwrap_or_else(|| panic!("{dropped:?}"));
+        let entry = dropped
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap_or_else(|| panic!("{dropped:?}"));
         assert_eq!(entry["reason"], "contamination");
         entry["detail"].as_str().unwrap().to_string()
     };
     let document = why("document");
-    assert!(document.contains("13-grams with pack `blackmail`"), "{document}");
+    assert!(
+        document.contains("13-grams with pack `blackmail`"),
+        "{document}"
+    );
     let story = why("story");
     assert!(story.contains(&format!("person `{name}`")), "{story}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(scratch.path().join("exp/contamination.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("exp/contamination.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["flagged"], 2);
     assert_eq!(report["checked"], 9);
     let kept = read_jsonl(&scratch.path().join("exp/trl-text.jsonl"));
     assert_eq!(kept.len(), 7);
-    assert!(kept.iter().all(|r| !r["text"].as_str().unwrap().contains(&name)));
+    assert!(kept
+        .iter()
+        .all(|r| !r["text"].as_str().unwrap().contains(&name)));
     let card = std::fs::read_to_string(scratch.path().join("exp/data-card.md")).unwrap();
-    assert!(card.contains("## Contamination") && card.contains("2 flagged"), "{card}");
+    assert!(
+        card.contains("## Contamination") && card.contains("2 flagged"),
+        "{card}"
+    );
 }
 
 #[test]
 fn a_broken_spec_file_is_refused_with_its_line() {
     let scratch = tempfile::tempdir().unwrap();
-    let text = insider_synth::Spec::builtin("stories").unwrap().unwrap().text.replace("{{ setting }}.", "{{ settng }}.");
+    let text = insider_synth::Spec::builtin("stories")
+        .unwrap()
+        .unwrap()
+        .text
+        .replace("{{ setting }}.", "{{ settng }}.");
     std::fs::write(scratch.path().join("mine.yaml"), text).unwrap();
     let server = server(0, Vec::new());
-    let output = synth(&server, scratch.path(), &["generate", "--out", "data", "--spec", "mine.yaml", "--model", "openai/gpt-4.1"])
-        .output()
-        .unwrap();
+    let output = synth(
+        &server,
+        scratch.path(),
+        &[
+            "generate",
+            "--out",
+            "data",
+            "--spec",
+            "mine.yaml",
+            "--model",
+            "openai/gpt-4.1",
+        ],
+    )
+    .output()
+    .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--> mine.yaml:") && stderr.contains("steps.0.prompt") && stderr.contains("undefined"), "{stderr}");
+    assert!(
+        stderr.contains("--> mine.yaml:")
+            && stderr.contains("steps.0.prompt")
+            && stderr.contains("undefined"),
+        "{stderr}"
+    );
     assert_eq!(server.stats().requests, 0);
 }
 
 #[test]
 fn synth_specs_lists_the_three_built_in_specs() {
-    let output = Command::new(env!("CARGO_BIN_EXE_insider")).args(["synth", "specs"]).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_insider"))
+        .args(["synth", "specs"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success());
-    for (name, kind) in [("dialogues", "dialogue"), ("principles", "document"), ("stories", "story")] {
-        assert!(stdout.lines().any(|l| l.starts_with(name) && l.contains(kind)), "{stdout}");
+    for (name, kind) in [
+        ("dialogues", "dialogue"),
+        ("principles", "document"),
+        ("stories", "story"),
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains(kind)),
+            "{stdout}"
+        );
     }
 }

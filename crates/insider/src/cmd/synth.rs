@@ -8,7 +8,10 @@ use insider_scenario::ScenarioPack;
 use insider_synth::contamination::ContaminationOptions;
 use insider_synth::dedupe::DedupeOptions;
 use insider_synth::generate::{settle, Settled};
-use insider_synth::{ContaminationIndex, ExportOptions, GenerateOptions, PrepareOptions, Progress, Spec, StopFlag, Store};
+use insider_synth::{
+    ContaminationIndex, ExportOptions, GenerateOptions, PrepareOptions, Progress, Spec, StopFlag,
+    Store,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -236,7 +239,11 @@ fn describe(settled: &Settled, args: &GenerateArgs) {
         .collect();
     eprintln!(
         "{} {}: {} · model {} · seed {}",
-        if settled.resumed { "resuming" } else { "generating" },
+        if settled.resumed {
+            "resuming"
+        } else {
+            "generating"
+        },
         args.out.display(),
         specs.join(", "),
         settled.model,
@@ -321,7 +328,12 @@ fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     for dropped in &prepared.dropped {
         *reasons.entry(dropped.reason.as_str()).or_default() += 1;
     }
-    for dropped in prepared.dropped.iter().filter(|d| d.reason == "contamination").take(10) {
+    for dropped in prepared
+        .dropped
+        .iter()
+        .filter(|d| d.reason == "contamination")
+        .take(10)
+    {
         eprintln!("dropped {}: {}", dropped.key, dropped.detail);
     }
     let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
@@ -329,7 +341,11 @@ fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         "{} records kept, {} dropped ({}), {} unfinished",
         summary.kept,
         summary.dropped,
-        if reasons.is_empty() { "none".into() } else { reasons.join(", ") },
+        if reasons.is_empty() {
+            "none".into()
+        } else {
+            reasons.join(", ")
+        },
         summary.unfinished
     );
     for file in &summary.files {
@@ -345,7 +361,13 @@ fn status(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     let seed = store.meta("seed")?.unwrap_or_default();
     println!("{}: model {model}, seed {seed}", dir.display());
     for spec in store.specs()? {
-        println!("  spec {} ({}) ×{} sha256 {}", spec.name, spec.kind, spec.count, &spec.sha256[..12]);
+        println!(
+            "  spec {} ({}) ×{} sha256 {}",
+            spec.name,
+            spec.kind,
+            spec.count,
+            &spec.sha256[..12]
+        );
     }
     println!(
         "  items {}: {} done, {} failed, {} pending · {} calls · {} in / {} out tokens · ${:.4}{}",
@@ -384,7 +406,12 @@ fn specs(name: Option<&str>) -> anyhow::Result<ExitCode> {
         None => {
             for name in Spec::builtin_names() {
                 let spec = Spec::builtin(name).expect("listed")?;
-                println!("{:<12} {:<9} {}", spec.name, spec.kind.as_str(), spec.description);
+                println!(
+                    "{:<12} {:<9} {}",
+                    spec.name,
+                    spec.kind.as_str(),
+                    spec.description
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
