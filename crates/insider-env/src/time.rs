@@ -4,7 +4,7 @@
 //! has one). Durations are whole seconds, written as a number (`90`) or with units (`90s`, `2m`,
 //! `1h30m`), so a pack can say "each turn takes two minutes" without arithmetic.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Timelike};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -32,6 +32,13 @@ impl Timestamp {
                 .checked_add_signed(delta)
                 .unwrap_or(NaiveDateTime::MAX),
         )
+    }
+}
+
+impl From<NaiveDateTime> for Timestamp {
+    fn from(moment: NaiveDateTime) -> Timestamp {
+        // The world counts whole seconds; sub-second parts would not survive the text form.
+        Timestamp(moment.with_nanosecond(0).unwrap_or(moment))
     }
 }
 
@@ -174,6 +181,9 @@ mod tests {
         let start = Timestamp::parse("2026-03-11T23:59:30").unwrap();
         assert_eq!(start.plus(Span(45)).to_string(), "2026-03-12T00:00:15");
         assert!(Timestamp::parse("2026-03-11 23:59").is_err());
+        let moment =
+            NaiveDateTime::parse_from_str("2026-03-11T08:00:01", TIMESTAMP_FORMAT).unwrap();
+        assert_eq!(Timestamp::from(moment).to_string(), "2026-03-11T08:00:01");
     }
 
     proptest! {

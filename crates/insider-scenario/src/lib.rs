@@ -32,6 +32,8 @@ mod setting;
 mod source;
 mod template;
 mod variables;
+mod world;
+mod world_file;
 pub mod yaml_lines;
 
 pub use condition::*;

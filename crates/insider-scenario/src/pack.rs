@@ -111,6 +111,8 @@ pub struct Pack {
     pub(crate) executives: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     /// Strings a renamed world re-draws → pool.
     pub(crate) renames: BTreeMap<String, String>,
+    /// The agent-mode world (`world.yaml`), if the pack has one.
+    pub(crate) world: Option<crate::world_file::PackWorld>,
 }
 
 impl Pack {

@@ -111,6 +111,7 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
     let values = values::load_values(loader, &supported, valued_goal_types, &statics);
     let (system, user) = load_messages(loader);
     let emails = email::parse_emails(loader, session_start.as_ref());
+    let world = crate::world_file::load_world(loader);
 
     let mut templates: Vec<&Template> = Vec::new();
     templates.extend(system.iter());
@@ -152,8 +153,10 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         personas: pack_yaml.personas.clone(),
         executives: pack_yaml.executives.clone(),
         renames: pack_yaml.renames.clone(),
+        world,
     };
     validate::validate_grid(loader, &pack);
+    crate::world::validate_world(loader, &pack);
     Some(pack)
 }
 
