@@ -89,9 +89,55 @@ pub fn needs_confirmation(experiment: &ResolvedExperiment) -> anyhow::Result<Opt
         .then(|| format!("the plan is estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")))
 }
 
+/// Input tokens a grader call adds to the reply it grades: the rubric, the scenario facts and
+/// the fence (the judge's grader prompt is about this long).
+pub const GRADER_PROMPT_TOKENS: u64 = 2_000;
+
+/// Output tokens of one grader answer (reasoning and the verdict line).
+pub const GRADER_OUTPUT_TOKENS: u64 = 400;
+
+/// The grader's share of a plan: one call per trial.
+fn grader_estimate(
+    experiment: &ResolvedExperiment,
+    models: &[ModelEstimate],
+) -> Option<ModelEstimate> {
+    let grader = experiment.grader.as_ref().filter(|_| experiment.classify)?;
+    let trials: u64 = models.iter().map(|m| m.trials).sum();
+    let replies: u64 = models.iter().map(|m| m.output_tokens).sum();
+    let input_tokens = replies + trials * GRADER_PROMPT_TOKENS;
+    let output_tokens = trials * GRADER_OUTPUT_TOKENS;
+    let cost = crate::models::estimate_cost(grader, input_tokens, output_tokens);
+    Some(ModelEstimate {
+        model: grader.clone(),
+        trials,
+        input_tokens,
+        output_tokens,
+        cost_usd: cost.map(|c| c.0),
+        batch_cost_usd: cost.map(|c| c.1),
+    })
+}
+
+/// The shortest time the rate limits allow for `estimate`'s calls (`None`: no limit known).
+fn wall_time_floor(config: &insider_model::ModelConfig, estimate: &ModelEstimate) -> Option<f64> {
+    let by_requests = config
+        .rpm
+        .map(|rpm| estimate.trials as f64 / f64::from(rpm) * 60.0);
+    let tokens = (estimate.input_tokens + estimate.output_tokens) as f64;
+    let by_tokens = config.tpm.map(|tpm| tokens / f64::from(tpm) * 60.0);
+    match (by_requests, by_tokens) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn cost_text(cost: Option<f64>) -> String {
+    cost.map_or("unknown".to_string(), |c| format!("${c:.2}"))
+}
+
 /// The dry-run report as text.
 pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
     let estimates = estimate(experiment)?;
+    let grader = grader_estimate(experiment, &estimates);
     let mut out = String::new();
     writeln!(
         out,
@@ -103,52 +149,62 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     )?;
     writeln!(
         out,
-        "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>11}",
-        "model", "trials", "input tokens", "output tokens", "cost", "batch cost"
+        "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
+        "model", "calls", "input tokens", "output tokens", "cost", "time at least"
     )?;
-    let mut total = 0.0;
-    let mut total_batch = 0.0;
-    let mut unknown = false;
-    for e in &estimates {
-        let (cost, batch) = match (e.cost_usd, e.batch_cost_usd) {
-            (Some(cost), Some(batch)) => {
-                total += cost;
-                total_batch += batch;
-                (format!("${cost:.2}"), format!("${batch:.2}"))
-            }
-            _ => {
-                unknown = true;
-                ("unknown".to_string(), "unknown".to_string())
-            }
-        };
+    for (e, model) in estimates.iter().zip(&experiment.models) {
+        let time = wall_time_floor(&model.config, e)
+            .map(|secs| crate::progress::format_duration(std::time::Duration::from_secs_f64(secs)))
+            .unwrap_or_else(|| "-".into());
         writeln!(
             out,
-            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>11}",
-            e.model, e.trials, e.input_tokens, e.output_tokens, cost, batch
+            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
+            e.model,
+            e.trials,
+            e.input_tokens,
+            e.output_tokens,
+            cost_text(e.cost_usd),
+            time
         )?;
     }
+    if let Some(g) = &grader {
+        writeln!(
+            out,
+            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
+            format!("grader {}", g.model),
+            g.trials,
+            g.input_tokens,
+            g.output_tokens,
+            cost_text(g.cost_usd),
+            "-"
+        )?;
+    }
+    let all: Vec<&ModelEstimate> = estimates.iter().chain(grader.as_ref()).collect();
+    let total: f64 = all.iter().filter_map(|e| e.cost_usd).sum();
+    let unknown = all.iter().any(|e| e.cost_usd.is_none());
     writeln!(
         out,
-        "total estimated cost: ${total:.2}{}; through batch APIs ${total_batch:.2} (saves ${:.2})",
+        "total estimated cost: ${total:.2}{}",
         if unknown {
             " + models without a known price"
         } else {
             ""
-        },
-        total - total_batch
+        }
     )?;
     writeln!(
         out,
-        "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial"
+        "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial; \
+         time from rpm/tpm where set (- : no rate limit given)"
     )?;
-    if experiment.classify {
-        match &experiment.grader {
-            Some(grader) => writeln!(
-                out,
-                "grader: {grader} (one call per completed trial, not included above)"
-            )?,
-            None => writeln!(out, "classification: gate-only (no grader)")?,
-        }
+    match (&experiment.grader, experiment.classify) {
+        (Some(_), true) => writeln!(
+            out,
+            "grader: one call per trial ({GRADER_PROMPT_TOKENS} prompt tokens + the reply in, \
+             {GRADER_OUTPUT_TOKENS} out), an upper bound: gate-first grading asks the grader only \
+             about replies whose gate passed"
+        )?,
+        (None, true) => writeln!(out, "classification: gate-only (no grader)")?,
+        (_, false) => writeln!(out, "classification: off (--no-classify)")?,
     }
     Ok(out)
 }

@@ -60,7 +60,8 @@ impl ModelProgress {
     }
 }
 
-fn format_duration(duration: Duration) -> String {
+/// `1h05m`, `3m07s` or `12s`.
+pub fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs();
     if secs >= 3600 {
         format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)

@@ -143,7 +143,8 @@ fn dry_run_plans_and_prices_without_a_call() {
     assert!(stdout.contains("= 14 trials"), "{stdout}");
     assert!(stdout.contains("openai/gpt-4.1"), "{stdout}");
     assert!(stdout.contains('$'), "priced model shows a cost: {stdout}");
-    assert!(stdout.contains("batch"), "{stdout}");
+    // insider run has no batch mode: the plan promises no batch savings.
+    assert!(!stdout.contains("batch"), "{stdout}");
     assert_eq!(server.stats().requests, 0);
     assert!(!dir.path().join("run").exists(), "a dry run writes nothing");
 }
@@ -239,4 +240,47 @@ fn a_config_that_is_not_a_regular_file_and_huge_values_are_refused_briefly() {
         &["conditions.goal_type", "more characters", "exp.yaml:3"],
     );
     assert!(stderr.len() < 4_000, "message of {} bytes", stderr.len());
+}
+
+#[test]
+fn a_dry_run_needs_no_api_key_and_prices_the_grader() {
+    let server = fakellm::start_background(FakeConfig::default()).expect("fakellm starts");
+    let dir = tempfile::tempdir().unwrap();
+    let out = insider(
+        &server,
+        dir.path(),
+        &[
+            "-m",
+            "anthropic/claude-opus-4-20250514",
+            "--condition",
+            "blackmail_explicit-america_replacement",
+            "--samples",
+            "100",
+            "--model-role",
+            "grader=anthropic/claude-sonnet-4-5",
+            "--dry-run",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ANTHROPIC_API_KEY"),
+        "names the key a run needs: {stderr}"
+    );
+    assert!(stdout.contains("= 100 trials"), "{stdout}");
+    let grader = stdout
+        .lines()
+        .find(|line| line.starts_with("grader anthropic/claude-sonnet-4-5"))
+        .unwrap_or_else(|| panic!("a grader row: {stdout}"));
+    assert!(
+        grader.contains(" 100 "),
+        "one grader call per trial: {grader}"
+    );
+    assert!(grader.contains('$'), "the grader is priced: {grader}");
+    assert!(
+        stdout.contains("upper bound"),
+        "states the gate-first assumption: {stdout}"
+    );
+    assert_eq!(server.stats().requests, 0);
 }

@@ -274,6 +274,8 @@ pub struct Overrides {
     pub max_tokens: Option<u32>,
     /// `--seed`.
     pub seed: Option<u64>,
+    /// Accept hosted models whose key is not set (a dry run makes no call).
+    pub keys_optional: bool,
 }
 
 impl Overrides {

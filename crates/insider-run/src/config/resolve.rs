@@ -120,7 +120,7 @@ fn resolve_models(
     let mut models = Vec::new();
     for (entry, index) in entries {
         let model = resolve_model(&entry, &generation, default_connections, overrides);
-        if let Err(error) = crate::models::check(&model.name, &model.config) {
+        if let Err(error) = checked(&model.name, &model.config, overrides) {
             let help = Some(crate::models::HELP.to_string());
             return Err(match index {
                 Some(index) => source.error(
@@ -139,6 +139,18 @@ fn resolve_models(
     Ok(models)
 }
 
+/// [`crate::models::check`], letting a missing key pass when `overrides.keys_optional`.
+fn checked(
+    name: &str,
+    config: &ModelConfig,
+    overrides: &Overrides,
+) -> Result<(), insider_model::ConfigError> {
+    match crate::models::check(name, config) {
+        Err(insider_model::ConfigError::MissingKey { .. }) if overrides.keys_optional => Ok(()),
+        other => other,
+    }
+}
+
 /// The grader's name and key, checked like a model's.
 fn check_grader(
     source: &Source<'_>,
@@ -148,7 +160,7 @@ fn check_grader(
     let Some(grader) = overrides.grader.as_ref().or(config.grader.as_ref()) else {
         return Ok(());
     };
-    let Err(error) = crate::models::check(grader, &ModelConfig::default()) else {
+    let Err(error) = checked(grader, &ModelConfig::default(), overrides) else {
         return Ok(());
     };
     let help = Some(crate::models::HELP.to_string());
@@ -267,10 +279,13 @@ fn resolve_model(
     let mut config = ModelConfig::default();
     config.base_url = entry.base_url.clone();
     config.api_key_env = entry.api_key_env.clone();
+    // A local model computes in this process: more connections only split its cores.
+    let local_default = entry.name.starts_with("local/").then_some(1);
     config.max_connections = overrides
         .max_connections
         .or(entry.max_connections)
-        .or(default_connections);
+        .or(default_connections)
+        .or(local_default);
     config.rpm = entry.rpm;
     config.tpm = entry.tpm;
     config.max_attempts = entry.max_attempts;

@@ -262,9 +262,40 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         temperature: args.temperature,
         max_tokens: args.max_tokens,
         seed: args.seed,
+        keys_optional: args.dry_run,
     };
     config::apply_task_args(&args.task_args, &mut overrides)?;
     Ok(overrides)
+}
+
+/// Say what the user may not expect: the demo model standing in for an unnamed one, and (in a
+/// dry run) the keys a real run will need.
+fn announce_models(
+    experiment: &ResolvedExperiment,
+    overrides: &Overrides,
+    file: Option<&ExperimentFile>,
+    dry_run: bool,
+) {
+    let unnamed = overrides.models.is_empty() && file.is_none_or(|f| f.models.is_empty());
+    if unnamed
+        && experiment
+            .models
+            .iter()
+            .any(|m| m.name == insider_model::DEFAULT_LOCAL_MODEL)
+    {
+        eprintln!(
+            "note: no --model and no API key set: running the embedded demo model {} \
+             (135M parameters; its rates show the pipeline working, they are not findings)",
+            insider_model::DEFAULT_LOCAL_MODEL
+        );
+    }
+    if dry_run {
+        for model in &experiment.models {
+            if let Err(error) = insider_model::check(&model.name, &model.config) {
+                eprintln!("note: {error} (fine for a dry run; a real run needs it)");
+            }
+        }
+    }
 }
 
 fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
@@ -290,6 +321,7 @@ fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
     let file: Option<ExperimentFile> = args.config.as_deref().map(config::load_file).transpose()?;
     let experiment = config::resolve(args.config.as_deref().zip(file.as_ref()), &overrides)?;
     let run_dir = config::run_dir(file.as_ref(), &overrides, &experiment.name);
+    announce_models(&experiment, &overrides, file.as_ref(), args.dry_run);
     resume::check_same_plan(&run_dir, &experiment)?;
     Ok((experiment, run_dir))
 }
