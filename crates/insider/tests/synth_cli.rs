@@ -221,7 +221,7 @@ fn synth_makes_three_kinds_and_its_exports_load_with_datasets() {
 
     let Some(python) = python() else { return };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/synth/load_exports.py");
-    let output = Command::new(python)
+    let output = Command::new(&python)
         .arg(script)
         .arg(&export)
         .output()
@@ -239,6 +239,30 @@ fn synth_makes_three_kinds_and_its_exports_load_with_datasets() {
         loaded["kinds"],
         serde_json::json!({"dialogue": 3, "document": 3, "story": 3})
     );
+
+    // The training script's loader (datasets only; TRL is not needed for it) reads the same
+    // export, keeps one kind and drops the canary and provenance columns before training.
+    let train = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fix-study/train_lora.py");
+    let code = "import argparse, importlib.util, pathlib, sys\n\
+spec = importlib.util.spec_from_file_location('train', sys.argv[1])\n\
+train = importlib.util.module_from_spec(spec)\n\
+spec.loader.exec_module(train)\n\
+args = argparse.Namespace(data=pathlib.Path(sys.argv[2]), format='messages', kinds='story')\n\
+data = train.load(args)\n\
+print(len(data), data.column_names)\n";
+    let output = Command::new(&python)
+        .args(["-c", code])
+        .arg(&train)
+        .arg(&export)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout.trim(), "3 ['messages']");
 }
 
 /// (key, step, text, finished_at) of every stored answer.
