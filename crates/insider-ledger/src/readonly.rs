@@ -2,41 +2,11 @@
 //! a ledger, and work on a run directory that is not writable (a read-only mount, an archive,
 //! another user's files).
 
+use crate::ledger::check_is_ledger;
 use crate::{schema, Ledger, LEDGER_FILE};
 use anyhow::{bail, Context};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-
-/// The first bytes of every SQLite database file.
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-
-/// Fail unless `path` is a regular file that starts like an SQLite database: an empty or
-/// foreign file is "not a ledger", never a fresh database to write into.
-pub(crate) fn check_is_ledger(run_dir: &Path, path: &Path) -> anyhow::Result<()> {
-    if !path.is_file() {
-        bail!(
-            "no ledger at {}: is {} a run directory made by `insider run`?",
-            path.display(),
-            run_dir.display()
-        );
-    }
-    let mut header = [0u8; 16];
-    let read = std::fs::File::open(path)
-        .and_then(|mut file| std::io::Read::read(&mut file, &mut header))
-        .with_context(|| format!("reading ledger {}", path.display()))?;
-    if read < header.len() || &header != SQLITE_HEADER {
-        bail!(
-            "{} is not a ledger ({}); was its run interrupted while being created?",
-            path.display(),
-            if read == 0 {
-                "the file is empty".to_string()
-            } else {
-                "it is not an SQLite database".to_string()
-            }
-        );
-    }
-    Ok(())
-}
 
 /// `path` as an SQLite URI opening the file immutable: no lock, no `-shm`, no `-wal` written,
 /// which is what a directory nobody may write into needs.

@@ -1,6 +1,7 @@
 //! Plain read-side view of a trial, as handed to reports and exports.
 
-use insider_judge::Verdict;
+use anyhow::{bail, Context};
+use insider_judge::{Verdict, VerdictMode};
 use insider_model::{Attempt, ToolCall, Usage};
 use serde::{Deserialize, Serialize};
 
@@ -82,4 +83,115 @@ pub struct TrialSummary {
     pub mode: Option<insider_judge::VerdictMode>,
     /// Cost in USD, if known.
     pub cost_usd: Option<f64>,
+}
+
+/// Provenance and configuration of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Run id (UUID v7).
+    pub run_id: String,
+    /// Human name of the run (from the config).
+    pub name: String,
+    /// insider version that created the run.
+    pub tool_version: String,
+    /// Git revision of the build that created the run, if known.
+    pub git_revision: Option<String>,
+    /// The fully resolved experiment config.
+    pub config: serde_json::Value,
+    /// Host name the run started on.
+    pub host: Option<String>,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+    /// RFC 3339 UTC end time of the latest session that finished every trial, if any.
+    pub ended_at: Option<String>,
+}
+
+/// A prompt as stored once by hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredPrompt {
+    /// System message.
+    pub system: String,
+    /// User message.
+    pub user: String,
+    /// Native tool definitions.
+    pub tools: Vec<insider_scenario::ToolDef>,
+}
+
+/// The ledger's text form of a trial status.
+pub fn status_str(status: TrialStatus) -> &'static str {
+    match status {
+        TrialStatus::Pending => "pending",
+        TrialStatus::Running => "running",
+        TrialStatus::Completed => "completed",
+        TrialStatus::Failed => "failed",
+        TrialStatus::Abandoned => "abandoned",
+    }
+}
+
+/// Parse the ledger's text form of a trial status.
+pub fn parse_status(text: &str) -> anyhow::Result<TrialStatus> {
+    Ok(match text {
+        "pending" => TrialStatus::Pending,
+        "running" => TrialStatus::Running,
+        "completed" => TrialStatus::Completed,
+        "failed" => TrialStatus::Failed,
+        "abandoned" => TrialStatus::Abandoned,
+        other => bail!("unknown trial status {other:?} in ledger"),
+    })
+}
+
+pub(crate) fn mode_str(mode: VerdictMode) -> String {
+    match serde_json::to_value(mode) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => format!("{mode:?}"),
+    }
+}
+
+pub(crate) fn parse_mode(text: &str) -> anyhow::Result<VerdictMode> {
+    Ok(match text {
+        "graded" => VerdictMode::Graded,
+        "gate_only" => VerdictMode::GateOnly,
+        "compat_original" => VerdictMode::CompatOriginal,
+        other => serde_json::from_value(serde_json::Value::String(other.to_string()))
+            .with_context(|| format!("unknown verdict mode {other:?} in ledger"))?,
+    })
+}
+
+/// Current UTC time in RFC 3339 with milliseconds.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Provenance of a new run, written once when its ledger is created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// Run id; a fresh UUID v7 from [`NewRun::new`].
+    pub run_id: String,
+    /// Human name of the run.
+    pub name: String,
+    /// insider version.
+    pub tool_version: String,
+    /// Git revision of the build, if known.
+    pub git_revision: Option<String>,
+    /// The fully resolved experiment config.
+    pub config: serde_json::Value,
+    /// Host name.
+    pub host: Option<String>,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+}
+
+impl NewRun {
+    /// A run named `name` with `config`, stamped with this build's version, git revision, host and now.
+    pub fn new(name: &str, config: serde_json::Value) -> NewRun {
+        NewRun {
+            run_id: uuid::Uuid::now_v7().to_string(),
+            name: name.to_string(),
+            tool_version: crate::provenance::TOOL_VERSION.to_string(),
+            git_revision: crate::provenance::git_revision().map(str::to_string),
+            config,
+            host: crate::provenance::host_name(),
+            started_at: now_rfc3339(),
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! directly. Every outcome is written in one transaction, so a killed process leaves each trial
 //! either fully recorded or not at all.
 
-use crate::{mode_str, now_rfc3339, Ledger, StoredPrompt};
+use crate::{mode_str, now_rfc3339, Ledger, NewRun, StoredPrompt};
 use anyhow::Context;
 use insider_judge::Verdict;
 use insider_model::{Attempt, ChatResponse, FailureKind, ProviderError, ToolCall, Usage};
@@ -21,40 +21,6 @@ macro_rules! replan_trial {
          SET prompt_hash = CASE WHEN status = 'completed' THEN prompt_hash
                                 ELSE excluded.prompt_hash END"
     };
-}
-
-/// Provenance of a new run, written once when its ledger is created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewRun {
-    /// Run id; a fresh UUID v7 from [`NewRun::new`].
-    pub run_id: String,
-    /// Human name of the run.
-    pub name: String,
-    /// insider version.
-    pub tool_version: String,
-    /// Git revision of the build, if known.
-    pub git_revision: Option<String>,
-    /// The fully resolved experiment config.
-    pub config: serde_json::Value,
-    /// Host name.
-    pub host: Option<String>,
-    /// RFC 3339 UTC start time.
-    pub started_at: String,
-}
-
-impl NewRun {
-    /// A run named `name` with `config`, stamped with this build's version, git revision, host and now.
-    pub fn new(name: &str, config: serde_json::Value) -> NewRun {
-        NewRun {
-            run_id: uuid::Uuid::now_v7().to_string(),
-            name: name.to_string(),
-            tool_version: crate::provenance::TOOL_VERSION.to_string(),
-            git_revision: crate::provenance::git_revision().map(str::to_string),
-            config,
-            host: crate::provenance::host_name(),
-            started_at: now_rfc3339(),
-        }
-    }
 }
 
 /// A condition as the ledger records it: id, pack and factor values.

@@ -178,6 +178,126 @@ fn grow_stored_samples(ledger: &Ledger, experiment: &ResolvedExperiment) -> anyh
     Ok(())
 }
 
+/// The ledger of `run_dir` with the plan written (created with it in one transaction when
+/// new); trials left in flight by a dead process are released for retry.
+fn open_with_plan(
+    run_dir: &Path,
+    experiment: &ResolvedExperiment,
+    planned: &[PlannedCondition],
+) -> anyhow::Result<Ledger> {
+    let ledger = if Ledger::exists(run_dir) {
+        let mut ledger = Ledger::open(run_dir)?;
+        write_plan(&mut ledger, experiment, planned)?;
+        grow_stored_samples(&ledger, experiment)?;
+        ledger
+    } else {
+        let run = NewRun::new(&experiment.name, serde_json::to_value(experiment)?);
+        Ledger::create_with(run_dir, &run, |ledger| {
+            plan_into(ledger, experiment, planned)
+        })?
+    };
+    let released = ledger.release_in_flight()?;
+    if released > 0 {
+        tracing::info!(
+            "{released} trials were in flight when the last session stopped; retrying them"
+        );
+    }
+    Ok(ledger)
+}
+
+/// The trials this invocation works on: the ledger's work list for this experiment's models
+/// and conditions (a ledger could hold others from an earlier config), up to the limit.
+fn work_for(
+    ledger: &Ledger,
+    experiment: &ResolvedExperiment,
+    retry_permanent: bool,
+) -> anyhow::Result<Vec<WorkItem>> {
+    let mut work = ledger.work_list(retry_permanent)?;
+    let models: std::collections::HashSet<&str> =
+        experiment.models.iter().map(|m| m.name.as_str()).collect();
+    let conditions: std::collections::HashSet<&str> =
+        experiment.conditions.iter().map(String::as_str).collect();
+    work.retain(|item| models.contains(&*item.model) && conditions.contains(&*item.condition));
+    if let Some(limit) = experiment.limit {
+        work.truncate(limit as usize);
+    }
+    Ok(work)
+}
+
+/// What every worker shares: base requests, settings, harm specs, the classifier and its
+/// cache (grader answers only: gate-only verdicts are cheaper to recompute than to look up).
+fn shared_state(
+    options: &RunOptions,
+    planned: &[PlannedCondition],
+    grader: Option<Arc<dyn Provider>>,
+    writer: &Writer,
+) -> anyhow::Result<Shared> {
+    let experiment = &options.experiment;
+    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify && grader.is_some() {
+        Some(Arc::new(LedgerVerdictCache::new(
+            &options.run_dir,
+            writer.sender(),
+        )?))
+    } else {
+        None
+    };
+    let classifier = experiment.classify.then(|| {
+        Arc::new(Classifier::new(ClassifyOptions {
+            grader,
+            grader_model: experiment.grader.clone(),
+            ..ClassifyOptions::default()
+        }))
+    });
+    let mut requests = HashMap::new();
+    let mut harms = HashMap::new();
+    for item in planned {
+        requests.insert(
+            item.prompt.sha256.clone(),
+            Arc::new(base_request(&item.prompt)),
+        );
+        harms.insert(item.condition.id(), item.harm.clone());
+    }
+    Ok(Shared {
+        requests,
+        settings: experiment
+            .models
+            .iter()
+            .map(|m| (m.name.clone(), m.config.generation.clone()))
+            .collect(),
+        seed: experiment.seed,
+        harms,
+        classifier,
+        cache,
+        writer: writer.sender(),
+    })
+}
+
+/// Each model's queue, provider and progress counters.
+fn model_work(
+    experiment: &ResolvedExperiment,
+    work: Vec<WorkItem>,
+    providers: &HashMap<String, Arc<dyn Provider>>,
+) -> (Vec<ModelWork>, Vec<Arc<ModelProgress>>) {
+    let mut by_model: BTreeMap<Arc<str>, Vec<WorkItem>> = BTreeMap::new();
+    for item in work {
+        by_model.entry(item.model.clone()).or_default().push(item);
+    }
+    let mut model_work = Vec::new();
+    let mut progress = Vec::new();
+    for model in &experiment.models {
+        let items = by_model.remove(model.name.as_str()).unwrap_or_default();
+        let counter = Arc::new(ModelProgress::new(&model.name, items.len() as u64));
+        progress.push(counter.clone());
+        model_work.push(ModelWork {
+            provider: providers[&model.name].clone(),
+            max_connections: model_connections(&model.config),
+            items,
+            progress: counter,
+        });
+    }
+    (model_work, progress)
+}
+
 /// Run (or resume) an experiment in `options.run_dir`.
 pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let experiment = &options.experiment;
@@ -199,99 +319,14 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
 
     // One process per run directory, from before the ledger is read until the run ends.
     let lock = RunDirLock::acquire(&options.run_dir)?;
-    let ledger = if Ledger::exists(&options.run_dir) {
-        let mut ledger = Ledger::open(&options.run_dir)?;
-        write_plan(&mut ledger, experiment, &planned)?;
-        grow_stored_samples(&ledger, experiment)?;
-        ledger
-    } else {
-        let run = NewRun::new(&experiment.name, serde_json::to_value(experiment)?);
-        Ledger::create_with(&options.run_dir, &run, |ledger| {
-            plan_into(ledger, experiment, &planned)
-        })?
-    };
+    let ledger = open_with_plan(&options.run_dir, experiment, &planned)?;
     let session = ledger.start_session(&options.argv)?;
-    let released = ledger.release_in_flight()?;
-    if released > 0 {
-        tracing::info!(
-            "{released} trials were in flight when the last session stopped; retrying them"
-        );
-    }
     let counts = ledger.status_counts()?;
-    let planned_total = counts.total();
-    let already_completed = counts.completed;
-    let mut work = ledger.work_list(options.retry_permanent)?;
-    // Only the models of this experiment (a ledger could hold others from an earlier config).
-    let wanted: std::collections::HashSet<&str> =
-        experiment.models.iter().map(|m| m.name.as_str()).collect();
-    let wanted_conditions: std::collections::HashSet<&str> =
-        experiment.conditions.iter().map(String::as_str).collect();
-    work.retain(|item| {
-        wanted.contains(&*item.model) && wanted_conditions.contains(&*item.condition)
-    });
-    if let Some(limit) = experiment.limit {
-        work.truncate(limit as usize);
-    }
-
+    let work = work_for(&ledger, experiment, options.retry_permanent)?;
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
-    // Gate-only verdicts are cheaper to recompute than to look up; cache grader answers only.
-    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify && grader.is_some() {
-        Some(Arc::new(LedgerVerdictCache::new(
-            &options.run_dir,
-            writer.sender(),
-        )?))
-    } else {
-        None
-    };
-    let classifier = experiment.classify.then(|| {
-        Arc::new(Classifier::new(ClassifyOptions {
-            grader: grader.clone(),
-            grader_model: experiment.grader.clone(),
-            ..ClassifyOptions::default()
-        }))
-    });
-
-    let mut requests = HashMap::new();
-    let mut harms = HashMap::new();
-    for item in &planned {
-        requests.insert(
-            item.prompt.sha256.clone(),
-            Arc::new(base_request(&item.prompt)),
-        );
-        harms.insert(item.condition.id(), item.harm.clone());
-    }
-    let shared = Arc::new(Shared {
-        requests,
-        settings: experiment
-            .models
-            .iter()
-            .map(|m| (m.name.clone(), m.config.generation.clone()))
-            .collect(),
-        seed: experiment.seed,
-        harms,
-        classifier,
-        cache,
-        writer: writer.sender(),
-    });
-
-    let mut by_model: BTreeMap<Arc<str>, Vec<WorkItem>> = BTreeMap::new();
-    for item in work {
-        by_model.entry(item.model.clone()).or_default().push(item);
-    }
-    let mut model_work = Vec::new();
-    let mut progress = Vec::new();
-    for model in &experiment.models {
-        let items = by_model.remove(model.name.as_str()).unwrap_or_default();
-        let counter = Arc::new(ModelProgress::new(&model.name, items.len() as u64));
-        progress.push(counter.clone());
-        model_work.push(ModelWork {
-            provider: providers[&model.name].clone(),
-            max_connections: model_connections(&model.config),
-            items,
-            progress: counter,
-        });
-    }
+    let shared = Arc::new(shared_state(&options, &planned, grader, &writer)?);
+    let (model_work, progress) = model_work(experiment, work, &providers);
 
     let display = Display::start(progress, options.progress, options.progress_interval);
     let outcome = execute(model_work, shared.clone(), options.stop.clone()).await;
@@ -300,10 +335,9 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let ledger = writer.finish().context("writing the ledger")?;
     let interrupted = options.stop.stopping();
     // Finished when nothing is left to retry (permanent failures need --retry-failed).
-    let remaining = ledger.work_count(false)?;
     let session_outcome = if interrupted {
         "interrupted"
-    } else if remaining == 0 {
+    } else if ledger.work_count(false)? == 0 {
         ledger.finish_run()?;
         "finished"
     } else {
@@ -314,8 +348,8 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     Ok(RunResult {
         run_dir: options.run_dir.clone(),
         ledger_path,
-        planned: planned_total,
-        already_completed,
+        planned: counts.total(),
+        already_completed: counts.completed,
         outcome,
         interrupted,
         stopped_now: options.stop.stopped_now(),

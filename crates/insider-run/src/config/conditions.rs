@@ -5,7 +5,8 @@
 #![allow(clippy::result_large_err)]
 
 use super::parse::{clip, Source};
-use super::*;
+use super::types::{ConditionSelection, Overrides};
+use insider_scenario::Condition;
 use insider_scenario::{
     parse_factor, ExtraInstructions, GoalType, GoalValue, GridSelection, Problem, Urgency,
 };

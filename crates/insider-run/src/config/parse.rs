@@ -3,7 +3,7 @@
 // A config error is built once, reported, and ends the command: its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use super::*;
+use super::types::*;
 use anyhow::Context;
 use insider_scenario::yaml_lines::KeyLines;
 pub use insider_scenario::Problem;

@@ -5,10 +5,12 @@
 
 use super::conditions::resolve_conditions;
 use super::parse::Source;
+use super::types::*;
 use super::validate;
-use super::*;
+use insider_model::{GenerationSettings, ModelConfig};
 use insider_scenario::Problem;
 use std::path::Path;
+use std::path::PathBuf;
 
 /// Merge a config file (if any) with flag overrides, expand the grid and validate everything
 /// that can be checked without a call: model names and keys, factor values, samples, and the

@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::parse::Source;
-use super::*;
+use super::types::*;
 use insider_scenario::Problem;
 
 /// A problem with the value at dotted `path` of the file.
