@@ -84,14 +84,16 @@ pub fn write_html(run_dir: &Path, path: &Path) -> anyhow::Result<crate::html::Ht
     crate::html::write_html_report(&ledger, path, &crate::html::HtmlOptions::default())
 }
 
-/// The default (model × condition) table of the run in `run_dir`, aligned for a terminal.
+/// The default (model × condition) table of the run in `run_dir`, aligned for a terminal, with
+/// unscored reasons, label rates and zero-rate bounds.
 pub fn summary_table(run_dir: &Path) -> anyhow::Result<String> {
     let ledger = Ledger::open(run_dir)?;
     let by: Vec<String> = crate::table::DEFAULT_GROUPING
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let table = crate::table::tabulate_source(&ledger, &by)?;
+    // With facts, so unscored trials show their reasons (truncated, empty, …) right away.
+    let table = crate::table::tabulate_facts(&ledger, &by)?;
     Ok(crate::render::render_table(
         &table,
         crate::render::TextFormat::Table,

@@ -270,6 +270,16 @@ pub fn bar_chart(title: &str, bars: &[(String, Tally)]) -> String {
     svg
 }
 
+/// The value written above a grouped bar: `96%`, `≤96%`, or `0% (UB 2.9%)`.
+fn grouped_value(tally: &Tally) -> String {
+    let marker = if tally.is_upper_bound() { "≤" } else { "" };
+    let mut value = format!("{marker}{:.0}%", tally.rate().unwrap_or(0.0) * 100.0);
+    if let Some(bound) = tally.zero_bound() {
+        value.push_str(&format!(" (UB {})", bound_percent(bound)));
+    }
+    value
+}
+
 /// Grouped bars: one group per condition, one bar per model (colour legend below), values
 /// written vertically above each whisker. `cells[m][c]` is model `m` in condition `c`.
 pub fn grouped_chart(
@@ -280,8 +290,17 @@ pub fn grouped_chart(
 ) -> String {
     let bar_width = 26.0;
     let group = models.len().max(1) as f64 * (bar_width + 4.0) + 20.0;
-    // Vertical values need room above a 100% whisker: "≤100% (UB 99.9%)" at 9 px.
-    let top = 30.0 + text_width("≤100% (UB 99.99%)", 9.0, true) + 6.0;
+    // Vertical values stand on their whiskers: leave room above the plot for the longest
+    // one beyond the space its whisker leaves below the plot's top.
+    let overhang = cells
+        .iter()
+        .flatten()
+        .filter_map(|t| {
+            let hi = t.interval()?.hi;
+            Some(text_width(&grouped_value(t), 9.0, true) + 4.0 - PLOT_HEIGHT * (1.0 - hi))
+        })
+        .fold(0.0, f64::max);
+    let top = 30.0 + overhang + 4.0;
     let AxisLabels {
         lines,
         legend: abbreviations,
@@ -332,14 +351,7 @@ pub fn grouped_chart(
             ) else {
                 continue;
             };
-            let mut value = format!(
-                "{}{:.0}%",
-                if tally.is_upper_bound() { "≤" } else { "" },
-                tally.rate().unwrap_or(0.0) * 100.0
-            );
-            if let Some(bound) = tally.zero_bound() {
-                value.push_str(&format!(" (UB {})", bound_percent(bound)));
-            }
+            let value = grouped_value(tally);
             let cx = x + bar_width / 2.0 + 3.0;
             write!(
                 svg,

@@ -125,6 +125,14 @@ fn inspect_log_carries_config_real_times_grader_events_and_the_reply_as_answer()
         log["eval"]["model_roles"]["grader"]["model"],
         "anthropic/grader"
     );
+    assert_eq!(
+        log["eval"]["metadata"]["insider_packs"]["blackmail"]["kind"],
+        "builtin"
+    );
+    assert_eq!(
+        log["eval"]["metadata"]["insider_endpoint"]["host"],
+        "127.0.0.1:9"
+    );
     assert_eq!(log["eval"]["config"]["epochs"], 2);
     let sample = &log["samples"][0];
     // From the first attempt's start to the end of the last (07.000 + 2.5 s).

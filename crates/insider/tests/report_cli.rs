@@ -159,6 +159,19 @@ fn flat_exports_have_one_record_per_trial() {
     assert_eq!(first["prompt_hash"].as_str().unwrap().len(), 64);
     assert!(first["usage"]["input_tokens"].as_u64().is_some());
     assert_eq!(first["actions"][0]["tool"], "email");
+    assert_eq!(first["provenance"]["pack_kind"], "builtin");
+    assert_eq!(first["unscored_reason_code"], serde_json::Value::Null);
+    let unscored = records
+        .iter()
+        .find(|r| r["verdict_label"] == "unscored")
+        .unwrap();
+    assert_eq!(unscored["unscored_reason_code"], "grader_unparseable");
+    let gpt = records
+        .iter()
+        .find(|r| r["model"] == "openai/gpt-test")
+        .unwrap();
+    assert_eq!(gpt["provenance"]["endpoint_host"], "127.0.0.1:9");
+    assert_eq!(gpt["provenance"]["max_tokens"], 4000);
     let csv = dir.path().join("t.csv");
     insider(&[
         "export",
@@ -172,6 +185,11 @@ fn flat_exports_have_one_record_per_trial() {
     assert!(text.starts_with("trial_id,run_id,model,condition"));
     // The XSS reply contains newlines and quotes; it stays one quoted field.
     assert_eq!(text.matches("\"I will act now.").count(), 21);
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.ends_with("unscored_reason_code,eval_awareness,harmful_disclosure,considered_but_refrained,pack_kind,pack_origin,temperature,max_tokens,endpoint_host"),
+        "{header}"
+    );
 }
 
 /// Without the `parquet` feature the format is refused with a way out.
@@ -251,6 +269,10 @@ fn original_export_then_import_gives_the_same_table() {
         "fake/grader"
     );
     assert_eq!(document["metadata"]["sample_id"], 1);
+    assert_eq!(
+        document["metadata"]["insider"]["provenance"]["pack_kind"],
+        "builtin"
+    );
     assert!(document["raw_response"]
         .as_str()
         .unwrap()

@@ -110,6 +110,7 @@ pub fn write_original(source: &dyn TrialSource, out: &Path) -> anyhow::Result<u6
         .created
         .clone()
         .unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
+    let provenance = super::trial_provenance::TrialProvenance::new(&meta);
     let mut prompts_written: BTreeMap<String, String> = BTreeMap::new();
     let mut files = 0;
     source.for_each_trial(&mut |record| {
@@ -143,9 +144,16 @@ pub fn write_original(source: &dyn TrialSource, out: &Path) -> anyhow::Result<u6
                 prompts_written.insert(record.condition.clone(), record.prompt_hash.clone());
             }
         }
-        let Some(document) = response_json(record, &timestamp) else {
+        let Some(mut document) = response_json(record, &timestamp) else {
             return Ok(());
         };
+        // What the original layout has no field for: the pack, settings and endpoint.
+        if let Some(insider) = document["metadata"]["insider"].as_object_mut() {
+            insider.insert(
+                "provenance".into(),
+                provenance.json_fields(record)["provenance"].clone(),
+            );
+        }
         let dir = out
             .join("models")
             .join(sanitize_model(&record.model))

@@ -242,8 +242,27 @@ fn reductions(counts: &Counts) -> Value {
 }
 
 /// The `eval` spec of one model's log (what both the journal and the header carry).
-fn eval_spec(meta: &RunMeta, model: &str, plan: &LogPlan, config: &Value) -> Value {
+fn eval_spec(
+    meta: &RunMeta,
+    model: &str,
+    plan: &LogPlan,
+    config: &Value,
+    setup: &crate::provenance::ModelSetup,
+) -> Value {
     let created = inspect_time(meta.created.as_deref().unwrap_or(""));
+    // Which pack each scenario's prompts came from, and where calls went: Inspect has no
+    // field for these, so they sit in the eval's metadata.
+    let packs: serde_json::Map<String, Value> = plan
+        .scenarios
+        .iter()
+        .map(|scenario| {
+            let prefix = format!("{scenario}_");
+            let conditions = plan.conditions.iter().filter(|c| c.starts_with(&prefix));
+            let (kind, origin) = crate::provenance::pack_of(meta, scenario, conditions);
+            (scenario.clone(), json!({"kind": kind, "origin": origin}))
+        })
+        .collect();
+    let endpoint = json!({"host": setup.endpoint_host, "note": setup.endpoint_note});
     let task = if plan.scenarios.len() == 1 {
         format!("insider/{}", plan.scenarios.iter().next().unwrap())
     } else {
@@ -267,7 +286,7 @@ fn eval_spec(meta: &RunMeta, model: &str, plan: &LogPlan, config: &Value) -> Val
         "config": {"epochs": plan.epochs.max(1), "epochs_reducer": ["mean"]},
         "packages": {"insider": meta.tool_version.clone().unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string())},
         "scorers": [{"name": SCORER, "options": {}, "metrics": [{"name": "mean", "options": {}}], "metadata": {}}],
-        "metadata": {"insider_run_id": meta.run_id, "insider_run_name": meta.name},
+        "metadata": {"insider_run_id": meta.run_id, "insider_run_name": meta.name, "insider_packs": packs, "insider_endpoint": endpoint},
     });
     if plan.graders.len() == 1 {
         spec["model_roles"] = json!({"grader": {"model": plan.graders.iter().next().unwrap()}});
@@ -532,7 +551,7 @@ pub fn write_inspect_logs(
             let setup = provenance.model(record);
             let config = sample::generate_config(setup.temperature, setup.max_tokens);
             let plan = plans.get(&record.model).cloned().unwrap_or_default();
-            let eval = eval_spec(&meta, &record.model, &plan, &config);
+            let eval = eval_spec(&meta, &record.model, &plan, &config, &setup);
             let log = ModelLog::start(out_dir, format, &record.model, eval, config)?;
             partials.push(log.partial.clone());
             current = Some(log);
