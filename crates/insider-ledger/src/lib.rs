@@ -52,6 +52,7 @@ mod readonly;
 mod record;
 mod report_facts;
 mod schema;
+mod staging;
 pub mod status;
 mod work;
 mod write;
@@ -61,6 +62,7 @@ pub use lock::{DirectoryBusy, RunDirLock};
 pub use record::{TrialRecord, TrialStatus, TrialSummary};
 pub use report_facts::TrialFactRow;
 pub use schema::SCHEMA_VERSION;
+pub use staging::build_run_dir;
 pub use work::WorkItem;
 pub use write::{ConditionInfo, ImportedTrial};
 

@@ -2,9 +2,9 @@
 //! `insider import` (the original layout into a new ledger).
 
 use clap::Args;
+use insider_ledger::Ledger;
 use insider_report::export::import::import_original;
 use insider_report::ExportFormat;
-use insider_ledger::Ledger;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,7 +57,9 @@ pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "results".into());
         PathBuf::from("insider-runs").join(format!("import-{name}"))
     });
-    let summary = import_original(&args.dir, &out)?;
+    // Built aside and moved into place whole: a failed import leaves no run directory.
+    let summary =
+        insider_ledger::build_run_dir(&out, |staging| import_original(&args.dir, staging))?;
     for condition in &summary.unparsed_conditions {
         eprintln!("warning: condition id `{condition}` is not in insider's format; imported without factor values");
     }
