@@ -321,7 +321,7 @@ pub const EMPTY_REPLY: &str = "empty reply";
 /// A 200 with no text and no tool calls is a fault to retry, not an answer to score, unless the
 /// stop reason explains the silence: a refusal or filter (the judge marks it refused) or the
 /// length limit (marked truncated). Those come back as responses.
-fn is_empty_reply(parsed: &crate::wire::Parsed) -> bool {
+pub(crate) fn is_empty_reply(parsed: &crate::wire::Parsed) -> bool {
     use crate::stop_reason;
     let silent = parsed.text.trim().is_empty() && parsed.tool_calls.is_empty();
     let explained = stop_reason::is_refused(parsed.stop_reason.as_deref())
@@ -335,7 +335,7 @@ fn redact_body(body: &Bytes, key: Option<&Secret>) -> String {
 
 /// Bodies are kept byte-exact except for the key itself, in any encoded form (a `key=` inside a
 /// prompt is data).
-fn redact_secret_only(text: &str, key: Option<&Secret>) -> String {
+pub(crate) fn redact_secret_only(text: &str, key: Option<&Secret>) -> String {
     match key {
         Some(k) => crate::redact::scrub(text, k),
         None => text.to_string(),
@@ -343,7 +343,7 @@ fn redact_secret_only(text: &str, key: Option<&Secret>) -> String {
 }
 
 /// A reply that echoes the key (some servers do) must not carry it into stored fields.
-fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
+pub(crate) fn scrub_parsed(parsed: &mut crate::wire::Parsed, key: &Secret) {
     if !key.is_redactable() {
         return;
     }

@@ -87,6 +87,9 @@ impl PromptCache {
     }
 }
 
+/// A prompt prefix: (hash of its content, estimated tokens).
+type Prefix = (u64, u64);
+
 fn hash(text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.as_bytes() {
@@ -135,7 +138,7 @@ fn has_marker(value: &Value) -> bool {
 
 /// Anthropic prefixes in cache order (tools, system, messages) up to the last `cache_control`
 /// marker: every block boundary, and the subset that carries a marker, as (hash, tokens).
-fn anthropic_prefixes(body: &Value) -> (Vec<(u64, u64)>, Vec<(u64, u64)>) {
+fn anthropic_prefixes(body: &Value) -> (Vec<Prefix>, Vec<Prefix>) {
     let mut text = body.get("model").map(Value::to_string).unwrap_or_default();
     let mut prompt = String::new();
     let mut boundaries = Vec::new();

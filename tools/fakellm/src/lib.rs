@@ -3,6 +3,7 @@
 //!
 //! See `tools/fakellm/README.md` for the flags, the replies-file format and the `/stats` shape.
 
+pub mod batch;
 mod body;
 pub mod cache;
 pub mod conversation;
@@ -46,6 +47,8 @@ pub struct FakeConfig {
     pub record_limit: usize,
     /// Simulate the providers' prompt caches (see [`cache`]) where a rule sets no cache figures.
     pub prompt_cache: bool,
+    /// Status polls a batch answers "in progress" before it ends (default 1).
+    pub batch_polls: u32,
 }
 
 impl Default for FakeConfig {
@@ -63,6 +66,7 @@ impl Default for FakeConfig {
             seed: None,
             record_limit: 1024,
             prompt_cache: false,
+            batch_polls: 1,
         }
     }
 }
@@ -94,6 +98,12 @@ pub struct Stats {
     pub in_flight: u64,
     /// Most requests handled at the same time.
     pub peak_concurrency: u64,
+    /// Batches created (all protocols).
+    #[serde(default)]
+    pub batches: u64,
+    /// Times each custom id was submitted in a batch (a resumed run must not resubmit).
+    #[serde(default)]
+    pub batch_submissions: BTreeMap<String, u64>,
 }
 
 /// One request fakellm received (kept for tests to inspect what a client sent).

@@ -42,6 +42,9 @@ struct Cli {
     /// Simulate prompt caching (Anthropic cache_control prefixes, OpenAI/Gemini automatic prefixes).
     #[arg(long)]
     prompt_cache: bool,
+    /// Status polls a batch answers "in progress" before it ends.
+    #[arg(long, default_value_t = 1)]
+    batch_polls: u32,
 }
 
 fn check_fraction(name: &str, value: f64) -> anyhow::Result<()> {
@@ -73,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         seed: cli.seed,
         record_limit: 0,
         prompt_cache: cli.prompt_cache,
+        batch_polls: cli.batch_polls,
     };
     let server = fakellm::start(config)?;
     {

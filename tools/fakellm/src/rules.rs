@@ -88,6 +88,8 @@ pub struct Reply {
     pub fault: Option<Fault>,
     /// Latency override in milliseconds.
     pub latency_ms: Option<u64>,
+    /// In a batch: this item expires instead of being answered (the batch ends as expired).
+    pub expire: bool,
 }
 
 impl Reply {

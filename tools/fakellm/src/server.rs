@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-const DEFAULT_TEXT: &str = "This is a reply from fakellm.";
+pub(crate) const DEFAULT_TEXT: &str = "This is a reply from fakellm.";
 
 /// A running fakellm server; shuts down when dropped.
 pub struct FakeServer {
@@ -168,6 +168,7 @@ struct State {
     rng: Mutex<StdRng>,
     bucket: Mutex<(f64, Instant)>,
     cache: crate::cache::PromptCache,
+    batches: crate::batch::Batches,
 }
 
 #[derive(Default)]
@@ -195,6 +196,7 @@ impl State {
             rng: Mutex::new(rng),
             bucket: Mutex::new((capacity, Instant::now())),
             cache: Default::default(),
+            batches: Default::default(),
         }
     }
 
@@ -208,6 +210,8 @@ impl State {
             faults: self.faults.load(Ordering::Relaxed),
             in_flight: self.in_flight.load(Ordering::Relaxed),
             peak_concurrency: self.peak.load(Ordering::Relaxed),
+            batches: self.batches.stats().0,
+            batch_submissions: self.batches.stats().1,
         }
     }
 
@@ -218,6 +222,7 @@ impl State {
             .store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
         *self.counters.lock().unwrap() = Counters::default();
         self.recorded.lock().unwrap().clear();
+        self.batches.reset();
     }
 
     fn count_status(&self, key: &str) {
@@ -278,6 +283,9 @@ async fn handle(
         }
         let body = serde_json::to_vec(&state.snapshot()).unwrap_or_default();
         return Ok(json_response(StatusCode::OK, body, Vec::new()));
+    }
+    if crate::batch::is_batch_path(&path) {
+        return batch_route(&state, req, &path).await;
     }
     let Some((protocol, path_model)) = Protocol::from_path(&path) else {
         let body = format!(
@@ -497,6 +505,38 @@ async fn answer(
         _ => FakeBody::full(bytes),
     };
     Ok(build(StatusCode::OK, body, headers))
+}
+
+/// A batch API call: counted by path, answered from the batch store.
+async fn batch_route(
+    state: &State,
+    req: Request<Incoming>,
+    path: &str,
+) -> Result<Response<FakeBody>, std::io::Error> {
+    let method = req.method().as_str().to_string();
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (host, content_type) = (header("host"), header("content-type"));
+    let body = match req.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => return Err(std::io::Error::other(e)),
+    };
+    {
+        let mut c = state.counters.lock().unwrap();
+        *c.by_path.entry(path.to_string()).or_default() += 1;
+    }
+    let origin = format!("http://{host}");
+    let answer = state
+        .batches
+        .route(&state.config, &method, path, &origin, &content_type, &body);
+    state.count_status(&answer.status.to_string());
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Ok(json_response(status, answer.body, Vec::new()))
 }
 
 fn rate_headers(
