@@ -1,9 +1,9 @@
 //! The data card (what is in an export, where it came from, what was left out and why) and
 //! the contamination report, as JSON and markdown.
 
-use crate::export::ExportedFile;
+use crate::canary::{CANARY, CANARY_GUID};
+use crate::files::ExportedFile;
 use crate::prepare::Prepared;
-use crate::{CANARY, CANARY_GUID};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write;

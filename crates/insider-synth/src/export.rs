@@ -15,13 +15,13 @@
 //! trained text), and the YAML, JSON and markdown files carry it in their text. (A JSONL file
 //! with no records is empty, so it has no canary either.)
 
+use crate::canary::CANARY;
+use crate::files::write_file;
+pub use crate::files::ExportedFile;
 use crate::prepare::{Prepared, Record};
-use crate::CANARY;
 use anyhow::Context;
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where to write.
@@ -29,19 +29,6 @@ use std::path::{Path, PathBuf};
 pub struct ExportOptions {
     /// The export folder (created when missing).
     pub out: PathBuf,
-}
-
-/// One file written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ExportedFile {
-    /// File name inside the export folder.
-    pub name: String,
-    /// JSONL records it holds (0 for the YAML).
-    pub records: usize,
-    /// Its size.
-    pub bytes: u64,
-    /// sha256 of its bytes, hex.
-    pub sha256: String,
 }
 
 /// What an export wrote.
@@ -64,17 +51,9 @@ pub fn export(prepared: &Prepared, options: &ExportOptions) -> anyhow::Result<Ex
     let out = &options.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut files = Vec::new();
-    let messages = prepared
-        .kept
-        .iter()
-        .map(trl_messages)
-        .collect::<Vec<_>>();
+    let messages = prepared.kept.iter().map(trl_messages).collect::<Vec<_>>();
     files.push(write_jsonl(out, "trl-messages.jsonl", &messages)?);
-    let texts = prepared
-        .kept
-        .iter()
-        .map(trl_text)
-        .collect::<Vec<_>>();
+    let texts = prepared.kept.iter().map(trl_text).collect::<Vec<_>>();
     files.push(write_jsonl(out, "trl-text.jsonl", &texts)?);
     let openai = prepared.kept.iter().map(openai).collect::<Vec<_>>();
     files.push(write_jsonl(out, "openai.jsonl", &openai)?);
@@ -176,32 +155,4 @@ fn write_jsonl(
         bytes.push(b'\n');
     }
     write_file(dir, name, &bytes, records.len())
-}
-
-/// Write `bytes` to `dir/name` through a temporary file in the same folder, synced, then
-/// renamed over the target.
-pub fn write_file(
-    dir: &Path,
-    name: &str,
-    bytes: &[u8],
-    records: usize,
-) -> anyhow::Result<ExportedFile> {
-    let target = dir.join(name);
-    let partial = dir.join(format!(".{name}.partial-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, &target)
-    };
-    if let Err(error) = write() {
-        let _ = std::fs::remove_file(&partial);
-        return Err(error).with_context(|| format!("writing {}", target.display()));
-    }
-    Ok(ExportedFile {
-        name: name.to_string(),
-        records,
-        bytes: bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(bytes)),
-    })
 }

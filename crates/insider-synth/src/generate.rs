@@ -6,8 +6,8 @@
 //! missing. A failed item is recorded with its reason and tried again by the next run, never
 //! skipped for good.
 
-use crate::plan::{plan_item, step_request};
-use crate::spec::Spec;
+use crate::request::step_request;
+use crate::spec::{plan_item, Spec};
 use crate::store::{now, StepRecord, Store, StoredItem, StoredSpec};
 use anyhow::{bail, Context};
 use insider_model::{FailureKind, Provider};

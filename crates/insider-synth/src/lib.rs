@@ -18,33 +18,27 @@
 //! asks the provider only for the steps that have no stored answer. This crate knows nothing
 //! about verdicts: it reads the evaluation packs only to make sure the data does not copy them.
 
+mod canary;
 mod card;
 pub mod contamination;
 pub mod dedupe;
 pub mod export;
+mod files;
 pub mod filters;
 pub mod generate;
 pub mod plan;
 pub mod prepare;
+pub mod request;
 pub mod spec;
 pub mod store;
 mod template;
 pub mod text;
 
+pub use canary::{CANARY, CANARY_GUID};
 pub use contamination::{ContaminationIndex, ContaminationOptions, IndexedPack};
 pub use export::{export, ExportOptions, ExportSummary};
 pub use generate::{generate, GenerateOptions, GenerateSummary, Progress, StopFlag};
-pub use plan::{plan_item, PlannedItem};
+pub use plan::PlannedItem;
 pub use prepare::{prepare, PrepareOptions, Prepared};
-pub use spec::{Kind, Spec, SpecError};
+pub use spec::{plan_item, Kind, Spec, SpecError};
 pub use store::{Store, STORE_FILE};
-
-/// The marker written into every exported file (each JSONL record's `canary` field, the
-/// Axolotl config, the data card), so anyone can find these files in a corpus and leave them
-/// out of pre-training, and so a model's exposure to them can be tested. Fixed forever: a new
-/// value would hide old copies.
-pub const CANARY: &str =
-    "INSIDER-SYNTH CANARY: training data for an AI insider-threat study; GUID b31a8a49-930a-400a-b690-604e4b7b48ad";
-
-/// The GUID part of [`CANARY`], for searching.
-pub const CANARY_GUID: &str = "b31a8a49-930a-400a-b690-604e4b7b48ad";

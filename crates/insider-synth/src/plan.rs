@@ -6,12 +6,18 @@
 //! depend on how many items are planned, so raising `--count` on a resume keeps every item
 //! already made, and a resume re-plans exactly the same items.
 
-use crate::spec::{Spec, Step};
-use crate::template;
-use insider_model::{ChatRequest, GenerationSettings, Message};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+
+/// One diversity axis of a spec: every item takes one of its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// The variable name templates use.
+    pub name: String,
+    /// The values: strings, or maps of string fields (all with the same fields).
+    pub values: Vec<Value>,
+}
 
 /// One planned item of a spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,28 +32,23 @@ pub struct PlannedItem {
     pub choices: Map<String, Value>,
 }
 
-/// Plan item `index` of `spec` under `seed`.
-pub fn plan_item(spec: &Spec, seed: u64, index: u32) -> PlannedItem {
+/// Plan item `index` of the spec named `spec` with these axes, under `seed`.
+pub fn plan_choices(spec: &str, axes: &[Axis], seed: u64, index: u32) -> PlannedItem {
     let mut choices = Map::new();
-    for axis in &spec.axes {
+    for axis in axes {
         let n = axis.values.len() as u64;
         let block = u64::from(index) / n;
         let position = (u64::from(index) % n) as usize;
         let order = shuffled(
             n as usize,
-            derive(&[
-                &seed.to_string(),
-                &spec.name,
-                &axis.name,
-                &block.to_string(),
-            ]),
+            derive(&[&seed.to_string(), spec, &axis.name, &block.to_string()]),
         );
         choices.insert(axis.name.clone(), axis.values[order[position]].clone());
     }
     PlannedItem {
-        spec: spec.name.clone(),
+        spec: spec.to_string(),
         index,
-        key: item_key(&spec.name, index),
+        key: item_key(spec, index),
         choices,
     }
 }
@@ -57,75 +58,25 @@ pub fn item_key(spec: &str, index: u32) -> String {
     format!("{spec}-{index:05}")
 }
 
-/// The template context of `item` with the outputs of the steps done so far.
-pub fn context(spec: &Spec, item: &PlannedItem, steps: &Map<String, Value>) -> Value {
+/// The template context of `item`: the spec's `[name, kind, description, context]`, the
+/// item, its axis values by name, and the outputs of the steps done so far.
+pub fn context(spec: [&str; 4], item: &PlannedItem, steps: &Map<String, Value>) -> Value {
+    let [name, kind, description, background] = spec;
     let mut context = Map::new();
     context.insert(
         "spec".into(),
-        serde_json::json!({"name": spec.name, "kind": spec.kind.as_str(), "description": spec.description}),
+        serde_json::json!({"name": name, "kind": kind, "description": description}),
     );
-    context.insert("context".into(), Value::String(spec.context.clone()));
+    context.insert("context".into(), Value::String(background.to_string()));
     context.insert(
         "item".into(),
         serde_json::json!({"index": item.index, "number": item.index + 1, "key": item.key}),
     );
-    for (name, value) in &item.choices {
-        context.insert(name.clone(), value.clone());
+    for (axis, value) in &item.choices {
+        context.insert(axis.clone(), value.clone());
     }
     context.insert("steps".into(), Value::Object(steps.clone()));
     Value::Object(context)
-}
-
-/// The request of step `step` of `item`, given the earlier steps' outputs.
-pub fn step_request(
-    spec: &Spec,
-    item: &PlannedItem,
-    step: &Step,
-    outputs: &Map<String, Value>,
-    seed: u64,
-    temperature: f64,
-) -> anyhow::Result<ChatRequest> {
-    let context = context(spec, item, outputs);
-    let render = |field: &str, source: &str| {
-        template::render(source, &context).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: step `{}` {field}: {}",
-                spec.source,
-                step.name,
-                e.message
-            )
-        })
-    };
-    let system = step
-        .system
-        .as_deref()
-        .map(|s| render("system", s))
-        .transpose()?;
-    let messages = match &step.prompt {
-        Some(prompt) => vec![Message::user(render("prompt", prompt)?)],
-        None => step
-            .messages
-            .iter()
-            .map(|m| {
-                let content = render("messages", &m.content)?;
-                Ok(match m.role {
-                    crate::spec::Speaker::Assistant => Message::assistant(content),
-                    _ => Message::user(content),
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?,
-    };
-    Ok(ChatRequest {
-        system,
-        messages,
-        tools: Vec::new(),
-        settings: GenerationSettings {
-            temperature: Some(temperature),
-            max_tokens: Some(step.max_tokens),
-            seed: Some(call_seed(seed, &item.key, &step.name)),
-            ..GenerationSettings::default()
-        },
-    })
 }
 
 /// The sampling seed sent with one step's call: fixed by (seed, item, step), so a provider

@@ -5,8 +5,7 @@
 use crate::contamination::{ContaminationIndex, Finding};
 use crate::dedupe::{near_duplicates, DedupeOptions};
 use crate::filters::quality_problem;
-use crate::plan::{context, plan_item};
-use crate::spec::Spec;
+use crate::spec::{context, plan_item, Spec};
 use crate::store::{Store, StoredItem, StoredSpec};
 use crate::template;
 use anyhow::Context;
