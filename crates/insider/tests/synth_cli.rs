@@ -473,3 +473,78 @@ fn synth_specs_lists_the_three_built_in_specs() {
         );
     }
 }
+
+/// A spec small enough for the embedded-size local model on two cores: one short step.
+#[cfg(feature = "local")]
+const TINY_SPEC: &str = r#"format: 1
+name: tiny
+kind: document
+description: One sentence about a principle, for the local smoke test
+axes:
+  principle: [honesty, accepting oversight]
+steps:
+  - name: sentence
+    max_tokens: 16
+    prompt: "Write one sentence about why an AI assistant values {{ principle }}."
+export:
+  text: "{{ steps.sentence }}"
+  messages:
+    - role: user
+      content: "Why does an AI assistant value {{ principle }}?"
+    - role: assistant
+      content: "{{ steps.sentence }}"
+filters:
+  min_words: 1
+"#;
+
+#[cfg(feature = "local")]
+#[test]
+fn synth_runs_on_the_local_model_and_its_seeded_calls_repeat() {
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    if !model.is_file() {
+        let why = format!("{} missing; run scripts/fetch-models", model.display());
+        assert!(
+            std::env::var("INSIDER_REQUIRE_ALL").as_deref() != Ok("1"),
+            "{why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(scratch.path().join("tiny.yaml"), TINY_SPEC).unwrap();
+    let model = format!("local/{}", model.display());
+    let texts = |out: &str| -> Vec<String> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_insider"));
+        command.current_dir(scratch.path()).args([
+            "synth",
+            "generate",
+            "--out",
+            out,
+            "--spec",
+            "tiny.yaml",
+            "--model",
+            &model,
+            "--count",
+            "2",
+            "--quiet",
+        ]);
+        run_ok(command);
+        let items = Store::open(&scratch.path().join(out))
+            .unwrap()
+            .items()
+            .unwrap();
+        assert!(items
+            .iter()
+            .all(|i| i.status == "done" && i.model.as_deref() == Some(model.as_str())));
+        items.into_iter().map(|i| i.steps[0].text.clone()).collect()
+    };
+    let first = texts("a");
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|t| !t.trim().is_empty()), "{first:?}");
+    assert_eq!(
+        texts("b"),
+        first,
+        "same spec, seed and model: the same seeded calls, the same text"
+    );
+}
