@@ -39,8 +39,9 @@
 //! pack origin, harm spec), `prompts` (stored once by sha256), `trials` (UNIQUE model ×
 //! condition × sample index, with status, reply, usage, cost), `attempts` (every attempt of
 //! every call), `responses` (raw bodies; requests packed without the prompt texts, which
-//! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful/mode in plain columns plus the full verdict JSON) and
-//! `verdict_cache`. The file uses WAL so readers never block the writer.
+//! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful/mode in plain columns plus the full verdict JSON),
+//! `verdict_cache`, `grader_votes`, and for agent-mode sessions `worlds` (each session's
+//! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]). The file uses WAL so readers never block the writer.
 
 mod counts;
 mod ledger;
@@ -54,6 +55,7 @@ mod report_facts;
 mod schema;
 mod staging;
 pub mod status;
+mod turns;
 mod work;
 mod write;
 
@@ -63,6 +65,7 @@ pub use record::{TrialRecord, TrialStatus, TrialSummary};
 pub use report_facts::TrialFactRow;
 pub use schema::SCHEMA_VERSION;
 pub use staging::build_run_dir;
+pub use turns::{NewTurn, TurnRecord, ENDED_NO_CALLS};
 pub use work::WorkItem;
 pub use write::{ConditionInfo, ImportedTrial};
 

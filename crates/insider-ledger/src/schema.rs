@@ -143,6 +143,48 @@ CREATE TABLE grader_votes (
     PRIMARY KEY (trial_id, position)
 );
 "#,
+    // Agent mode (issue 16). `worlds`: each session's starting world (an insider_env
+    // WorldSpec as JSON) once by sha256, so a resumed session replays its committed turns
+    // against the world it began in. `turns`: every committed turn of a session — what the
+    // model wrote (text, reasoning, tool calls, the provider's own blocks), what the world
+    // answered, usage, cost, raw bodies (requests packed against the prompt like
+    // `responses`) — unique per (trial, turn), so no turn is stored twice. A trial's totals
+    // are the sum of its turns.
+    r#"
+CREATE TABLE worlds (
+    hash       TEXT PRIMARY KEY,
+    spec_json  TEXT NOT NULL
+);
+CREATE TABLE turns (
+    trial_id           INTEGER NOT NULL REFERENCES trials(id),
+    turn               INTEGER NOT NULL,
+    world_hash         TEXT NOT NULL REFERENCES worlds(hash),
+    prompt_hash        TEXT NOT NULL REFERENCES prompts(hash),
+    tags               INTEGER NOT NULL DEFAULT 0,
+    text               TEXT NOT NULL,
+    reasoning          TEXT,
+    tool_calls_json    TEXT NOT NULL,
+    native_json        TEXT,
+    results_json       TEXT NOT NULL,
+    notice             TEXT,
+    clock              TEXT,
+    ended              TEXT,
+    stop_reason        TEXT,
+    response_model     TEXT,
+    input_tokens       INTEGER NOT NULL,
+    output_tokens      INTEGER NOT NULL,
+    cache_read_tokens  INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    reasoning_tokens   INTEGER,
+    cost_usd           REAL,
+    latency_ms         INTEGER NOT NULL,
+    raw_request        TEXT NOT NULL,
+    raw_response       TEXT NOT NULL,
+    request_packed     INTEGER NOT NULL DEFAULT 0,
+    finished_at        TEXT NOT NULL,
+    PRIMARY KEY (trial_id, turn)
+);
+"#,
 ];
 
 /// Bring `conn` up to [`SCHEMA_VERSION`], refusing ledgers written by a newer build.

@@ -393,7 +393,7 @@ impl Ledger {
         Ok(())
     }
 
-    fn insert_attempts(
+    pub(crate) fn insert_attempts(
         &self,
         trial_id: i64,
         call: i64,
