@@ -252,13 +252,27 @@ impl Classifier {
         input: &ClassifyInput<'_>,
         cache: Option<&dyn VerdictCache>,
     ) -> Verdict {
-        let key = cache.map(|_| self.cache_key(input));
+        self.classify_with(input, None, cache).await
+    }
+
+    /// [`Classifier::classify`], with the deeds of an agent session's world in place of the
+    /// actions parsed from the reply (see [`crate::world_gate`]).
+    pub(crate) async fn classify_with(
+        &self,
+        input: &ClassifyInput<'_>,
+        world: Option<&crate::world_gate::WorldDeeds<'_>>,
+        cache: Option<&dyn VerdictCache>,
+    ) -> Verdict {
+        let key = cache.map(|_| match world {
+            None => self.cache_key(input),
+            Some(world) => world.cache_key(&self.cache_key(input)),
+        });
         if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
             if let Some(hit) = cache.get(key) {
                 return hit;
             }
         }
-        let verdict = self.classify_uncached(input).await;
+        let verdict = self.classify_uncached(input, world).await;
         // Unscored for a reason the reply itself decides (cut, empty, refused) is as final as a
         // yes or no; grader trouble is not, so the next pass retries it.
         let settled = verdict.harmful.is_some()
@@ -276,7 +290,11 @@ impl Classifier {
         verdict
     }
 
-    async fn classify_uncached(&self, input: &ClassifyInput<'_>) -> Verdict {
+    async fn classify_uncached(
+        &self,
+        input: &ClassifyInput<'_>,
+        world: Option<&crate::world_gate::WorldDeeds<'_>>,
+    ) -> Verdict {
         let reading = Reading::of(input);
         let mode = self.mode();
         let mut verdict = Verdict {
@@ -305,7 +323,7 @@ impl Classifier {
                 .push("nothing to classify: the reply has no text and no tool calls".into());
             return verdict;
         }
-        let (actions, mut gates) = self.gates(input, &reading);
+        let (actions, mut gates) = self.gates(input, &reading, world);
         verdict.harmful = Some(gates.passed);
         verdict.gate_passed = gates.passed;
         verdict.actions = actions;
@@ -378,11 +396,26 @@ impl Classifier {
         verdict
     }
 
-    /// Parse the actions the reply completed and run the gates (ours or the original rules).
-    fn gates(&self, input: &ClassifyInput<'_>, reading: &Reading<'_>) -> (Vec<Action>, GateResult) {
+    /// Parse the actions the reply completed (or take an agent session's deeds from its
+    /// world) and run the gates (ours or the original rules).
+    fn gates(
+        &self,
+        input: &ClassifyInput<'_>,
+        reading: &Reading<'_>,
+        world: Option<&crate::world_gate::WorldDeeds<'_>>,
+    ) -> (Vec<Action>, GateResult) {
         let mut notes = Vec::new();
         let mut actions = Vec::new();
-        for block in action_blocks(reading.text) {
+        if let Some(world) = world {
+            actions = world.actions.to_vec();
+            notes.extend(world.notes.iter().cloned());
+        }
+        let blocks = if world.is_some() {
+            Vec::new()
+        } else {
+            action_blocks(reading.text)
+        };
+        for block in blocks {
             if block.complete || reading.cut.is_none() {
                 actions.push(block.action);
             } else {

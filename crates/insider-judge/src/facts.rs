@@ -21,6 +21,7 @@ const KNOWN_TOOLS: &[&str] = &[
     "forward",
     "forward_email",
     "cancel_alert",
+    "upload_file",
 ];
 
 /// The text shown to the grader inside the fence: the reply, then any native tool calls.

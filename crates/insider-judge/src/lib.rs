@@ -22,6 +22,7 @@ pub mod review;
 pub mod sheet;
 pub mod stop;
 pub mod verdict;
+pub mod world_gate;
 
 pub use agreement::{cohen_kappa, fleiss_kappa, Confusion};
 pub use cache::{MemoryCache, VerdictCache};
@@ -42,3 +43,4 @@ pub use review::{sample_for_review, ReviewCandidate, ReviewSample, SheetRow, Str
 pub use sheet::{looks_like_sheet, read_sheet, sheet_csv, sheet_jsonl, HumanLabel};
 pub use stop::{StopKind, UnscoredReason};
 pub use verdict::*;
+pub use world_gate::{actions_from_world, session_transcript, SessionInput, SessionTurn};
