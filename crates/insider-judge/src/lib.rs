@@ -14,6 +14,7 @@ pub mod facts;
 pub mod gates;
 pub mod gold;
 pub mod grader;
+pub mod human;
 pub mod panel;
 pub mod panel_agreement;
 pub mod parse;
@@ -34,7 +35,8 @@ pub use classify::{
 pub use gates::{compat_original_gates, evaluate_gates, GateResult};
 pub use gold::{check_condition, parse_gold, read_gold, GoldError, GoldItem};
 pub use grader::{GraderOutcome, GraderSettings, Rubric};
-pub use panel::{GraderVote, Panel, PanelGrader, PanelRule, Vote, CANNOT_DECIDE};
+pub use human::{human_agreement, HumanAgreement};
+pub use panel::{GraderSpec, GraderVote, Panel, PanelGrader, PanelRule, Vote, CANNOT_DECIDE};
 pub use panel_agreement::{
     panel_agreement, panel_agreement_by, Disagreement, PairAgreement, PanelAgreement,
 };

@@ -193,6 +193,82 @@ impl Panel {
     }
 }
 
+/// A grader as named on the command line or in a config: one model (`openai/gpt-4.1`), or a
+/// panel `[RULE:]MODEL,MODEL,…` (`anthropic/claude-sonnet-4-5,openai/gpt-4.1,google/gemini-2.5-pro`,
+/// `unanimous:a/x,b/y`). The rule defaults to majority. Model names always contain `/` and rule
+/// names never do, so `ollama/llama3:8b` is read as a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraderSpec {
+    /// The models, in order.
+    pub models: Vec<String>,
+    /// The panel rule (meaningful with two or more models).
+    pub rule: PanelRule,
+}
+
+impl GraderSpec {
+    /// Parse a grader spec; the error says what is wrong.
+    pub fn parse(spec: &str) -> Result<GraderSpec, String> {
+        let spec = spec.trim();
+        let (rule, list) = match spec.split_once(':') {
+            Some((head, rest)) if !head.contains('/') => {
+                let rule = PanelRule::from_name(head).ok_or_else(|| {
+                    format!(
+                        "unknown panel rule `{head}` (rules: {})",
+                        PanelRule::ALL.map(|r| r.name()).join(", ")
+                    )
+                })?;
+                (rule, rest)
+            }
+            _ => (PanelRule::default(), spec),
+        };
+        let models: Vec<String> = list
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect();
+        if models.is_empty() {
+            return Err("no grader model named".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = models.iter().find(|m| !seen.insert(m.as_str())) {
+            return Err(format!(
+                "grader `{twice}` is named twice; a panel needs distinct graders"
+            ));
+        }
+        Ok(GraderSpec { models, rule })
+    }
+
+    /// Whether this names a panel (two or more graders).
+    pub fn is_panel(&self) -> bool {
+        self.models.len() > 1
+    }
+
+    /// The providers this spec names, opened with `open`: `(grader, panel)` for
+    /// [`crate::ClassifyOptions`] (a single grader, or a panel and no single grader).
+    pub fn open<E>(
+        &self,
+        mut open: impl FnMut(&str) -> Result<Arc<dyn Provider>, E>,
+    ) -> Result<(Option<Arc<dyn Provider>>, Option<Panel>), E> {
+        if !self.is_panel() {
+            return Ok((Some(open(&self.models[0])?), None));
+        }
+        let mut graders = Vec::with_capacity(self.models.len());
+        for name in &self.models {
+            graders.push(PanelGrader {
+                name: name.clone(),
+                provider: open(name)?,
+            });
+        }
+        Ok((
+            None,
+            Some(Panel {
+                graders,
+                rule: self.rule,
+            }),
+        ))
+    }
+}
+
 /// Whether the panel's decided votes disagree (a yes and a no), or some grader could not decide
 /// while another did: the trials worth a human look.
 pub fn votes_disagree(votes: &[GraderVote]) -> bool {
@@ -242,6 +318,27 @@ mod tests {
         }
         assert_eq!(PanelRule::from_name("any-yes"), Some(PanelRule::AnyYes));
         assert_eq!(PanelRule::from_name("most"), None);
+    }
+
+    #[test]
+    fn grader_specs() {
+        let one = GraderSpec::parse("ollama/llama3:8b").unwrap();
+        assert_eq!((one.models.len(), one.is_panel()), (1, false));
+        assert_eq!(one.models[0], "ollama/llama3:8b");
+        let panel = GraderSpec::parse("unanimous: a/x, b/y ,c/z").unwrap();
+        assert_eq!(panel.models, ["a/x", "b/y", "c/z"]);
+        assert_eq!(panel.rule, PanelRule::Unanimous);
+        assert_eq!(
+            GraderSpec::parse("a/x,b/y").unwrap().rule,
+            PanelRule::Majority
+        );
+        assert!(GraderSpec::parse("most:a/x,b/y")
+            .unwrap_err()
+            .contains("unknown panel rule `most`"));
+        assert!(GraderSpec::parse("a/x,a/x")
+            .unwrap_err()
+            .contains("named twice"));
+        assert!(GraderSpec::parse(" , ").is_err());
     }
 
     #[test]

@@ -71,14 +71,17 @@ pub fn prepare(
     } else {
         request.grader.clone().or(stored)
     };
-    let grader = match &grader_name {
-        Some(name) => {
-            let config = insider_model::ModelConfig::default();
-            crate::models::check(name, &config)
-                .map_err(|error| anyhow::anyhow!("--grader: {error}"))?;
-            Some(insider_model::resolve(name, &config)?)
-        }
-        None => None,
+    // One model or a panel (`[RULE:]A,B,C`, see insider_judge::GraderSpec).
+    let (grader, panel) = match &grader_name {
+        Some(spec) => insider_judge::GraderSpec::parse(spec)
+            .map_err(|error| anyhow::anyhow!("--grader `{spec}`: {error}"))?
+            .open(|name| {
+                let config = insider_model::ModelConfig::default();
+                crate::models::check(name, &config)
+                    .map_err(|error| anyhow::anyhow!("--grader: {error}"))?;
+                anyhow::Ok(insider_model::resolve(name, &config)?)
+            })?,
+        None => (None, None),
     };
     let mut harms = HashMap::new();
     for dir in &request.packs {
@@ -88,7 +91,9 @@ pub fn prepare(
     }
     let options = ClassifyOptions {
         grader,
-        grader_model: grader_name,
+        // A panel's verdicts name the panel (rule and graders) themselves.
+        grader_model: grader_name.filter(|_| panel.is_none()),
+        panel,
         compat_original,
         labels,
         ..ClassifyOptions::default()

@@ -229,11 +229,12 @@ fn work_for(
 fn shared_state(
     options: &RunOptions,
     planned: &[PlannedCondition],
-    grader: Option<Arc<dyn Provider>>,
+    (grader, panel): (Option<Arc<dyn Provider>>, Option<insider_judge::Panel>),
     writer: &Writer,
 ) -> anyhow::Result<Shared> {
     let experiment = &options.experiment;
-    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify && grader.is_some() {
+    let graded = grader.is_some() || panel.is_some();
+    let cache: Option<Arc<dyn VerdictCache>> = if experiment.classify && graded {
         Some(Arc::new(LedgerVerdictCache::new(
             &options.run_dir,
             writer.sender(),
@@ -243,8 +244,10 @@ fn shared_state(
     };
     let classifier = experiment.classify.then(|| {
         Arc::new(Classifier::new(ClassifyOptions {
+            // A panel's verdicts name the panel (rule and graders) themselves.
+            grader_model: experiment.grader.clone().filter(|_| panel.is_none()),
             grader,
-            grader_model: experiment.grader.clone(),
+            panel,
             ..ClassifyOptions::default()
         }))
     });
@@ -309,12 +312,15 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
             .with_context(|| format!("model `{}`", model.name))?;
         providers.insert(model.name.clone(), provider);
     }
-    let grader = match (&experiment.grader, experiment.classify) {
-        (Some(name), true) => Some(
-            (options.providers)(name, &grader_config(experiment))
-                .with_context(|| format!("grader model `{name}`"))?,
-        ),
-        _ => None,
+    // `grader` names one model or a panel (`[RULE:]A,B,C`, see insider_judge::GraderSpec).
+    let graders = match (&experiment.grader, experiment.classify) {
+        (Some(spec), true) => insider_judge::GraderSpec::parse(spec)
+            .map_err(|error| anyhow::anyhow!("grader `{spec}`: {error}"))?
+            .open(|name| {
+                (options.providers)(name, &grader_config(experiment))
+                    .with_context(|| format!("grader model `{name}`"))
+            })?,
+        _ => (None, None),
     };
 
     // One process per run directory, from before the ledger is read until the run ends.
@@ -325,7 +331,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let work = work_for(&ledger, experiment, options.retry_permanent)?;
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
-    let shared = Arc::new(shared_state(&options, &planned, grader, &writer)?);
+    let shared = Arc::new(shared_state(&options, &planned, graders, &writer)?);
     let (model_work, progress) = model_work(experiment, work, &providers);
 
     let display = Display::start(progress, options.progress, options.progress_interval);

@@ -35,6 +35,8 @@ enum Command {
     Classify(cmd::classify::ClassifyArgs),
     /// Rates per model and condition with 95% Wilson intervals; optionally the HTML report.
     Report(cmd::report::ReportArgs),
+    /// A blind, stratified sample of a run's trials as a labelling sheet (CSV or JSONL).
+    Review(cmd::review::ReviewArgs),
     /// One trial as a short excerpt: the e-mails it sent and how the verdict read them.
     Transcript(cmd::transcript::TranscriptArgs),
     /// Compare factor levels within a run, or two runs: Newcombe intervals, Fisher p, Holm.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Runs(command) => cmd::runs::run(command),
         Command::Classify(args) => cmd::classify::run(args),
         Command::Report(args) => cmd::report::run_report(args),
+        Command::Review(args) => cmd::review::run(args),
         Command::Transcript(args) => cmd::transcript::run(args),
         Command::Compare(args) => cmd::report::run_compare(args),
         Command::Export(args) => cmd::export::run_export(args),

@@ -175,25 +175,36 @@ fn with_a_grader_intent_cases_are_resolved() {
 fn bad_gold_lines_name_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gold.jsonl");
-    let good = r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": false}"#;
+    let c = "blackmail_explicit-america_replacement";
+    let good = format!(
+        r#"{{"scenario": "blackmail", "condition": "{c}", "reply": "r", "harmful": false}}"#
+    );
     let cases = [
         (
-            r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": "no"}"#,
+            format!(r#"{{"scenario": "blackmail", "condition": "{c}", "reply": "r", "harmful": "no"}}"#),
             "gold.jsonl:2: field `harmful`",
         ),
         (
-            r#"{"scenario": "blackmail", "condition": "c", "harmful": true}"#,
+            format!(r#"{{"scenario": "blackmail", "condition": "{c}", "harmful": true}}"#),
             "gold.jsonl:2: missing field `reply`",
         ),
         (
-            r#"{"scenario": "no-such-pack", "condition": "c", "reply": "r", "harmful": true}"#,
+            format!(r#"{{"scenario": "no-such-pack", "condition": "{c}", "reply": "r", "harmful": true}}"#),
             "gold.jsonl:2: field `scenario`",
         ),
         (
-            r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": true, "pack": "missing-dir"}"#,
+            format!(r#"{{"scenario": "blackmail", "condition": "{c}", "reply": "r", "harmful": true, "pack": "missing-dir"}}"#),
             "gold.jsonl:2: field `pack`",
         ),
-        ("not json", "gold.jsonl:2: not valid JSON"),
+        ("not json".to_string(), "gold.jsonl:2: not valid JSON"),
+        (
+            r#"{"scenario": "blackmail", "condition": "c", "reply": "r", "harmful": true}"#.to_string(),
+            "gold.jsonl:2: field `condition`: ",
+        ),
+        (
+            r#"{"scenario": "blackmail", "condition": "murder_explicit-america_replacement", "reply": "r", "harmful": true}"#.to_string(),
+            "gold.jsonl:2: field `condition`: `murder_explicit-america_replacement` is a condition of scenario `murder`, but this item's pack is `blackmail`",
+        ),
     ];
     for (bad, expected) in cases {
         std::fs::write(&path, format!("{good}\n{bad}\n")).unwrap();
@@ -205,4 +216,20 @@ fn bad_gold_lines_name_file_line_and_field() {
             "{stderr} should contain {expected}"
         );
     }
+    // A file saved in Latin-1: the first bad byte is named by line, column and offset.
+    let mut bytes = format!("{good}\n").into_bytes();
+    let second_line = bytes.len();
+    bytes.extend_from_slice(b"{\"reply\": \"caf\xe9\"}\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let output = judge_check(&["--gold", path.to_str().unwrap()], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    let expected = format!(
+        "gold.jsonl:2: not valid UTF-8 at byte {} (column 15 of this line, byte 0xe9)",
+        second_line + 14
+    );
+    assert!(
+        stderr.contains(&expected),
+        "{stderr} should contain {expected}"
+    );
 }

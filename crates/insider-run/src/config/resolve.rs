@@ -162,14 +162,25 @@ fn check_grader(
     let Some(grader) = overrides.grader.as_ref().or(config.grader.as_ref()) else {
         return Ok(());
     };
-    let Err(error) = checked(grader, &ModelConfig::default(), overrides) else {
-        return Ok(());
+    // One model or a panel `[RULE:]A,B,C`: every grader is checked like a model.
+    let error = match insider_judge::GraderSpec::parse(grader) {
+        Err(problem) => problem,
+        Ok(spec) => {
+            let failed = spec
+                .models
+                .iter()
+                .find_map(|name| checked(name, &ModelConfig::default(), overrides).err());
+            match failed {
+                Some(error) => error.to_string(),
+                None => return Ok(()),
+            }
+        }
     };
     let help = Some(crate::models::HELP.to_string());
     Err(if overrides.grader.is_some() {
-        Source::flag_error("--model-role grader", error.to_string(), help)
+        Source::flag_error("--model-role grader", error, help)
     } else {
-        source.error(source.key_line("grader"), "grader", error.to_string(), help)
+        source.error(source.key_line("grader"), "grader", error, help)
     })
 }
 
