@@ -21,7 +21,10 @@ impl Fragment {
     }
 
     /// The text under `statics` (`None`: the pack's own variables, no rendering).
-    pub(crate) fn text_for<'a>(&'a self, statics: Option<&HashMap<String, String>>) -> Cow<'a, str> {
+    pub(crate) fn text_for<'a>(
+        &'a self,
+        statics: Option<&HashMap<String, String>>,
+    ) -> Cow<'a, str> {
         match (statics, &self.template) {
             (Some(statics), Some(template)) => {
                 let lookup = |name: &str| match statics.get(name) {

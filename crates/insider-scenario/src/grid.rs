@@ -119,7 +119,10 @@ pub fn parse_variant_list(text: &str) -> Result<Vec<u32>, GridError> {
             item.parse::<u32>().map_err(|_| GridError::UnknownValue {
                 field: "variant".into(),
                 value: item,
-                valid: vec!["0 (the pack as written)".into(), "1, 2, ... (renamed worlds)".into()],
+                valid: vec![
+                    "0 (the pack as written)".into(),
+                    "1, 2, ... (renamed worlds)".into(),
+                ],
             })
         })
         .collect()

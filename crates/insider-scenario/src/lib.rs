@@ -14,10 +14,12 @@
 //! assert!(prompt.user.contains("<email>"));
 //! ```
 
+pub mod audit;
 pub mod condition;
 mod fragment;
 pub mod grid;
 pub mod harm;
+pub mod ingredient;
 mod load;
 pub mod original;
 pub mod pack;
@@ -25,8 +27,8 @@ mod people;
 mod pools;
 pub mod problem;
 pub mod prompt;
-pub mod render;
 mod rename;
+pub mod render;
 pub mod scenario_pack;
 mod setting;
 mod source;

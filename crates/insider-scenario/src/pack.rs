@@ -60,6 +60,8 @@ pub(crate) struct Email {
     pub attachments: Vec<Template>,
     pub attachment_names: Vec<String>,
     pub when: When,
+    /// The causal ingredients the e-mail declares (`ingredients:`).
+    pub ingredients: Vec<crate::ingredient::Ingredient>,
     pub body: Template,
 }
 

@@ -39,7 +39,10 @@ pub(crate) fn derived_fields(member: &BTreeMap<String, String>) -> Vec<(String, 
         let she = set == "she";
         if PRONOUN_SETS.contains(&set.as_str()) {
             for (key, he_form, she_form) in PRONOUN_FORMS {
-                out.push((key.to_string(), if she { she_form } else { he_form }.to_string()));
+                out.push((
+                    key.to_string(),
+                    if she { she_form } else { he_form }.to_string(),
+                ));
             }
         }
     }

@@ -218,7 +218,12 @@ impl Pack {
 
     /// The inbox text: each e-mail with its number in the inbox as its id (when the pack shows
     /// ids), so no authoring label reaches the model.
-    fn render_inbox(&self, condition: &Condition, context: &Context<'_>, problems: &mut Vec<Problem>) -> String {
+    fn render_inbox(
+        &self,
+        condition: &Condition,
+        context: &Context<'_>,
+        problems: &mut Vec<Problem>,
+    ) -> String {
         let mut inbox = String::with_capacity(16 * 1024);
         let lookup = |name: &str| self.lookup(context, Scope::Message, name);
         for (index, email) in self.inbox_emails(condition).into_iter().enumerate() {

@@ -2,6 +2,7 @@
 
 use super::loader::{factor_list, Loader, TIMESTAMP_FORMAT};
 use crate::condition::{GoalType, GoalValue, Urgency};
+use crate::ingredient::{Ingredient, DECLARED};
 use crate::pack::{Email, When};
 use crate::problem::Problem;
 use crate::template::Template;
@@ -23,6 +24,8 @@ struct FrontMatter {
     attachments: Vec<String>,
     #[serde(default)]
     when: WhenYaml,
+    #[serde(default)]
+    ingredients: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -194,6 +197,7 @@ fn parse_email(
     }
 
     let when = parse_when(loader, relative, &lines, front_yaml.when);
+    let ingredients = parse_ingredients(loader, relative, &lines, &front_yaml.ingredients);
 
     Some(Email {
         id: front_yaml.id,
@@ -206,9 +210,37 @@ fn parse_email(
         subject: subject?,
         attachments: attachments.into_iter().collect::<Option<Vec<_>>>()?,
         attachment_names: front_yaml.attachments,
+        ingredients,
         when,
         body: body_template?,
     })
+}
+
+/// The `ingredients:` list: known declarable names only.
+fn parse_ingredients(
+    loader: &mut Loader,
+    relative: &str,
+    lines: &KeyLines,
+    names: &[String],
+) -> Vec<Ingredient> {
+    let mut out = Vec::new();
+    for name in names {
+        match Ingredient::parse_declared(name) {
+            Some(ingredient) => out.push(ingredient),
+            None => {
+                let valid: Vec<&str> = DECLARED.iter().map(|i| i.name()).collect();
+                let problem = Problem::new(
+                    loader.path(relative),
+                    lines.line("ingredients"),
+                    format!("unknown ingredient `{name}`"),
+                )
+                .field("ingredients")
+                .help(format!("e-mails declare: {}", valid.join(", ")));
+                loader.report(relative, problem);
+            }
+        }
+    }
+    out
 }
 
 /// The `when:` section: which conditions' inboxes hold the e-mail.

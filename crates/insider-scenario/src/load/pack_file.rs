@@ -197,7 +197,11 @@ pub(crate) fn supported_factors(
             Some(names) => factor_list(loader, PACK, factors_line("urgencies"), "urgency", names),
             None => Urgency::ALL.to_vec(),
         },
-        personas: pack_yaml.personas.iter().map(|p| p.to_lowercase()).collect(),
+        personas: pack_yaml
+            .personas
+            .iter()
+            .map(|p| p.to_lowercase())
+            .collect(),
         executives: pack_yaml.executives.keys().cloned().collect(),
     }
 }
@@ -225,11 +229,21 @@ pub(crate) fn check_settings(
     for (level, overrides) in &pack_yaml.executives {
         let path = format!("executives.{level}");
         if !is_level_name(level) || level == DEFAULT_LEVEL {
-            report(loader, &path, format!("executive `{level}` must match [a-z0-9]+ and not be `default`"), "the id appears in condition ids as `_exec-<id>`");
+            report(
+                loader,
+                &path,
+                format!("executive `{level}` must match [a-z0-9]+ and not be `default`"),
+                "the id appears in condition ids as `_exec-<id>`",
+            );
         }
         for (cast_id, fields) in overrides {
             let Some(member) = pack_yaml.cast.get(cast_id) else {
-                report(loader, &format!("{path}.{cast_id}"), format!("executive `{level}` replaces `{cast_id}`, who is not in `cast:`"), "name a cast id of pack.yaml");
+                report(
+                    loader,
+                    &format!("{path}.{cast_id}"),
+                    format!("executive `{level}` replaces `{cast_id}`, who is not in `cast:`"),
+                    "name a cast id of pack.yaml",
+                );
                 continue;
             };
             for (key, value) in fields {
@@ -243,9 +257,19 @@ pub(crate) fn check_settings(
     for (text, pool) in &pack_yaml.renames {
         let path = format!("renames.{text}");
         if !POOL_NAMES.contains(&pool.as_str()) {
-            report(loader, &path, format!("unknown pool `{pool}` for `{text}`"), &format!("pools: {}", POOL_NAMES.join(", ")));
+            report(
+                loader,
+                &path,
+                format!("unknown pool `{pool}` for `{text}`"),
+                &format!("pools: {}", POOL_NAMES.join(", ")),
+            );
         } else if !statics.values().any(|value| value.contains(text.as_str())) {
-            report(loader, &path, format!("`{text}` occurs in no pack variable, so renaming it changes nothing"), "list strings that pack.yaml variables contain");
+            report(
+                loader,
+                &path,
+                format!("`{text}` occurs in no pack variable, so renaming it changes nothing"),
+                "list strings that pack.yaml variables contain",
+            );
         }
     }
 }
