@@ -19,6 +19,7 @@ pub mod condition;
 mod fragment;
 pub mod grid;
 pub mod harm;
+mod harm_check;
 pub mod ingredient;
 mod load;
 pub mod original;
