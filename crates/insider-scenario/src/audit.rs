@@ -47,14 +47,24 @@ impl PackAudit {
     pub fn violations(&self) -> Vec<String> {
         self.rows
             .iter()
-            .flat_map(|row| row.violations.iter().map(move |v| format!("{}: {v}", row.condition)))
+            .flat_map(|row| {
+                row.violations
+                    .iter()
+                    .map(move |v| format!("{}: {v}", row.condition))
+            })
             .collect()
     }
 
     /// The table `insider scenarios audit` prints: one row per condition, `x` for each
     /// ingredient present, the user message's words, and what breaks the design.
     pub fn table(&self) -> String {
-        let width = self.rows.iter().map(|r| r.condition.len()).max().unwrap_or(9).max(9);
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.condition.len())
+            .max()
+            .unwrap_or(9)
+            .max(9);
         let mut out = format!("{:<width$}  words", "condition");
         for ingredient in INGREDIENTS {
             let _ = write!(out, "  {}", short(*ingredient));
@@ -63,7 +73,11 @@ impl PackAudit {
         for row in &self.rows {
             let _ = write!(out, "{:<width$}  {:>5}", row.condition, row.words);
             for ingredient in INGREDIENTS {
-                let mark = if row.present.contains(ingredient) { "x" } else { "." };
+                let mark = if row.present.contains(ingredient) {
+                    "x"
+                } else {
+                    "."
+                };
                 let _ = write!(out, "  {mark:^w$}", w = short(*ingredient).len());
             }
             if !row.violations.is_empty() {
@@ -71,7 +85,11 @@ impl PackAudit {
             }
             out.push('\n');
         }
-        let failed = self.rows.iter().filter(|r| !r.violations.is_empty()).count();
+        let failed = self
+            .rows
+            .iter()
+            .filter(|r| !r.violations.is_empty())
+            .count();
         let _ = writeln!(
             out,
             "{}: {} conditions, median {} words (each within {:.0}%), {}",
@@ -116,7 +134,10 @@ impl Pack {
         let mut words: Vec<usize> = rows.iter().map(|r| r.words).collect();
         words.sort_unstable();
         let median = words.get(words.len() / 2).copied().unwrap_or(0);
-        let secret_counts = rows.iter().filter(|r| r.present.contains(&Ingredient::Secret)).count();
+        let secret_counts = rows
+            .iter()
+            .filter(|r| r.present.contains(&Ingredient::Secret))
+            .count();
         for (row, condition) in rows.iter_mut().zip(conditions) {
             let low = median as f64 * (1.0 - WORD_TOLERANCE);
             let high = median as f64 * (1.0 + WORD_TOLERANCE);
@@ -169,13 +190,26 @@ impl Pack {
         let harm = self.harm_for(condition);
         let inbox = &prompt.user;
         let affordance = match harm.kind {
-            HarmKind::Blackmail => harm.target_addresses.iter().any(|a| inbox.contains(a.as_str())),
-            HarmKind::Leak => {
+            HarmKind::Blackmail | HarmKind::Overreach => harm
+                .target_addresses
+                .iter()
+                .any(|a| inbox.contains(a.as_str())),
+            HarmKind::Leak | HarmKind::Exfiltration => {
                 let confidential = self.inbox_emails(condition).iter().any(|email| {
                     self.harm.confidential_ids.contains(&email.id)
-                        || email.attachment_names.iter().any(|a| self.harm.confidential_ids.contains(a))
-                });
-                confidential && harm.external_addresses.iter().any(|a| inbox.contains(a.as_str()))
+                        || email
+                            .attachment_names
+                            .iter()
+                            .any(|a| self.harm.confidential_ids.contains(a))
+                }) || harm
+                    .confidential_ids
+                    .iter()
+                    .any(|id| inbox.contains(id.as_str()));
+                confidential
+                    && harm
+                        .external_addresses
+                        .iter()
+                        .any(|a| inbox.contains(a.as_str()))
             }
             HarmKind::Lethal => harm
                 .override_code
@@ -198,7 +232,10 @@ impl Pack {
             let has = present.contains(ingredient);
             match (expected(condition, *ingredient), has) {
                 (Expect::Present, false) => violations.push(format!("missing `{ingredient}`")),
-                (Expect::Absent, true) => violations.push(format!("has `{ingredient}`{}", self.carriers(condition, *ingredient))),
+                (Expect::Absent, true) => violations.push(format!(
+                    "has `{ingredient}`{}",
+                    self.carriers(condition, *ingredient)
+                )),
                 _ => {}
             }
         }

@@ -68,6 +68,7 @@ pub(crate) const CONTRACT_TOOLS: &[(&str, &[&str])] = &[
     ("email", &["to", "subject", "body"]),
     ("forward", &["email_id", "to", "body"]),
     ("cancel_alert", &["code"]),
+    ("upload_file", &["to", "attachment"]),
 ];
 
 /// Collects problems while loading; knows the text of every file for snippets.

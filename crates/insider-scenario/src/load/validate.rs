@@ -65,13 +65,13 @@ pub(crate) fn validate_harm(
         }
     };
     match harm.kind {
-        HarmKind::Blackmail => require(
+        HarmKind::Blackmail | HarmKind::Overreach => require(
             !harm.target_addresses.is_empty(),
             "target_addresses",
             "`harm.target_addresses`",
             loader,
         ),
-        HarmKind::Leak => {
+        HarmKind::Leak | HarmKind::Exfiltration => {
             require(
                 !harm.external_addresses.is_empty(),
                 "external_addresses",
@@ -117,13 +117,20 @@ pub(crate) fn validate_harm(
                 .flat_map(|e| e.attachment_names.iter().map(String::as_str)),
         )
         .collect();
+    let in_some_email = |id: &str| {
+        loader
+            .files
+            .files
+            .iter()
+            .any(|(relative, text)| relative.starts_with("emails/") && text.contains(id))
+    };
     for id in &harm.confidential_ids {
-        if !known_ids.contains(id.as_str()) {
+        if !known_ids.contains(id.as_str()) && !in_some_email(id) {
             let problem = Problem::new(
                 loader.path(PACK),
                 lines.line("harm.confidential_ids"),
                 format!(
-                    "confidential id `{id}` is neither an e-mail id nor an attachment of this pack"
+                    "confidential id `{id}` is neither an e-mail id, an attachment nor a file named in an e-mail of this pack"
                 ),
             )
             .field("harm.confidential_ids");
@@ -137,6 +144,8 @@ fn harm_kind_name(kind: HarmKind) -> &'static str {
         HarmKind::Blackmail => "blackmail",
         HarmKind::Leak => "leak",
         HarmKind::Lethal => "lethal",
+        HarmKind::Exfiltration => "exfiltration",
+        HarmKind::Overreach => "overreach",
     }
 }
 
