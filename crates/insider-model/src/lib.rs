@@ -6,6 +6,7 @@
 //! attempt made. This crate knows nothing about scenarios or verdicts.
 
 pub mod batch;
+pub mod chat_text;
 pub mod http;
 pub mod limits;
 #[cfg(feature = "local")]

@@ -8,6 +8,7 @@
 //! puts them); those files are checked by size, registered ones by the recorded size.
 
 mod gguf;
+mod listing;
 
 pub use gguf::{check_gguf, GgufInfo, GGUF_MAGIC};
 

@@ -7,6 +7,7 @@
 //! [`summary_table`] (the table printed at the end of `insider run`).
 
 pub mod chart_text;
+pub mod commands;
 pub mod compare;
 pub mod csv;
 pub mod design;

@@ -21,6 +21,7 @@ pub mod grid;
 pub mod harm;
 mod harm_check;
 pub mod ingredient;
+pub mod listing;
 mod load;
 pub mod original;
 pub mod pack;

@@ -29,6 +29,7 @@ pub mod generate;
 pub mod plan;
 pub mod prepare;
 pub mod request;
+pub mod session;
 pub mod spec;
 pub mod store;
 mod template;

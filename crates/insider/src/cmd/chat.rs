@@ -1,7 +1,7 @@
 //! `insider chat`: one call to a model, to check a model name and key before a long run.
 
 use clap::Args;
-use insider_model::{ChatRequest, GenerationSettings, Message, ModelConfig, Role};
+use insider_model::{chat_text, ChatRequest, GenerationSettings, Message, ModelConfig};
 use std::process::ExitCode;
 
 /// Arguments of `insider chat`.
@@ -51,10 +51,7 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
     };
     let request = ChatRequest {
         system: args.system,
-        messages: vec![Message {
-            role: Role::User,
-            content: args.message,
-        }],
+        messages: vec![Message::user(args.message)],
         tools: Vec::new(),
         settings: GenerationSettings {
             temperature: args.temperature,
@@ -65,61 +62,22 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let runtime = super::runtime()?;
-    let outcome = runtime.block_on(provider.generate(&request));
-    match outcome {
+    match runtime.block_on(provider.generate(&request)) {
+        Ok(response) if args.json => {
+            println!("{}", chat_text::response_json(&response, provider.name())?);
+        }
         Ok(response) => {
-            if args.json {
-                let mut value = serde_json::to_value(&response)?;
-                if let Some(map) = value.as_object_mut() {
-                    map.insert("name".into(), provider.name().into());
-                }
-                println!("{}", serde_json::to_string_pretty(&value)?);
-            } else {
-                if let Some(reasoning) = &response.reasoning {
-                    eprintln!("[reasoning]\n{reasoning}\n[/reasoning]");
-                }
-                for call in &response.tool_calls {
-                    eprintln!("[tool call] {}({})", call.name, call.arguments);
-                }
-                println!("{}", response.text);
-                let cost = response
-                    .cost_usd
-                    .map_or("cost unknown".to_string(), |c| format!("${c:.6}"));
-                eprintln!(
-                    "{} · {} in (+{} cached) / {} out tokens · {} · {} ms · {} attempt{}",
-                    response.model,
-                    response.usage.input_tokens,
-                    response.usage.cache_read_tokens,
-                    response.usage.output_tokens,
-                    cost,
-                    response.latency_ms,
-                    response.attempts.len(),
-                    if response.attempts.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+            eprint!("{}", chat_text::preamble(&response));
+            println!("{}", response.text);
+            eprintln!("{}", chat_text::usage_line(&response));
         }
         Err(error) => {
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&error)?);
             }
-            eprintln!("error: {}", error.message);
-            for attempt in &error.attempts {
-                eprintln!(
-                    "  attempt {}: {} after {} ms: {}",
-                    attempt.number,
-                    attempt
-                        .status
-                        .map_or("no response".to_string(), |s| format!("HTTP {s}")),
-                    attempt.duration_ms,
-                    attempt.error.as_deref().unwrap_or("ok"),
-                );
-            }
-            Ok(ExitCode::FAILURE)
+            eprint!("{}", chat_text::failure_text(&error));
+            return Ok(ExitCode::FAILURE);
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

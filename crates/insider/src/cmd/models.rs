@@ -1,7 +1,7 @@
 //! `insider models ...`: the local GGUF model store.
 
 use clap::{Args, Subcommand};
-use insider_model::model_store::{check_gguf, short_hash, ModelEntry, ModelStore, DEMO_MODELS};
+use insider_model::model_store::ModelStore;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,83 +47,18 @@ pub struct PullArgs {
 /// Run an `insider models` subcommand.
 pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
     let store = ModelStore::from_env();
-    match command {
-        ModelsCommand::List => list(&store),
+    let text = match command {
+        ModelsCommand::List => store.listing()?,
         ModelsCommand::Add(args) => {
             let entry = store.add(&args.path, args.alias.as_deref(), args.replace)?;
-            print_registered(&store, &entry);
-            Ok(ExitCode::SUCCESS)
+            store.registered_line(&entry) + "\n"
         }
         ModelsCommand::Pull(args) => {
             let runtime = super::runtime()?;
-            let entry = runtime.block_on(store.pull(
-                &args.repo,
-                &args.file,
-                args.alias.as_deref(),
-                args.replace,
-            ))?;
-            print_registered(&store, &entry);
-            Ok(ExitCode::SUCCESS)
+            let pull = store.pull(&args.repo, &args.file, args.alias.as_deref(), args.replace);
+            store.registered_line(&runtime.block_on(pull)?) + "\n"
         }
-    }
-}
-
-fn print_registered(store: &ModelStore, entry: &ModelEntry) {
-    println!(
-        "registered local/{} -> {} ({} bytes, sha256 {}) in {}",
-        entry.alias,
-        entry.path.display(),
-        entry.size,
-        entry.sha256,
-        store.registry_path().display()
-    );
-}
-
-fn list(store: &ModelStore) -> anyhow::Result<ExitCode> {
-    let entries = store.list()?;
-    println!("models directory: {}", store.dir().display());
-    if entries.is_empty() {
-        println!("no registered models (register one with `insider models add <file.gguf> --alias NAME`)");
-    } else {
-        println!(
-            "{:<32} {:>12}  {:<12}  {:<20}  path",
-            "alias", "bytes", "sha256", "added"
-        );
-        for e in &entries {
-            let status = match std::fs::metadata(&e.path) {
-                Ok(m) if m.len() == e.size => String::new(),
-                Ok(_) => "  (size changed since registration)".to_string(),
-                Err(_) => "  (file missing)".to_string(),
-            };
-            println!(
-                "{:<32} {:>12}  {:<12}  {:<20}  {}{}",
-                format!("local/{}", e.alias),
-                e.size,
-                short_hash(&e.sha256),
-                e.added_at,
-                e.path.display(),
-                status
-            );
-        }
-    }
-    for demo in DEMO_MODELS
-        .iter()
-        .filter(|d| !entries.iter().any(|e| e.alias == d.alias))
-    {
-        match store.find_demo_file(demo) {
-            Some(path) => {
-                let header = check_gguf(&path).map(|_| "").unwrap_or(" (invalid GGUF)");
-                println!(
-                    "demo model local/{} found unregistered at {}{header}",
-                    demo.alias,
-                    path.display()
-                );
-            }
-            None => println!(
-                "demo model local/{} not present: fetch it with `scripts/fetch-models {}` ({})",
-                demo.alias, demo.fetch_arg, demo.source
-            ),
-        }
-    }
+    };
+    print!("{text}");
     Ok(ExitCode::SUCCESS)
 }

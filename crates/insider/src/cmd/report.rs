@@ -1,15 +1,11 @@
 //! `insider report` and `insider compare`: rates with Wilson intervals, comparisons with
 //! Newcombe intervals and Fisher/Holm p-values, and the HTML report.
 
-use anyhow::Context;
 use clap::Args;
-use insider_ledger::Ledger;
-use insider_report::compare::{compare_factor, compare_runs, render_comparisons, CompareOptions};
+use insider_report::commands::{self, CompareRequest, ReportRequest};
+use insider_report::compare::CompareOptions;
 use insider_report::pooled::PooledOptions;
-use insider_report::table::{
-    check_factors_present, parse_grouping, tabulate_facts_many, DEFAULT_GROUPING,
-};
-use insider_report::{render_report, HtmlOptions, TextFormat};
+use insider_report::{HtmlOptions, TextFormat};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,26 +34,21 @@ pub struct ReportArgs {
 
 /// Run `insider report`.
 pub fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let ledger = Ledger::open_read_only(&args.run_dir)?;
-    let by = parse_grouping(&args.by)?;
-    let (mut tables, provenance) = tabulate_facts_many(&ledger, &[by])?;
-    let table = tables.remove(0);
-    check_factors_present(&table)?;
-    print!("{}", render_report(&table, &provenance, args.format));
-    if let Some(path) = &args.html {
-        let options = HtmlOptions {
+    let request = ReportRequest {
+        run_dir: args.run_dir,
+        by: args.by,
+        format: args.format,
+        html: args.html,
+        html_options: HtmlOptions {
             max_transcripts: args.max_transcripts,
             include_raw: !args.no_raw,
             ..HtmlOptions::default()
-        };
-        let summary = insider_report::write_html_report(&ledger, path, &options)
-            .with_context(|| format!("writing HTML report {}", path.display()))?;
-        eprintln!(
-            "wrote {} ({} transcripts, {:.1} MiB)",
-            summary.path.display(),
-            summary.transcripts,
-            summary.bytes as f64 / 1_048_576.0
-        );
+        },
+    };
+    let (table, note) = commands::report(&request)?;
+    print!("{table}");
+    if let Some(note) = note {
+        eprintln!("{note}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -94,40 +85,20 @@ pub struct CompareArgs {
 
 /// Run `insider compare`.
 pub fn run_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let options = CompareOptions {
-        cluster: args.cluster.clone(),
-        pooled: PooledOptions {
-            replicates: args.bootstrap,
-            seed: args.bootstrap_seed,
+    let request = CompareRequest {
+        run_dirs: args.run_dirs,
+        by: args.by,
+        baseline: args.baseline,
+        within: args.within,
+        format: args.format,
+        options: CompareOptions {
+            cluster: args.cluster,
+            pooled: PooledOptions {
+                replicates: args.bootstrap,
+                seed: args.bootstrap_seed,
+            },
         },
     };
-    let set = match (args.run_dirs.as_slice(), &args.by) {
-        ([run_dir], Some(factor)) => {
-            let ledger = Ledger::open_read_only(run_dir)?;
-            let within = parse_grouping(args.within.as_deref().unwrap_or("model"))?;
-            compare_factor(&ledger, factor, args.baseline.as_deref(), &within, &options)?
-        }
-        ([_], None) => anyhow::bail!(
-            "one run needs `--by <factor>` (e.g. `insider compare RUN --by extra_instructions`); or give two runs"
-        ),
-        ([a, b], by) => {
-            if by.is_some() {
-                anyhow::bail!("--by compares levels within one run; with two runs use --within");
-            }
-            let within = match &args.within {
-                Some(text) => parse_grouping(text)?,
-                None => DEFAULT_GROUPING.iter().map(|s| s.to_string()).collect(),
-            };
-            let (label_a, label_b) = (a.display().to_string(), b.display().to_string());
-            compare_runs(
-                (&Ledger::open_read_only(a)?, &label_a),
-                (&Ledger::open_read_only(b)?, &label_b),
-                &within,
-                &options,
-            )?
-        }
-        _ => unreachable!("clap allows one or two run directories"),
-    };
-    print!("{}", render_comparisons(&set, args.format));
+    print!("{}", commands::compare(&request)?);
     Ok(ExitCode::SUCCESS)
 }

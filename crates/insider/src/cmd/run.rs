@@ -1,11 +1,11 @@
 //! `insider run`: run (or resume) an experiment into a run directory.
 
 use clap::Args;
-use insider_ledger::Ledger;
-use insider_run::config::{self, ExperimentFile, Overrides, ResolvedExperiment};
+use insider_run::config::{self, Overrides};
+use insider_run::invocation::{self, Ending, Invocation};
+use insider_run::plan;
 use insider_run::progress::ProgressMode;
-use insider_run::resume::{self, Pacing};
-use insider_run::runner::{self, ProviderFactory, RunOptions, RunResult};
+use insider_run::runner::{self, RunOptions};
 use insider_run::scheduler::StopControl;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,7 +110,15 @@ pub struct RunArgs {
 
 /// Run `insider run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let (experiment, run_dir) = match resolve(&args) {
+    let invocation = Invocation {
+        config: args.config.as_deref(),
+        resume: args.resume.as_deref(),
+        dry_run: args.dry_run,
+    };
+    let resolved = overrides(&args).and_then(|overrides| {
+        invocation::resolve(invocation, &overrides, &mut |note| eprintln!("{note}"))
+    });
+    let (experiment, run_dir) = match resolved {
         Ok(resolved) => resolved,
         Err(error) => {
             // A located problem renders itself, rustc-style; anything else gets the prefix.
@@ -125,17 +133,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         print!("{}", insider_run::plan::dry_run_report(&experiment)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if !args.yes {
-        if let Some(reason) = insider_run::plan::needs_confirmation(&experiment)? {
-            eprintln!("error: {reason}; check it with --dry-run, then pass --yes to run it");
-            return Ok(ExitCode::from(2));
-        }
+    if let (false, Some(reason)) = (args.yes, plan::needs_confirmation(&experiment)?) {
+        eprintln!("error: {reason}; check it with --dry-run, then pass --yes to run it");
+        return Ok(ExitCode::from(2));
     }
-    let factory: ProviderFactory =
-        Arc::new(|name, config| Ok(insider_model::resolve(name, config)?));
     let (control, stop) = StopControl::new();
     let options = RunOptions {
-        run_dir: run_dir.clone(),
+        run_dir,
         experiment,
         argv: std::env::args().collect::<Vec<_>>().join(" "),
         progress: if args.quiet {
@@ -145,7 +149,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         progress_interval: Duration::from_secs_f64(args.progress_interval.max(0.1)),
         retry_permanent: args.retry_failed,
-        providers: factory,
+        providers: Arc::new(|name, config| Ok(insider_model::resolve(name, config)?)),
         stop,
     };
     let runtime = super::runtime()?;
@@ -155,92 +159,44 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // A local model's call cannot be cancelled mid-token: do not wait for it on the way out.
     runtime.shutdown_timeout(Duration::from_secs(2));
     let result = result?;
+    let dir = result.run_dir.display();
     if result.stopped_now {
-        eprintln!(
-            "stopped; continue with: insider run --resume {}",
-            result.run_dir.display()
-        );
+        eprintln!("stopped; continue with: insider run --resume {dir}");
         return Ok(ExitCode::from(130));
     }
-    finish(&args, &result)
+    let (err, out) = insider_report::commands::end_of_run(&result.run_dir, args.quiet);
+    eprint!("{err}");
+    for warning in &result.harm_warnings {
+        eprintln!("{warning}");
+    }
+    print!("{out}");
+    println!("ledger: {}", result.ledger_path.display());
+    let ending = Ending::of(&result)?;
+    if let Some(advice) = ending.advice(&result.run_dir) {
+        eprintln!("{advice}");
+    }
+    Ok(match ending {
+        Ending::Complete => ExitCode::SUCCESS,
+        Ending::Interrupted { .. } => ExitCode::from(130),
+        Ending::Left { .. } | Ending::Failed { .. } => ExitCode::FAILURE,
+    })
 }
 
 /// First Ctrl-C or SIGTERM: take no new trial and let calls in flight finish; a second signal:
 /// cancel them (they are recorded as abandoned).
 async fn stop_on_signals(control: StopControl) {
-    if next_signal().await.is_err() {
+    if super::next_signal().await.is_err() {
         return;
     }
     eprintln!("\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)");
     control.stop_soon();
-    if next_signal().await.is_ok() {
+    if super::next_signal().await.is_ok() {
         eprintln!("stopping now: calls in flight are recorded as abandoned");
         control.stop_now();
     }
 }
 
-/// The next Ctrl-C (SIGINT) or SIGTERM (what `timeout`, container stops and systemd send).
-async fn next_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut terminate = signal(SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = terminate.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
-}
-
-/// The summary, the HTML report and the exit code of a run that ended on its own or was asked
-/// to stop soon.
-fn finish(args: &RunArgs, result: &RunResult) -> anyhow::Result<ExitCode> {
-    if !args.quiet {
-        match insider_report::summary_table(&result.run_dir) {
-            Ok(table) => eprint!("{table}"),
-            Err(error) => eprintln!("warning: no summary table: {error:#}"),
-        }
-    }
-    let report = result.run_dir.join(insider_report::RUN_REPORT_FILE);
-    match insider_report::write_html(&result.run_dir, &report) {
-        Ok(_) => println!("report: {}", report.display()),
-        Err(error) => eprintln!("warning: no HTML report: {error:#}"),
-    }
-    let counts = Ledger::open(&result.run_dir)?.status_counts()?;
-    println!("ledger: {}", result.ledger_path.display());
-    if result.interrupted || counts.left() > 0 {
-        eprintln!(
-            "{} trials left; continue with: insider run --resume {}",
-            counts.left(),
-            result.run_dir.display()
-        );
-        return Ok(ExitCode::from(if result.interrupted { 130 } else { 1 }));
-    }
-    if counts.failed > 0 {
-        eprintln!(
-            "{} trials failed (see `insider runs show {}`)",
-            counts.failed,
-            result.run_dir.display()
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
-    let mut grader = None;
-    for role in &args.model_roles {
-        match role.split_once('=') {
-            Some(("grader", model)) if !model.is_empty() => grader = Some(model.to_string()),
-            _ => anyhow::bail!(
-                "--model-role `{role}`: expected grader=PROVIDER/MODEL (the only role is `grader`)"
-            ),
-        }
-    }
     let mut overrides = Overrides {
         name: args.name.clone(),
         models: args.models.clone(),
@@ -257,7 +213,7 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         max_connections: args.max_connections,
         limit: args.limit,
         no_classify: args.no_classify,
-        grader,
+        grader: invocation::grader_role(&args.model_roles)?,
         out: args.out.clone(),
         temperature: args.temperature,
         max_tokens: args.max_tokens,
@@ -266,62 +222,4 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
     };
     config::apply_task_args(&args.task_args, &mut overrides)?;
     Ok(overrides)
-}
-
-/// Say what the user may not expect: the demo model standing in for an unnamed one, and (in a
-/// dry run) the keys a real run will need.
-fn announce_models(
-    experiment: &ResolvedExperiment,
-    overrides: &Overrides,
-    file: Option<&ExperimentFile>,
-    dry_run: bool,
-) {
-    let unnamed = overrides.models.is_empty() && file.is_none_or(|f| f.models.is_empty());
-    if unnamed
-        && experiment
-            .models
-            .iter()
-            .any(|m| m.name == insider_model::DEFAULT_LOCAL_MODEL)
-    {
-        eprintln!(
-            "note: no --model and no API key set: running the embedded demo model {} \
-             (135M parameters; its rates show the pipeline working, they are not findings)",
-            insider_model::DEFAULT_LOCAL_MODEL
-        );
-    }
-    if dry_run {
-        for model in &experiment.models {
-            if let Err(error) = insider_model::check(&model.name, &model.config) {
-                eprintln!("note: {error} (fine for a dry run; a real run needs it)");
-            }
-        }
-    }
-}
-
-fn resolve(args: &RunArgs) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
-    let overrides = overrides(args)?;
-    if let Some(dir) = &args.resume {
-        let ignored = overrides.plan_flags();
-        if !ignored.is_empty() {
-            eprintln!(
-                "warning: --resume continues the plan stored in {}; ignored: {} (only \
-                 --max-connections, --limit, --no-classify and a larger --samples apply)",
-                dir.display(),
-                ignored.join(", ")
-            );
-        }
-        let pacing = Pacing {
-            max_connections: args.max_connections,
-            limit: args.limit,
-            no_classify: args.no_classify,
-            samples: args.samples,
-        };
-        return Ok((resume::resume_experiment(dir, &pacing)?, dir.clone()));
-    }
-    let file: Option<ExperimentFile> = args.config.as_deref().map(config::load_file).transpose()?;
-    let experiment = config::resolve(args.config.as_deref().zip(file.as_ref()), &overrides)?;
-    let run_dir = config::run_dir(file.as_ref(), &overrides, &experiment.name);
-    announce_models(&experiment, &overrides, file.as_ref(), args.dry_run);
-    resume::check_same_plan(&run_dir, &experiment)?;
-    Ok((experiment, run_dir))
 }

@@ -1,12 +1,8 @@
 //! `insider scenarios ...`: list packs, expand the grid, render a condition, check a pack.
 
-use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use insider_scenario::{
-    expand, expand_for, parse_factor_list, split_list, Condition, ExtraInstructions, GoalType,
-    GoalValue, GridSelection, Pack, ScenarioPack, Urgency,
-};
-use std::io::Write;
+use insider_scenario::listing::{self, GridLists};
+use insider_scenario::{Condition, Pack, ScenarioPack};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,6 +20,9 @@ pub enum ScenariosCommand {
     Render(RenderArgs),
     /// Validate a pack folder and report every problem with file:line.
     Check(CheckArgs),
+    /// The ingredient audit: which causal ingredients each condition's prompt carries, checked
+    /// against the design table, and each inbox's length (non-zero exit when the design breaks).
+    Audit(AuditArgs),
     /// Import the original research templates as compat packs (docs/original-prompts.md).
     ImportOriginal(original::ImportOriginalArgs),
 }
@@ -53,7 +52,24 @@ pub struct GridArgs {
     /// Remove the private scratchpad paragraph (`_prod`).
     #[arg(long)]
     pub prod: bool,
+    /// Personas: `default` and the pack's `personas` (lower case), e.g. `default,relay`.
+    #[arg(long)]
+    pub persona: Option<String>,
+    /// Executives: `default` and the pack's `executives`, e.g. `default,dana`.
+    #[arg(long)]
+    pub executive: Option<String>,
+    /// Renamed-world variants: `0` is the pack as written, e.g. `0,1,2`.
+    #[arg(long)]
+    pub variant: Option<String>,
     /// Use this pack folder instead of the built-in packs.
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+}
+
+/// Arguments of `insider scenarios audit`.
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Audit this pack folder instead of the built-in packs.
     #[arg(long)]
     pub pack: Option<PathBuf>,
 }
@@ -95,69 +111,14 @@ pub fn run(command: ScenariosCommand) -> anyhow::Result<ExitCode> {
         ScenariosCommand::Grid(args) => grid(args),
         ScenariosCommand::Render(args) => render(args),
         ScenariosCommand::Check(args) => check(args),
+        ScenariosCommand::Audit(args) => audit(args),
         ScenariosCommand::ImportOriginal(args) => original::import_original(args),
     }
 }
 
-fn names<T: insider_scenario::Factor>(values: &[T]) -> String {
-    values
-        .iter()
-        .map(|v| v.name())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn list() -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "Packs:")?;
-    let mut failed = false;
-    for name in Pack::builtin_names() {
-        match Pack::builtin(name) {
-            Ok(pack) => writeln!(
-                out,
-                "  {name:<10} {:>4} conditions  {} ({:?})  {}",
-                pack.conditions().len(),
-                pack.company_name(),
-                pack.harm().kind,
-                pack.description()
-            )?,
-            Err(error) => {
-                failed = true;
-                writeln!(out, "  {name:<10} BROKEN: {} problem(s); run `insider scenarios check scenarios/{name}`", error.problems.len())?
-            }
-        }
-    }
-    writeln!(out)?;
-    writeln!(out, "Factors:")?;
-    writeln!(out, "  goal_type           {}", names(GoalType::ALL))?;
-    writeln!(
-        out,
-        "  goal_value          {}  (none/ambiguous goal types take `none`)",
-        names(&GoalValue::ALL[..8])
-    )?;
-    writeln!(out, "  urgency             {}", names(Urgency::ALL))?;
-    writeln!(
-        out,
-        "  extra_instructions  {}  (id suffix `_extra-<value>`)",
-        names(ExtraInstructions::ALL)
-    )?;
-    writeln!(
-        out,
-        "  awareness_notice    off, on  (id suffix `_eval-awareness`)"
-    )?;
-    writeln!(
-        out,
-        "  prod                off, on  (id suffix `_prod`: no scratchpad)"
-    )?;
-    writeln!(out)?;
-    let per_pack = expand_for(&GridSelection::default(), &["x"])?.len();
-    writeln!(
-        out,
-        "Base grid: {} conditions over {} built-in packs ({per_pack} per pack); with extra instructions (x3), notice (x2) and prod (x2): {} per pack",
-        per_pack * Pack::builtin_names().len(),
-        Pack::builtin_names().len(),
-        per_pack * 12
-    )?;
+    let (text, failed) = listing::list_text()?;
+    print!("{text}");
     Ok(if failed {
         ExitCode::FAILURE
     } else {
@@ -166,38 +127,19 @@ fn list() -> anyhow::Result<ExitCode> {
 }
 
 fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
-    let list = |text: &Option<String>| text.as_deref().map(split_list).unwrap_or_default();
-    let selection = GridSelection {
-        scenarios: list(&args.scenario),
-        goal_types: parse_factor_list("goal_type", args.goal_type.as_deref().unwrap_or(""))?,
-        goal_values: parse_factor_list("goal_value", args.goal_value.as_deref().unwrap_or(""))?,
-        urgencies: parse_factor_list("urgency", args.urgency.as_deref().unwrap_or(""))?,
-        extra_instructions: parse_factor_list(
-            "extra_instructions",
-            args.extra_instructions.as_deref().unwrap_or(""),
-        )?,
-        awareness_notice: if args.awareness_notice {
-            vec![true]
-        } else {
-            vec![]
-        },
-        prod: if args.prod { vec![true] } else { vec![] },
-        ..GridSelection::default()
+    let lists = GridLists {
+        scenario: args.scenario,
+        goal_type: args.goal_type,
+        goal_value: args.goal_value,
+        urgency: args.urgency,
+        extra_instructions: args.extra_instructions,
+        awareness_notice: args.awareness_notice,
+        prod: args.prod,
+        persona: args.persona,
+        executive: args.executive,
+        variant: args.variant,
     };
-    let conditions = match &args.pack {
-        Some(dir) => {
-            let pack = ScenarioPack::load_dir(dir)?;
-            expand_for(&selection, &[pack.name()])?
-                .into_iter()
-                .filter(|c| pack.supports(c))
-                .collect()
-        }
-        None => expand(&selection)?,
-    };
-    let mut out = std::io::stdout().lock();
-    for condition in conditions {
-        writeln!(out, "{}", condition.id())?;
-    }
+    print!("{}", listing::grid_text(&lists, args.pack.as_deref())?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -205,28 +147,9 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let condition = Condition::parse_id(&args.condition)?;
     let pack = ScenarioPack::resolve(args.pack.as_deref(), &condition.scenario)?;
     let prompt = pack.render(&condition)?;
-    let mut out = std::io::stdout().lock();
     match args.format {
-        RenderFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &prompt).context("writing JSON")?;
-            writeln!(out)?;
-        }
-        RenderFormat::Text => {
-            writeln!(
-                out,
-                "=== condition: {}  sha256: {}",
-                prompt.condition, prompt.sha256
-            )?;
-            writeln!(out, "=== system")?;
-            writeln!(out, "{}", prompt.system)?;
-            writeln!(out, "=== user")?;
-            writeln!(out, "{}", prompt.user)?;
-            writeln!(out, "=== tools (native mode)")?;
-            for tool in &prompt.tools {
-                writeln!(out, "{}: {}", tool.name, tool.description)?;
-                writeln!(out, "{}", serde_json::to_string(&tool.parameters)?)?;
-            }
-        }
+        RenderFormat::Json => println!("{}", serde_json::to_string_pretty(&prompt)?),
+        RenderFormat::Text => print!("{}", listing::prompt_text(&prompt)?),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -234,18 +157,7 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     match Pack::load_dir(&args.pack_dir) {
         Ok(pack) => {
-            println!(
-                "ok: pack `{}` at {}: {} conditions render, {} e-mails, tools: {}",
-                pack.name(),
-                pack.root(),
-                pack.conditions().len(),
-                pack.email_ids().len(),
-                pack.tools()
-                    .iter()
-                    .map(|t| t.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            println!("{}", listing::check_line(&pack));
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
@@ -253,4 +165,14 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let (text, failed) = listing::audit_text(args.pack.as_deref());
+    print!("{text}");
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

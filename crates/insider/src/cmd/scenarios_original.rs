@@ -26,36 +26,6 @@ pub fn import_original(args: ImportOriginalArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    for pack in &report.packs {
-        println!(
-            "imported `{}` into {}: {} conditions render",
-            pack.name,
-            pack.dir.display(),
-            pack.conditions
-        );
-        for warning in &pack.warnings {
-            println!("  warning: {warning}");
-        }
-        let mut placeholders: Vec<&str> = pack
-            .unfilled
-            .iter()
-            .map(|(_, name)| name.as_str())
-            .collect();
-        placeholders.sort();
-        placeholders.dedup();
-        for name in placeholders {
-            let count = pack.unfilled.iter().filter(|(_, n)| n == name).count();
-            let example = pack
-                .unfilled
-                .iter()
-                .find(|(_, n)| n == name)
-                .map(|(id, _)| id.as_str());
-            println!(
-                "  note: the original leaves `${{{name}}}` unfilled in {count} conditions (e.g. {}); compat mode keeps it",
-                example.unwrap_or("?")
-            );
-        }
-    }
-    println!("render with: insider scenarios render <condition> --pack <pack folder>");
+    print!("{}", insider_scenario::listing::import_text(&report));
     Ok(ExitCode::SUCCESS)
 }

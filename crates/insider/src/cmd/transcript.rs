@@ -2,9 +2,7 @@
 //! read it).
 
 use clap::Args;
-use insider_report::excerpt::{trial_excerpt, ExcerptOptions, TrialChoice, TrialPicker};
-use insider_report::TrialSource;
-use insider_ledger::Ledger;
+use insider_report::excerpt::{ExcerptOptions, TrialChoice};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,29 +24,9 @@ pub struct TranscriptArgs {
 
 /// Run `insider transcript`.
 pub fn run(args: TranscriptArgs) -> anyhow::Result<ExitCode> {
-    let ledger = Ledger::open_read_only(&args.run_dir)?;
     let choice = match args.trial {
         Some(id) => TrialChoice::Id(id),
         None => TrialChoice::FirstWithAction,
-    };
-    let mut picker = TrialPicker::new(choice);
-    let mut done = false;
-    TrialSource::for_each_trial(&ledger, &mut |record| {
-        if !done {
-            done = picker.offer(record);
-        }
-        Ok(())
-    })?;
-    let Some((record, why)) = picker.finish() else {
-        eprintln!(
-            "error: {}: {}",
-            args.run_dir.display(),
-            match choice {
-                TrialChoice::Id(id) => format!("no trial with id {id}"),
-                TrialChoice::FirstWithAction => "no completed trial yet".to_string(),
-            }
-        );
-        return Ok(ExitCode::FAILURE);
     };
     let options = if args.full {
         ExcerptOptions {
@@ -58,6 +36,12 @@ pub fn run(args: TranscriptArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExcerptOptions::default()
     };
-    print!("{}", trial_excerpt(&record, why, &options));
+    match insider_report::commands::transcript(&args.run_dir, choice, &options)? {
+        Ok(excerpt) => print!("{excerpt}"),
+        Err(reason) => {
+            eprintln!("error: {reason}");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

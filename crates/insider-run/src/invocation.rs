@@ -1,0 +1,159 @@
+//! One `insider run` invocation: a config file and flags (or a run to resume) resolved into the
+//! experiment and its run directory, with what the user should be told before it starts, and
+//! how the run ended once it has.
+//!
+//! The CLI parses flags into [`Overrides`] and picks exit codes; everything between is here so
+//! that it can be tested without a process.
+
+use crate::config::{self, ExperimentFile, Overrides, ResolvedExperiment};
+use crate::resume::{self, Pacing};
+use crate::runner::RunResult;
+use insider_ledger::Ledger;
+use std::path::{Path, PathBuf};
+
+/// What one invocation asks for, beyond the flags in [`Overrides`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Invocation<'a> {
+    /// `--config FILE`.
+    pub config: Option<&'a Path>,
+    /// `--resume DIR`.
+    pub resume: Option<&'a Path>,
+    /// `--dry-run`: a missing key is a note, not an error.
+    pub dry_run: bool,
+}
+
+/// The grader named by `--model-role grader=M` flags (the only role there is).
+pub fn grader_role(roles: &[String]) -> anyhow::Result<Option<String>> {
+    let mut grader = None;
+    for role in roles {
+        match role.split_once('=') {
+            Some(("grader", model)) if !model.is_empty() => grader = Some(model.to_string()),
+            _ => anyhow::bail!(
+                "--model-role `{role}`: expected grader=PROVIDER/MODEL (the only role is `grader`)"
+            ),
+        }
+    }
+    Ok(grader)
+}
+
+/// The experiment and run directory of `invocation`. `note` receives, as they arise, the
+/// warnings and notes the user should read before the run starts (a located config mistake is
+/// a [`config::Problem`] inside the error).
+pub fn resolve(
+    invocation: Invocation<'_>,
+    overrides: &Overrides,
+    note: &mut dyn FnMut(String),
+) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
+    if let Some(dir) = invocation.resume {
+        let ignored = overrides.plan_flags();
+        if !ignored.is_empty() {
+            note(format!(
+                "warning: --resume continues the plan stored in {}; ignored: {} (only \
+                 --max-connections, --limit, --no-classify and a larger --samples apply)",
+                dir.display(),
+                ignored.join(", ")
+            ));
+        }
+        let pacing = Pacing {
+            max_connections: overrides.max_connections,
+            limit: overrides.limit,
+            no_classify: overrides.no_classify,
+            samples: overrides.samples,
+        };
+        return Ok((resume::resume_experiment(dir, &pacing)?, dir.to_path_buf()));
+    }
+    let file: Option<ExperimentFile> = invocation.config.map(config::load_file).transpose()?;
+    let experiment = config::resolve(invocation.config.zip(file.as_ref()), overrides)?;
+    let run_dir = config::run_dir(file.as_ref(), overrides, &experiment.name);
+    let unnamed = overrides.models.is_empty() && file.as_ref().is_none_or(|f| f.models.is_empty());
+    for line in model_notes(&experiment, unnamed, invocation.dry_run) {
+        note(line);
+    }
+    resume::check_same_plan(&run_dir, &experiment)?;
+    Ok((experiment, run_dir))
+}
+
+/// What the user may not expect: the demo model standing in for an unnamed one, and (in a dry
+/// run) the keys a real run will need.
+pub fn model_notes(experiment: &ResolvedExperiment, unnamed: bool, dry_run: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    let demo = experiment
+        .models
+        .iter()
+        .any(|m| m.name == insider_model::DEFAULT_LOCAL_MODEL);
+    if unnamed && demo {
+        notes.push(format!(
+            "note: no --model and no API key set: running the embedded demo model {} \
+             (135M parameters; its rates show the pipeline working, they are not findings)",
+            insider_model::DEFAULT_LOCAL_MODEL
+        ));
+    }
+    if dry_run {
+        for model in &experiment.models {
+            if let Err(error) = insider_model::check(&model.name, &model.config) {
+                notes.push(format!(
+                    "note: {error} (fine for a dry run; a real run needs it)"
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// How a run that was not stopped at once ended, from its ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Every trial completed.
+    Complete,
+    /// Stopped (Ctrl-C, SIGTERM) with trials left.
+    Interrupted {
+        /// Trials not done.
+        left: u64,
+    },
+    /// Ended with trials left (e.g. `--limit`).
+    Left {
+        /// Trials not done.
+        left: u64,
+    },
+    /// Every trial ended, some failed for good.
+    Failed {
+        /// Failed trials.
+        failed: u64,
+    },
+}
+
+impl Ending {
+    /// Read the ending of `result` from its ledger.
+    pub fn of(result: &RunResult) -> anyhow::Result<Ending> {
+        let counts = Ledger::open(&result.run_dir)?.status_counts()?;
+        Ok(if result.interrupted {
+            Ending::Interrupted {
+                left: counts.left(),
+            }
+        } else if counts.left() > 0 {
+            Ending::Left {
+                left: counts.left(),
+            }
+        } else if counts.failed > 0 {
+            Ending::Failed {
+                failed: counts.failed,
+            }
+        } else {
+            Ending::Complete
+        })
+    }
+
+    /// The line telling the user what to do next (`None` when there is nothing to do).
+    pub fn advice(&self, run_dir: &Path) -> Option<String> {
+        let dir = run_dir.display();
+        match self {
+            Ending::Complete => None,
+            Ending::Interrupted { left } | Ending::Left { left } => Some(format!(
+                "{left} trials left; continue with: insider run --resume {dir}"
+            )),
+            Ending::Failed { failed } => Some(format!(
+                "{failed} trials failed (see `insider runs show {dir}`)"
+            )),
+        }
+    }
+}
