@@ -231,6 +231,8 @@ pub fn pack_of<'a>(
             PackKind::Original
         } else if origin.starts_with("dir:") {
             PackKind::Variant
+        } else if origin.starts_with("imported:") {
+            PackKind::Imported
         } else {
             PackKind::Unknown
         };

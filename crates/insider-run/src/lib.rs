@@ -7,6 +7,7 @@
 //! [`writer::Writer`].
 
 pub mod config;
+pub mod harm_fit;
 pub mod invocation;
 pub mod models;
 pub mod packs;

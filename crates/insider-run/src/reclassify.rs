@@ -22,6 +22,9 @@ pub struct ReclassifyOutcome {
     pub unscored: u64,
     /// Completed trials skipped because their scenario pack is unknown.
     pub skipped: u64,
+    /// Conditions whose harm spec does not fit their stored prompt (see [`crate::harm_fit`]),
+    /// as lines to print.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for ReclassifyOutcome {
@@ -65,7 +68,7 @@ pub fn prepare(
         Some(other) => anyhow::bail!("--compat `{other}`: the only rule set is `original`"),
     };
     let labels = parse_labels(request.labels.as_deref().unwrap_or(""))?;
-    let stored = crate::resume::stored_experiment(&Ledger::open_read_only(run_dir)?)?.grader;
+    let stored = stored_grader(&Ledger::open_read_only(run_dir)?)?;
     let grader_name = if request.no_grader {
         None
     } else {
@@ -99,6 +102,15 @@ pub fn prepare(
         ..ClassifyOptions::default()
     };
     Ok((options, harms))
+}
+
+/// The grader the run was classified with; an imported run (`insider import`) stores no
+/// experiment, and so no grader.
+fn stored_grader(ledger: &Ledger) -> anyhow::Result<Option<String>> {
+    if ledger.run_info()?.config.get("imported_from").is_some() {
+        return Ok(None);
+    }
+    Ok(crate::resume::stored_experiment(ledger)?.grader)
 }
 
 /// Secondary labels from a comma-separated list of their names.
@@ -148,6 +160,7 @@ pub async fn reclassify_with_harms(
     let mut harms: HashMap<String, Option<Arc<HarmSpec>>> = HashMap::new();
     let mut jobs = Vec::new();
     let mut outcome = ReclassifyOutcome::default();
+    let mut fit = crate::harm_fit::HarmFit::default();
     reader.for_each_trial(|trial| {
         if trial.status != TrialStatus::Completed {
             return Ok(());
@@ -173,6 +186,9 @@ pub async fn reclassify_with_harms(
                     .map(Arc::new)
             })
             .clone();
+        if let Some(harm) = &harm {
+            fit.check_stored(&reader, &trial.condition, &trial.prompt_hash, harm)?;
+        }
         match harm {
             Some(harm) => jobs.push(Job {
                 trial_id: trial.trial_id,
@@ -186,6 +202,7 @@ pub async fn reclassify_with_harms(
         }
         Ok(())
     })?;
+    outcome.warnings = fit.lines();
     drop(reader);
 
     let writer = Writer::start(Ledger::open(run_dir)?);

@@ -58,6 +58,9 @@ pub struct RunResult {
     pub interrupted: bool,
     /// Whether calls in flight were cancelled (a second Ctrl-C): the caller should leave soon.
     pub stopped_now: bool,
+    /// Conditions whose harm spec does not fit their prompt ([`crate::harm_fit`]): lines to
+    /// print, since their verdicts cannot be harmful.
+    pub harm_warnings: Vec<String>,
 }
 
 /// A rendered condition with its pack.
@@ -305,6 +308,7 @@ fn model_work(
 pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let experiment = &options.experiment;
     let planned = render_conditions(experiment)?;
+    let harm_warnings = crate::harm_fit::planned_warnings(&planned);
     // Build every provider before touching the ledger: a bad model fails before any work.
     let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
     for model in &experiment.models {
@@ -359,6 +363,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         outcome,
         interrupted,
         stopped_now: options.stop.stopped_now(),
+        harm_warnings,
     })
 }
 

@@ -1,6 +1,7 @@
 //! `insider import`: the original research layout into a new ledger, through the ledger's
 //! import API, so old result folders can be re-classified, reported and exported.
 
+use super::import_harm::{condition_harm, ImportPacks};
 use super::original::{read_original, OriginalFailure, OriginalTrial};
 use crate::source::PromptText;
 use insider_ledger::{ConditionInfo, ImportedTrial, Ledger, NewRun, StoredPrompt};
@@ -20,6 +21,9 @@ pub struct ImportSummary {
     pub failed: u64,
     /// Condition ids that are not in insider's id format (imported without factor values).
     pub unparsed_conditions: Vec<String>,
+    /// Per condition, which world its harm spec is from or (starting `warning:`) why its
+    /// gates may never fire.
+    pub harm_notes: Vec<String>,
 }
 
 /// Scenario and factor values of a condition id (`None` factors if the id is not ours).
@@ -93,8 +97,21 @@ fn import_failure(
     )
 }
 
-/// Import the original layout under `dir` into a new run directory `run_dir`.
+/// Import the original layout under `dir` into a new run directory `run_dir`, each
+/// condition's harm spec chosen without a named pack (see [`import_original_with`]).
 pub fn import_original(dir: &Path, run_dir: &Path) -> anyhow::Result<ImportSummary> {
+    import_original_with(dir, run_dir, &ImportPacks::default())
+}
+
+/// Import the original layout under `dir` into a new run directory `run_dir`; each condition
+/// is stored with the harm spec `packs` give for its scenario, else the one its prompt fits
+/// (see [`condition_harm`]), so `insider classify` judges the world the replies were written
+/// for.
+pub fn import_original_with(
+    dir: &Path,
+    run_dir: &Path,
+    packs: &ImportPacks,
+) -> anyhow::Result<ImportSummary> {
     let (trials, notes) = read_original(dir)?;
     let run = NewRun::new(
         &format!("import of {}", dir.display()),
@@ -128,6 +145,23 @@ pub fn import_original(dir: &Path, run_dir: &Path) -> anyhow::Result<ImportSumma
         let info = info_for(&failure.condition, &mut summary);
         import_failure(&ledger, failure, &info)?;
         summary.failed += 1;
+    }
+    let prompts = trials
+        .iter()
+        .map(|t| (&t.condition, &t.prompt))
+        .chain(notes.failed.iter().map(|f| (&f.condition, &f.prompt)));
+    let mut seen = std::collections::BTreeSet::new();
+    for (condition, prompt) in prompts {
+        if !seen.insert(condition.clone()) {
+            continue;
+        }
+        let info = info_for(condition, &mut summary);
+        let chosen = condition_harm(condition, &info.scenario, prompt.as_ref(), packs, dir);
+        summary.harm_notes.extend(chosen.note);
+        if let Some(harm) = &chosen.harm {
+            let id = ledger.upsert_condition(&info)?;
+            ledger.set_condition_pack(id, &chosen.origin, harm)?;
+        }
     }
     ledger.finish_run()?;
     Ok(summary)

@@ -2,6 +2,7 @@
 
 pub mod flat;
 pub mod import;
+pub mod import_harm;
 pub mod inspect;
 pub mod original;
 pub mod parquet;

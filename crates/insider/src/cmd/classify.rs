@@ -48,6 +48,9 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         args.max_connections,
         &harms,
     ))?;
+    for warning in &outcome.warnings {
+        eprintln!("{warning}");
+    }
     println!("{outcome}");
     Ok(ExitCode::SUCCESS)
 }

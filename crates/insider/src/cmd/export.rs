@@ -3,7 +3,8 @@
 
 use clap::Args;
 use insider_ledger::Ledger;
-use insider_report::export::import::import_original;
+use insider_report::export::import::import_original_with;
+use insider_report::export::import_harm::ImportPacks;
 use insider_report::ExportFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,11 @@ pub struct ImportArgs {
     /// New run directory to create (default: insider-runs/import-<folder name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The pack the replies were written for, whose harm spec judges them: a pack folder, an
+    /// `import-original` compat pack, or the folder holding them (`packs/original`);
+    /// repeatable. Without it the world is detected from the results' prompts/.
+    #[arg(long = "pack", value_name = "DIR", alias = "pack-original")]
+    pub packs: Vec<PathBuf>,
 }
 
 /// Run `insider import`.
@@ -57,9 +63,14 @@ pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "results".into());
         PathBuf::from("insider-runs").join(format!("import-{name}"))
     });
+    let packs = ImportPacks::load(&args.packs)?;
     // Built aside and moved into place whole: a failed import leaves no run directory.
-    let summary =
-        insider_ledger::build_run_dir(&out, |staging| import_original(&args.dir, staging))?;
+    let summary = insider_ledger::build_run_dir(&out, |staging| {
+        import_original_with(&args.dir, staging, &packs)
+    })?;
+    for note in &summary.harm_notes {
+        eprintln!("{note}");
+    }
     for condition in &summary.unparsed_conditions {
         eprintln!("warning: condition id `{condition}` is not in insider's format; imported without factor values");
     }

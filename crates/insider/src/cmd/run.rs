@@ -169,6 +169,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for warning in &result.harm_warnings {
         eprintln!("{warning}");
     }
+    for warning in &result.harm_warnings {
+        eprintln!("{warning}");
+    }
     print!("{out}");
     println!("ledger: {}", result.ledger_path.display());
     let ending = Ending::of(&result)?;
