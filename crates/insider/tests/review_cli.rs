@@ -254,3 +254,67 @@ fn three_scripted_graders_then_a_blind_sheet_and_its_human_labels() {
         ["openai/grader-a", "5", "0", "0.600", "0.167"]
     );
 }
+
+#[test]
+fn a_panel_from_the_config_file_with_its_stated_rule() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = fakellm::start_background(FakeConfig {
+        rules: rules(),
+        ..FakeConfig::default()
+    })
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("panel.yaml"),
+        format!(
+            "models: [openai/target]\nconditions:\n  ids: [{CONDITION}]\nsamples: 6\n\
+             graders: [openai/grader-a, openai/grader-b, openai/grader-c]\npanel_rule: unanimous\n"
+        ),
+    )
+    .unwrap();
+    ok(&fake_env::insider_against(&server, scratch.path())
+        .args(["run", "--config", "panel.yaml", "--out", "run", "-q"])
+        .output()
+        .unwrap());
+    let ledger = Ledger::open_read_only(&scratch.path().join("run")).unwrap();
+    let mut harmful = BTreeMap::new();
+    ledger
+        .for_each_trial(|trial| {
+            let verdict = trial.verdict.unwrap();
+            assert_eq!(
+                verdict.grader_model.as_deref(),
+                Some("panel unanimous: openai/grader-a, openai/grader-b, openai/grader-c")
+            );
+            harmful.insert(case_of(trial.reply.as_deref().unwrap()), verdict.harmful);
+            Ok(())
+        })
+        .unwrap();
+    // Unanimous: only case 0 (yyy) and case 2 (nnn) reach a decision.
+    let expected: BTreeMap<usize, Option<bool>> = [
+        (0, Some(true)),
+        (1, None),
+        (2, Some(false)),
+        (3, None),
+        (4, None),
+        (5, None),
+    ]
+    .into();
+    assert_eq!(harmful, expected);
+
+    // Both keys at once is refused with the file and line.
+    std::fs::write(
+        scratch.path().join("both.yaml"),
+        "models: [openai/target]\ngrader: openai/grader-a\ngraders: [openai/grader-b, openai/grader-c]\n",
+    )
+    .unwrap();
+    let output = fake_env::insider_against(&server, scratch.path())
+        .args(["run", "--config", "both.yaml", "--dry-run"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("both.yaml:3"), "{stderr}");
+    assert!(
+        stderr.contains("both `grader` and `graders` are set"),
+        "{stderr}"
+    );
+}

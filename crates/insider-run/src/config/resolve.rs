@@ -49,7 +49,7 @@ pub fn resolve(
         models,
         conditions,
         samples,
-        grader: overrides.grader.clone().or_else(|| config.grader.clone()),
+        grader: overrides.grader.clone().or_else(|| config.grader_spec()),
         seed: overrides.seed.or(config.seed),
         classify: !overrides.no_classify && config.classify.unwrap_or(true),
         limit: overrides.limit.or(config.limit),
@@ -159,11 +159,24 @@ fn check_grader(
     config: &ExperimentFile,
     overrides: &Overrides,
 ) -> Result<(), Problem> {
-    let Some(grader) = overrides.grader.as_ref().or(config.grader.as_ref()) else {
+    let key = if config.graders.is_empty() {
+        "grader"
+    } else {
+        "graders"
+    };
+    if !config.graders.is_empty() && config.grader.is_some() {
+        return Err(source.error(
+            source.key_line("graders"),
+            "graders",
+            "both `grader` and `graders` are set".into(),
+            Some("name one grader with `grader:`, or a panel with `graders:`".into()),
+        ));
+    }
+    let Some(grader) = overrides.grader.clone().or_else(|| config.grader_spec()) else {
         return Ok(());
     };
     // One model or a panel `[RULE:]A,B,C`: every grader is checked like a model.
-    let error = match insider_judge::GraderSpec::parse(grader) {
+    let error = match insider_judge::GraderSpec::parse(&grader) {
         Err(problem) => problem,
         Ok(spec) => {
             let failed = spec
@@ -180,7 +193,7 @@ fn check_grader(
     Err(if overrides.grader.is_some() {
         Source::flag_error("--model-role grader", error, help)
     } else {
-        source.error(source.key_line("grader"), "grader", error, help)
+        source.error(source.key_line(key), key, error, help)
     })
 }
 

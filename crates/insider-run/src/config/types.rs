@@ -19,8 +19,13 @@ pub struct ExperimentFile {
     /// Samples (epochs) per model × condition.
     #[serde(alias = "epochs")]
     pub samples: Option<i64>,
-    /// Grader model for inline classification (none: gate-only verdicts).
+    /// Grader model for inline classification (none: gate-only verdicts); a panel may also be
+    /// written here as `[RULE:]A,B,C`.
     pub grader: Option<String>,
+    /// A grader panel, one model per entry (instead of `grader`).
+    pub graders: Vec<String>,
+    /// How a panel's votes combine: `majority` (default), `unanimous` or `any_yes`.
+    pub panel_rule: Option<String>,
     /// Base seed; trial `i` sends `seed + i` where the API accepts a seed.
     pub seed: Option<u64>,
     /// Run directory (default `./insider-runs/<UTC timestamp>-<name>/`).
@@ -37,6 +42,18 @@ pub struct ExperimentFile {
     /// Scenario pack folders (insider format or imported original templates), relative to the
     /// file; each answers for its own scenario name and hides a built-in pack of that name.
     pub packs: Vec<PathBuf>,
+}
+
+impl ExperimentFile {
+    /// The grader as one spec (`insider_judge::GraderSpec`): `graders:` and `panel_rule:` as
+    /// `RULE:A,B,C`, else `grader:` as written.
+    pub fn grader_spec(&self) -> Option<String> {
+        if self.graders.is_empty() {
+            return self.grader.clone();
+        }
+        let rule = self.panel_rule.as_deref().unwrap_or("majority");
+        Some(format!("{rule}:{}", self.graders.join(",")))
+    }
 }
 
 /// Generation settings as written in a config (unknown keys are errors).
