@@ -39,7 +39,7 @@
 //! pack origin, harm spec), `prompts` (stored once by sha256), `trials` (UNIQUE model ×
 //! condition × sample index, with status, reply, usage, cost), `attempts` (every attempt of
 //! every call), `responses` (raw bodies; requests packed without the prompt texts, which
-//! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful/mode in plain columns plus the full verdict JSON),
+//! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful, mode, grader, classifier version, unscored reason code and labels in plain columns plus the full verdict JSON),
 //! `verdict_cache`, `grader_votes`, and for agent-mode sessions `worlds` (each session's
 //! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]). The file uses WAL so readers never block the writer.
 
@@ -56,6 +56,7 @@ mod schema;
 mod staging;
 pub mod status;
 mod turns;
+mod verdict_facts;
 mod work;
 mod write;
 
@@ -66,6 +67,7 @@ pub use report_facts::TrialFactRow;
 pub use schema::SCHEMA_VERSION;
 pub use staging::build_run_dir;
 pub use turns::{NewTurn, TurnRecord, ENDED_NO_CALLS};
+pub use verdict_facts::ModelUnscored;
 pub use work::WorkItem;
 pub use write::{ConditionInfo, ImportedTrial};
 

@@ -178,9 +178,11 @@ impl Ledger {
         mut f: impl FnMut(&TrialSummary) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let names = self.names()?;
+        // INDEXED BY: left alone, SQLite looks each verdict up by its rowid and reads the
+        // table row, verdict JSON included; the covering index holds every column read here.
         let mut statement = self.conn.prepare_cached(
             "SELECT t.status, v.trial_id IS NOT NULL, v.harmful, v.mode, t.cost_usd
-             FROM trials t LEFT JOIN verdicts v ON v.trial_id = t.id
+             FROM trials t LEFT JOIN verdicts v INDEXED BY verdicts_facts ON v.trial_id = t.id
              WHERE t.model_id = ?1 AND t.condition_id = ?2
              ORDER BY t.sample_index",
         )?;

@@ -2,9 +2,9 @@
 //! unscored reason and secondary labels (provenance and reason/label counts), and where each
 //! condition's pack came from.
 //!
-//! Unlike [`Ledger::for_each_summary`] these read the trial and verdict rows, not only covering
-//! indexes, but pull single JSON fields with SQLite's `json_extract` instead of loading and
-//! parsing every full verdict and attempt list as [`Ledger::for_each_trial`] does.
+//! Like [`Ledger::for_each_summary`] these read only covering indexes (migration 7: the
+//! verdict's unscored reason code and labels are columns), never a verdict's JSON or a reply,
+//! unlike [`Ledger::for_each_trial`].
 
 use crate::{parse_mode, parse_status, Ledger, TrialStatus, TrialSummary};
 use anyhow::Context;
@@ -20,7 +20,7 @@ pub struct TrialFactRow {
     pub grader_model: Option<String>,
     /// Classifier version of the verdict, if classified.
     pub classifier_version: Option<String>,
-    /// The verdict's unscored reason text, if it is unscored.
+    /// The verdict's unscored reason code (`truncated`, `empty`, …), if it is unscored.
     pub unscored_reason: Option<String>,
     /// The verdict's secondary labels (empty when none, or not classified).
     pub labels: BTreeMap<String, String>,
@@ -68,17 +68,18 @@ impl Ledger {
             conditions.push((id, name, factors));
         }
         conditions.sort_by(|a, b| a.1.cmp(&b.1));
+        // INDEXED BY: left alone, SQLite looks each verdict up by its rowid and reads the
+        // table row, verdict JSON included; the covering index holds every column read here.
         let mut statement = self.conn.prepare_cached(
             "SELECT t.status, v.trial_id IS NOT NULL, v.harmful, v.mode, t.cost_usd, t.prompt_hash,
-                    v.grader_model, v.classifier_version,
-                    CASE WHEN v.harmful IS NULL THEN json_extract(v.verdict_json, '$.unscored_reason') END,
-                    json_extract(v.verdict_json, '$.labels')
-             FROM trials t LEFT JOIN verdicts v ON v.trial_id = t.id
+                    v.grader_model, v.classifier_version, v.unscored_reason, v.labels_json
+             FROM trials t LEFT JOIN verdicts v INDEXED BY verdicts_facts ON v.trial_id = t.id
              WHERE t.model_id = ?1 AND t.condition_id = ?2
              ORDER BY t.sample_index",
         )?;
         let mut status_cache: HashMap<String, TrialStatus> = HashMap::new();
         let mut facts = TrialFactRow::default();
+        let mut labels_text: Option<String> = None;
         for (model_id, model) in &models {
             for (condition_id, condition, factors) in &conditions {
                 let mut rows = statement.query(params![model_id, condition_id])?;
@@ -119,20 +120,39 @@ impl Ledger {
                     if facts.prompt_hash != hash {
                         facts.prompt_hash = hash.to_string();
                     }
-                    facts.grader_model = row.get(6)?;
-                    facts.classifier_version = row.get(7)?;
-                    facts.unscored_reason = row.get(8)?;
-                    facts.labels.clear();
-                    if let Some(labels) = row.get_ref(9)?.as_str_or_null()? {
-                        if labels != "{}" {
-                            facts.labels =
-                                serde_json::from_str(labels).context("verdict labels in ledger")?;
-                        }
+                    set_if_changed(&mut facts.grader_model, row.get_ref(6)?.as_str_or_null()?);
+                    set_if_changed(
+                        &mut facts.classifier_version,
+                        row.get_ref(7)?.as_str_or_null()?,
+                    );
+                    set_if_changed(
+                        &mut facts.unscored_reason,
+                        row.get_ref(8)?.as_str_or_null()?,
+                    );
+                    // Trials share a few label sets: parse a set only when it differs from the
+                    // previous trial's.
+                    let labels = row.get_ref(9)?.as_str_or_null()?;
+                    if labels != labels_text.as_deref() {
+                        labels_text = labels.map(str::to_string);
+                        facts.labels = match labels {
+                            Some(text) => {
+                                serde_json::from_str(text).context("verdict labels in ledger")?
+                            }
+                            None => BTreeMap::new(),
+                        };
                     }
                     f(summary, &facts)?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Copy `value` into `slot` only when it differs, so a run of equal values (one grader, one
+/// classifier version) costs no allocation per trial.
+fn set_if_changed(slot: &mut Option<String>, value: Option<&str>) {
+    if slot.as_deref() != value {
+        *slot = value.map(str::to_string);
     }
 }

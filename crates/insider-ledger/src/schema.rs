@@ -10,7 +10,7 @@ use rusqlite::Connection;
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// SQL of each migration, in order.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
 -- One run per ledger (one ledger per run directory).
 CREATE TABLE runs (
@@ -185,7 +185,23 @@ CREATE TABLE turns (
     PRIMARY KEY (trial_id, turn)
 );
 "#,
+    // The verdict fields a report counts, as columns: `unscored_reason` holds the reason's
+    // code (`truncated`, `empty`, …; NULL when scored), `labels_json` the secondary labels
+    // (NULL when none). Filled by `save_verdict` and backfilled from `verdict_json` here (see
+    // `verdict_facts::backfill`). With the covering indexes below a report reads two indexes
+    // and parses no verdict JSON; they extend (and replace) migration 2's summary indexes.
+    r#"
+ALTER TABLE verdicts ADD COLUMN unscored_reason TEXT;
+ALTER TABLE verdicts ADD COLUMN labels_json TEXT;
+DROP INDEX trials_summary;
+DROP INDEX verdicts_summary;
+CREATE INDEX trials_facts ON trials(model_id, condition_id, sample_index, status, cost_usd, prompt_hash);
+CREATE INDEX verdicts_facts ON verdicts(trial_id, harmful, mode, grader_model, classifier_version, unscored_reason, labels_json);
+"#,
 ];
+
+/// The version whose migration needs Rust after its SQL: migration 7's backfill.
+const VERDICT_FACTS_VERSION: u32 = 7;
 
 /// Bring `conn` up to [`SCHEMA_VERSION`], refusing ledgers written by a newer build.
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
@@ -200,6 +216,10 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .with_context(|| format!("applying ledger migration {}", index + 1))?;
+        if index as u32 + 1 == VERDICT_FACTS_VERSION {
+            crate::verdict_facts::backfill(&tx)
+                .with_context(|| format!("applying ledger migration {}", index + 1))?;
+        }
         tx.pragma_update(None, "user_version", index as u32 + 1)?;
         tx.commit()?;
     }

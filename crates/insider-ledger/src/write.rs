@@ -279,6 +279,7 @@ impl Ledger {
 
     /// Trials in flight when a previous process died become `abandoned`; returns how many.
     pub fn release_in_flight(&self) -> anyhow::Result<usize> {
+        self.close_running_calls()?;
         Ok(self.conn.execute(
             "UPDATE trials SET status = 'abandoned', failure_reason = 'interrupted while in flight'
              WHERE status = 'running'",
@@ -384,6 +385,7 @@ impl Ledger {
 
     /// Mark a trial abandoned without a call result (Ctrl-C before the call started).
     pub fn abandon_trial(&self, trial_id: i64, reason: &str) -> anyhow::Result<()> {
+        self.close_open_call(trial_id)?;
         self.conn
             .prepare_cached(
                 "UPDATE trials SET status = 'abandoned', failure_kind = 'cancelled', failure_reason = ?2
@@ -496,8 +498,9 @@ impl Ledger {
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO verdicts
-                     (trial_id, harmful, mode, grader_model, classifier_version, verdict_json, classified_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     (trial_id, harmful, mode, grader_model, classifier_version, verdict_json,
+                      classified_at, unscored_reason, labels_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 trial_id,
@@ -506,7 +509,9 @@ impl Ledger {
                 verdict.grader_model,
                 verdict.classifier_version,
                 serde_json::to_string(verdict)?,
-                now_rfc3339()
+                now_rfc3339(),
+                crate::verdict_facts::reason_code(verdict),
+                crate::verdict_facts::labels_json(verdict)?
             ])
             .with_context(|| format!("saving verdict of trial {trial_id}"))?;
         self.conn
