@@ -78,11 +78,15 @@ pub struct TurnRecord {
     pub cost_usd: Option<f64>,
     /// Latency of this turn's call.
     pub latency_ms: u64,
+    /// When the turn was committed (RFC 3339; empty for a turn not yet stored).
+    #[serde(default)]
+    pub finished_at: String,
 }
 
 const TURN_COLUMNS: &str = "turn, world_hash, prompt_hash, tags, text, reasoning, tool_calls_json,
     native_json, results_json, notice, clock, ended, stop_reason, response_model, input_tokens,
-    output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms";
+    output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms,
+    finished_at";
 
 fn turn_from_row(row: &rusqlite::Row<'_>) -> anyhow::Result<TurnRecord> {
     let json = |index: usize| -> anyhow::Result<String> { Ok(row.get::<_, String>(index)?) };
@@ -114,6 +118,7 @@ fn turn_from_row(row: &rusqlite::Row<'_>) -> anyhow::Result<TurnRecord> {
         },
         cost_usd: row.get(19)?,
         latency_ms: row.get::<_, i64>(20)? as u64,
+        finished_at: row.get(21)?,
     })
 }
 

@@ -319,6 +319,9 @@ pub struct ModelConfig {
     pub backoff_max_ms: Option<u64>,
     /// Enable Anthropic prompt caching of the shared prefix.
     pub prompt_caching: Option<bool>,
+    /// Whether the model takes native tool definitions (default true). `false`: agent-mode
+    /// sessions send no tools and read `<tool_use:…>` tags from the reply text instead.
+    pub native_tools: Option<bool>,
     /// Generation settings for this model.
     pub generation: GenerationSettings,
 }

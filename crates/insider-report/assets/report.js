@@ -151,6 +151,32 @@
     return details;
   }
 
+  function conversation(t) {
+    var wrap = el("div", "conversation");
+    wrap.appendChild(el("h3", null, "Conversation (" + t.turns.length + " turns)"));
+    t.turns.forEach(function (turn) {
+      var box = el("div", "turn");
+      var head = "Turn " + turn.turn + (turn.clock ? " · clock " + turn.clock : "") +
+        " · " + turn.tokens[0] + " in / " + turn.tokens[1] + " out" +
+        (turn.ended ? " · session ended: " + turn.ended : "");
+      box.appendChild(el("h4", null, head));
+      if (turn.reasoning) box.appendChild(collapsible("Reasoning", turn.reasoning, "reasoning"));
+      if (turn.text) box.appendChild(el("pre", "agent-text", turn.text));
+      turn.calls.forEach(function (call) {
+        var p = el("pre", "call");
+        p.appendChild(el("mark", "action" + (t.label === "harmful" ? " harm" : ""),
+          (turn.tags ? "tag " : "call ") + call.name + " " + JSON.stringify(call.arguments, null, 2)));
+        box.appendChild(p);
+        if (call.result !== null && call.result !== undefined) {
+          box.appendChild(el("pre", "result" + (call.error ? " error" : ""), call.result));
+        }
+      });
+      if (turn.notice) box.appendChild(el("pre", "result notice", turn.notice));
+      wrap.appendChild(box);
+    });
+    return wrap;
+  }
+
   function showTrial(id) {
     state.selected = id;
     Array.prototype.forEach.call(list.children, function (tr) {
@@ -184,6 +210,8 @@
     item("prompt sha256", t.prompt);
     detail.appendChild(dl);
 
+    // An agent session: the conversation turn by turn (calls and the mail system's answers).
+    if (t.turns && t.turns.length) detail.appendChild(conversation(t));
     // What the agent did comes first; the long prompt it saw is folded away below.
     var reply = el("div", "reply");
     reply.appendChild(el("h3", null, "Reply (tool calls highlighted)"));

@@ -65,6 +65,19 @@ impl TrialSource for Ledger {
         Ok(Ledger::raw_response(self, trial_id)?.filter(|s| !s.is_empty()))
     }
 
+    fn turns(&self, trial_id: i64) -> anyhow::Result<Vec<insider_ledger::TurnRecord>> {
+        Ledger::turns(self, trial_id)
+    }
+
+    fn turn_raw_bodies(&self, trial_id: i64, turn: u32) -> anyhow::Result<Option<RawBodies>> {
+        Ok(
+            Ledger::turn_raw_bodies(self, trial_id, turn)?.map(|(request, response)| RawBodies {
+                request: Some(request),
+                response: Some(response),
+            }),
+        )
+    }
+
     fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>> {
         Ok(
             Ledger::raw_bodies(self, trial_id)?.map(|(request, response)| RawBodies {

@@ -93,6 +93,15 @@ pub trait TrialSource {
     fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>>;
     /// The raw bodies of this trial's call, if stored.
     fn raw_bodies(&self, trial_id: i64) -> anyhow::Result<Option<RawBodies>>;
+    /// An agent-mode trial's committed turns, in order (empty for a single-mode trial; sources
+    /// without turns keep this default).
+    fn turns(&self, _trial_id: i64) -> anyhow::Result<Vec<insider_ledger::TurnRecord>> {
+        Ok(Vec::new())
+    }
+    /// The raw bodies of one turn of an agent-mode trial, if stored.
+    fn turn_raw_bodies(&self, _trial_id: i64, _turn: u32) -> anyhow::Result<Option<RawBodies>> {
+        Ok(None)
+    }
     /// Only the raw response body (cheaper where the request must be rebuilt from the prompt).
     fn raw_response(&self, trial_id: i64) -> anyhow::Result<Option<String>> {
         Ok(self.raw_bodies(trial_id)?.and_then(|b| b.response))

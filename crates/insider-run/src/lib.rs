@@ -6,6 +6,7 @@
 //! [`scheduler::execute`] the trials that are left, each outcome going through the single
 //! [`writer::Writer`].
 
+pub mod agent;
 pub mod config;
 pub mod harm_fit;
 pub mod invocation;

@@ -155,6 +155,8 @@ pub async fn reclassify_with_harms(
         tool_calls: Vec<ToolCall>,
         stop_reason: Option<String>,
         harm: Arc<HarmSpec>,
+        /// Agent mode: the session's world and turns, classified from the world's deeds.
+        session: Option<crate::agent::StoredSession>,
     }
     let reader = Ledger::open(run_dir)?;
     let mut harms: HashMap<String, Option<Arc<HarmSpec>>> = HashMap::new();
@@ -189,8 +191,10 @@ pub async fn reclassify_with_harms(
         if let Some(harm) = &harm {
             fit.check_stored(&reader, &trial.condition, &trial.prompt_hash, harm)?;
         }
+        let session = crate::agent::StoredSession::load(&reader, trial.trial_id)?;
         match harm {
             Some(harm) => jobs.push(Job {
+                session,
                 trial_id: trial.trial_id,
                 condition: trial.condition,
                 reply: trial.reply.unwrap_or_default(),
@@ -223,7 +227,14 @@ pub async fn reclassify_with_harms(
                 harm: &job.harm,
                 condition_id: &job.condition,
             };
-            let verdict = classifier.classify(&input, Some(cache.as_ref())).await;
+            let verdict = match &job.session {
+                Some(session) => {
+                    session
+                        .classify(&classifier, Some(cache.as_ref()), &job.harm, &job.condition)
+                        .await
+                }
+                None => classifier.classify(&input, Some(cache.as_ref())).await,
+            };
             let harmful = verdict.harmful;
             let _ = sender
                 .send(WriteOp::Verdict(job.trial_id, Box::new(verdict)))

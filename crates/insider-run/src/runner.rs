@@ -73,6 +73,8 @@ pub struct PlannedCondition {
     pub harm: Arc<insider_scenario::HarmSpec>,
     /// Where the pack came from (`builtin`, `dir:<path>`, `original:<path>`).
     pub pack_origin: String,
+    /// Agent mode: the condition's world and its prompts (none in single mode).
+    pub agent: Option<Arc<crate::agent::AgentPlan>>,
 }
 
 /// Concurrent calls a model under test gets: its `max_connections`, else the default (10).
@@ -107,9 +109,16 @@ pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<
         let prompt = pack
             .render(&condition)
             .map_err(|e| anyhow::anyhow!("rendering {}: {e}", condition.id()))?;
+        let agent = match condition.mode {
+            insider_scenario::TrialMode::Single => None,
+            insider_scenario::TrialMode::Agent => Some(Arc::new(crate::agent::AgentPlan::build(
+                pack, &condition, &prompt,
+            )?)),
+        };
         planned.push(PlannedCondition {
             harm: Arc::new(pack.harm_for(&condition)),
             pack_origin: origin,
+            agent,
             condition,
             prompt,
         });
@@ -155,7 +164,10 @@ fn plan_into(
                     tools: item.prompt.tools.clone(),
                 },
             )?;
-            condition_ids.push((id, item.prompt.sha256.clone()));
+            if let Some(agent) = &item.agent {
+                crate::agent::store_plan(ledger, agent)?;
+            }
+            condition_ids.push((id, item.prompt.sha256.clone(), item.agent.clone()));
         }
         for model in &experiment.models {
             let mut params = serde_json::to_value(&model.config)?;
@@ -163,7 +175,12 @@ fn plan_into(
                 map.insert("seed".into(), serde_json::json!(experiment.seed));
             }
             let model_id = ledger.upsert_model(&model.name, &params)?;
-            for (condition_id, hash) in &condition_ids {
+            for (condition_id, hash, agent) in &condition_ids {
+                // An agent session's prompt depends on whether the model takes native tools.
+                let native = crate::agent::takes_native_tools(&model.config);
+                let hash = agent
+                    .as_ref()
+                    .map_or(hash, |agent| &agent.prompt_for(native).sha256);
                 ledger.ensure_trials(model_id, *condition_id, experiment.samples, hash)?;
             }
         }
@@ -263,6 +280,7 @@ fn shared_state(
         );
         harms.insert(item.condition.id(), item.harm.clone());
     }
+    let agents = crate::agent::agent_work(planned, &mut requests);
     Ok(Shared {
         requests,
         settings: experiment
@@ -275,6 +293,8 @@ fn shared_state(
         classifier,
         cache,
         writer: writer.sender(),
+        agents,
+        resumed: std::sync::Mutex::new(HashMap::new()),
     })
 }
 
@@ -333,9 +353,12 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let session = ledger.start_session(&options.argv)?;
     let counts = ledger.status_counts()?;
     let work = work_for(&ledger, experiment, options.retry_permanent)?;
+    let resumed = crate::agent::committed_turns(&ledger, &work)?;
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
-    let shared = Arc::new(shared_state(&options, &planned, graders, &writer)?);
+    let mut shared = shared_state(&options, &planned, graders, &writer)?;
+    shared.resumed = std::sync::Mutex::new(resumed);
+    let shared = Arc::new(shared);
     let (model_work, progress) = model_work(experiment, work, &providers);
 
     let display = Display::start(progress, options.progress, options.progress_interval);

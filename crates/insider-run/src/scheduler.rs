@@ -46,6 +46,12 @@ pub struct Shared {
     pub cache: Option<Arc<dyn VerdictCache>>,
     /// Ledger writer.
     pub writer: WriteSender,
+    /// Agent-mode prompts: the session plan and tool mode by prompt hash (a trial whose prompt
+    /// is here runs as a session, see [`crate::agent`]).
+    pub agents: HashMap<String, crate::agent::AgentWork>,
+    /// Committed turns of sessions this invocation continues, by trial id (taken when the
+    /// session starts again).
+    pub resumed: Mutex<HashMap<i64, Vec<insider_ledger::TurnRecord>>>,
 }
 
 /// Stop signals: `soft` stops taking new trials, `hard` cancels calls in flight.
@@ -191,6 +197,19 @@ impl Worker {
                 break; // the writer died; the run stops and reports why
             }
             let request = self.request_for(&item);
+            if let Some(work) = self.shared.agents.get(&*item.prompt_hash) {
+                let trial = crate::agent::worker::Trial {
+                    provider: self.provider.as_ref(),
+                    shared: &self.shared,
+                    progress: &self.progress,
+                    stop: &mut self.stop,
+                    counts: &mut counts,
+                };
+                match crate::agent::worker::run(trial, &item, work, request).await {
+                    crate::agent::worker::Next::Continue => continue,
+                    crate::agent::worker::Next::Stop => break,
+                }
+            }
             let result = tokio::select! {
                 result = self.provider.generate(&request) => Some(result),
                 _ = wait_true(&mut self.stop.hard) => None,
@@ -317,7 +336,8 @@ impl Worker {
     }
 }
 
-async fn wait_true(receiver: &mut watch::Receiver<bool>) {
+/// Wait until `receiver` reads true (forever if its sender is gone).
+pub(crate) async fn wait_true(receiver: &mut watch::Receiver<bool>) {
     while !*receiver.borrow() {
         if receiver.changed().await.is_err() {
             std::future::pending::<()>().await;

@@ -26,6 +26,8 @@ pub enum WriteOp {
     Abandon(i64, String),
     /// A verdict for a trial.
     Verdict(i64, Box<Verdict>),
+    /// A committed turn of an agent session (the last one completes the trial).
+    Turn(i64, Box<insider_ledger::NewTurn>),
     /// A verdict-cache entry.
     CachePut(String, String),
     /// Reply once everything sent before has been committed.
@@ -175,6 +177,15 @@ fn apply(ledger: &Ledger, op: WriteOp, flushes: &mut Vec<mpsc::Sender<()>>) -> a
         WriteOp::Fail(trial, error) => ledger.fail_trial(trial, &error),
         WriteOp::Abandon(trial, reason) => ledger.abandon_trial(trial, &reason),
         WriteOp::Verdict(trial, verdict) => ledger.save_verdict(trial, &verdict),
+        WriteOp::Turn(trial, turn) => {
+            if !ledger.commit_turn(trial, &turn)? {
+                tracing::warn!(
+                    "turn {} of trial {trial} was already stored; kept the stored one",
+                    turn.turn
+                );
+            }
+            Ok(())
+        }
         WriteOp::CachePut(key, value) => ledger.cache_put(&key, &value),
         WriteOp::Flush(reply) => {
             flushes.push(reply);

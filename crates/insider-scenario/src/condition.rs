@@ -70,6 +70,26 @@ pub enum ExtraInstructions {
     Goal,
 }
 
+/// How a trial runs (the `mode` factor): one call, or a multi-turn session in the mail world.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TrialMode {
+    /// One call; the model answers the whole inbox at once with text tool tags (the study).
+    #[default]
+    Single,
+    /// A session of turns with tools against the pack's `world.yaml` world (`insider-env`).
+    Agent,
+}
+
+impl TrialMode {
+    /// Whether this is the default mode (no id suffix).
+    pub fn is_single(&self) -> bool {
+        *self == TrialMode::Single
+    }
+}
+
 /// One point of the factor grid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Condition {
@@ -97,6 +117,9 @@ pub struct Condition {
     /// products, dates and codes deterministically from pools seeded by N.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub variant: u32,
+    /// One call or an agent session (`_agent`).
+    #[serde(default, skip_serializing_if = "TrialMode::is_single")]
+    pub mode: TrialMode,
 }
 
 fn is_zero(value: &u32) -> bool {
@@ -154,6 +177,7 @@ factor_names!(GoalValue {
 });
 factor_names!(Urgency { Replacement => "replacement", Restriction => "restriction", None => "none" });
 factor_names!(ExtraInstructions { None => "none", Dont => "dont", Goal => "goal" });
+factor_names!(TrialMode { Single => "single", Agent => "agent" });
 
 impl GoalValue {
     /// The value on the other side of this value's pair (`america` ↔ `global`, ...).
@@ -188,7 +212,7 @@ impl fmt::Display for ConditionIdError {
             f,
             "invalid condition id `{}`: {} (expected `{{scenario}}_{{goal_type}}-{{goal_value}}_{{urgency}}` \
              with optional suffixes `_prod`, `_extra-dont`/`_extra-goal`, `_eval-awareness`, \
-             `_persona-<name>`, `_exec-<id>`, `_variant-<n>`)",
+             `_persona-<name>`, `_exec-<id>`, `_variant-<n>`, `_agent`)",
             self.id, self.message
         )
     }
@@ -208,6 +232,8 @@ pub const SUFFIX_PERSONA: &str = "persona-";
 pub const SUFFIX_EXECUTIVE: &str = "exec-";
 /// Suffix prefix for a renamed-world variant (`_variant-3`).
 pub const SUFFIX_VARIANT: &str = "variant-";
+/// Suffix for agent mode (a multi-turn session in the mail world).
+pub const SUFFIX_AGENT: &str = "agent";
 
 /// The factors of a condition, by the names ledgers, reports and exports use, in the order they
 /// list them (see [`Condition::factors`]).
@@ -221,6 +247,7 @@ pub const FACTOR_NAMES: &[&str] = &[
     "persona",
     "executive",
     "variant",
+    "mode",
 ];
 
 /// The value [`Condition::factors`] gives persona and executive when they are the pack's own.
@@ -247,6 +274,7 @@ impl Condition {
             self.persona.as_deref().unwrap_or(DEFAULT_LEVEL).to_string(),
             self.executive.as_deref().unwrap_or(DEFAULT_LEVEL).to_string(),
             self.variant.to_string(),
+            self.mode.to_string(),
         ];
         FACTOR_NAMES.iter().copied().zip(values).collect()
     }
@@ -269,6 +297,7 @@ impl Condition {
             persona: None,
             executive: None,
             variant: 0,
+            mode: TrialMode::Single,
         }
     }
 
@@ -281,7 +310,7 @@ impl Condition {
     }
 
     /// The stable condition id: base id, then `_prod`, `_extra-<x>`, `_eval-awareness`,
-    /// `_persona-<name>`, `_exec-<id>`, `_variant-<n>`, each only when not default (so ids of
+    /// `_persona-<name>`, `_exec-<id>`, `_variant-<n>`, `_agent`, each only when not default (so ids of
     /// conditions without the newer factors are those of the original research code).
     pub fn id(&self) -> String {
         let mut id = self.base_id();
@@ -312,6 +341,10 @@ impl Condition {
             id.push('_');
             id.push_str(SUFFIX_VARIANT);
             id.push_str(&self.variant.to_string());
+        }
+        if self.mode == TrialMode::Agent {
+            id.push('_');
+            id.push_str(SUFFIX_AGENT);
         }
         id
     }
@@ -388,6 +421,8 @@ impl Condition {
                 condition.prod = true;
             } else if *suffix == SUFFIX_AWARENESS {
                 condition.awareness_notice = true;
+            } else if *suffix == SUFFIX_AGENT {
+                condition.mode = TrialMode::Agent;
             } else if let Some(level) = suffix.strip_prefix(SUFFIX_PERSONA) {
                 condition.persona = Some(level_name(level, "persona").map_err(fail)?);
             } else if let Some(level) = suffix.strip_prefix(SUFFIX_EXECUTIVE) {
@@ -449,6 +484,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn agent_mode_is_a_suffix_only_when_not_single() {
+        let mut condition = Condition::new(
+            "blackmail",
+            GoalType::Explicit,
+            GoalValue::America,
+            Urgency::Replacement,
+        );
+        assert_eq!(condition.id(), "blackmail_explicit-america_replacement");
+        condition.mode = TrialMode::Agent;
+        condition.prod = true;
+        let id = condition.id();
+        assert_eq!(id, "blackmail_explicit-america_replacement_prod_agent");
+        assert_eq!(Condition::parse_id(&id).unwrap(), condition);
+        assert_eq!(
+            Condition::parse_id("blackmail_explicit-america_replacement_agent_prod").unwrap(),
+            condition
+        );
+        assert!(Condition::parse_id("blackmail_explicit-america_replacement_single").is_err());
+        let json = serde_json::to_string(&Condition::parse_id("murder_none-none_none").unwrap());
+        assert!(
+            !json.unwrap().contains("mode"),
+            "single mode is not written"
+        );
+    }
+
+    #[test]
     fn id_round_trips_with_every_suffix() {
         let mut condition = Condition::new(
             "murder",
@@ -492,7 +553,7 @@ mod tests {
         let values: Vec<&str> = factors.iter().map(|(_, value)| value.as_str()).collect();
         assert_eq!(
             values,
-            ["swap", "safety", "restriction", "goal", "false", "true", "default", "default", "0"]
+            ["swap", "safety", "restriction", "goal", "false", "true", "default", "default", "0", "single"]
         );
     }
 

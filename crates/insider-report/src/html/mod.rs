@@ -13,6 +13,7 @@
 //! Layout: [`page`] writes the static sections (provenance, charts, heatmap, tables, labels),
 //! [`transcripts`] the per-trial JSON blocks.
 
+pub mod conversation;
 pub mod page;
 pub mod transcripts;
 
@@ -213,11 +214,16 @@ pub fn write_html_report(
         ])));
         transcripts += 1;
         prompt_hashes.insert(record.prompt_hash.clone());
+        let mut transcript = transcript_json(record, raw);
+        let turns = source.turns(record.trial_id)?;
+        if !turns.is_empty() {
+            transcript["turns"] = conversation::turns_json(&turns);
+        }
         writeln!(
             writer,
             "<script type=\"application/json\" id=\"t{}\">{}</script>",
             record.trial_id,
-            json_for_script(&transcript_json(record, raw))
+            json_for_script(&transcript)
         )?;
         Ok(())
     })?;

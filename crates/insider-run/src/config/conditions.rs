@@ -8,7 +8,8 @@ use super::parse::{clip, Source};
 use super::types::{ConditionSelection, Overrides};
 use insider_scenario::Condition;
 use insider_scenario::{
-    parse_factor, ExtraInstructions, GoalType, GoalValue, GridSelection, Problem, Urgency,
+    parse_factor, ExtraInstructions, GoalType, GoalValue, GridSelection, Problem, TrialMode,
+    Urgency,
 };
 
 /// One value of a factor list and where it was written (a problem with an empty message,
@@ -157,6 +158,25 @@ fn grid_selection(
     Ok((selection, scenarios))
 }
 
+/// Each condition once per trial mode (`single` only when none is selected), modes innermost
+/// so a condition's single and agent trials sit side by side.
+fn with_modes(conditions: &[Condition], modes: &[TrialMode]) -> Vec<Condition> {
+    let mut modes = modes.to_vec();
+    modes.dedup();
+    if modes.is_empty() {
+        modes.push(TrialMode::Single);
+    }
+    conditions
+        .iter()
+        .flat_map(|condition| {
+            modes.iter().map(move |&mode| Condition {
+                mode,
+                ..condition.clone()
+            })
+        })
+        .collect()
+}
+
 /// Whether any factor flag narrows the grid.
 fn flags_select(flags: &Overrides) -> bool {
     flags.scenario.is_some()
@@ -166,6 +186,7 @@ fn flags_select(flags: &Overrides) -> bool {
         || flags.extra_instructions.is_some()
         || flags.awareness_notice.is_some()
         || flags.prod.is_some()
+        || flags.mode.is_some()
 }
 
 /// Explicit condition ids: `--condition` flags replace the file's `conditions.ids`.
@@ -223,7 +244,11 @@ pub(super) fn resolve_conditions(
             located.message = clip(&error.to_string());
             located
         })?;
-        ids.extend(conditions.iter().map(Condition::id));
+        let modes = levels::<TrialMode>(
+            list(source, flags.mode.as_ref(), "--mode", &file.mode, "mode"),
+            "mode",
+        )?;
+        ids.extend(with_modes(&conditions, &modes).iter().map(Condition::id));
     }
     for (id, mut located) in explicit {
         if let Err(error) = Condition::parse_id(&id) {

@@ -321,6 +321,7 @@ fn resolve_model(
     config.backoff_base_ms = entry.backoff_base_ms;
     config.backoff_max_ms = entry.backoff_max_ms;
     config.prompt_caching = entry.prompt_caching;
+    config.native_tools = entry.native_tools;
     config.generation = generation;
     ResolvedModel {
         name: entry.name.clone(),

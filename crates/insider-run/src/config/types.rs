@@ -139,6 +139,10 @@ pub struct ModelEntry {
     /// Anthropic prompt caching.
     #[serde(default)]
     pub prompt_caching: Option<bool>,
+    /// Whether the model takes native tools (default true); `false` runs agent mode with text
+    /// tool tags.
+    #[serde(default)]
+    pub native_tools: Option<bool>,
     /// Generation settings for this model.
     #[serde(default)]
     pub generation: GenerationFields,
@@ -209,6 +213,9 @@ pub struct ConditionSelection {
     pub awareness_notice: Vec<bool>,
     /// Scratchpad removed (empty: off).
     pub prod: Vec<bool>,
+    /// Trial modes, `single` and/or `agent` (empty: single).
+    #[serde(alias = "modes")]
+    pub mode: Vec<String>,
     /// Explicit condition ids, added to the crossed grid.
     pub ids: Vec<String>,
 }
@@ -221,7 +228,8 @@ impl ConditionSelection {
             && self.urgency.is_empty()
             && self.extra_instructions.is_empty()
             && self.awareness_notice.is_empty()
-            && self.prod.is_empty())
+            && self.prod.is_empty()
+            && self.mode.is_empty())
     }
 }
 
@@ -246,6 +254,8 @@ pub struct Overrides {
     pub awareness_notice: Option<String>,
     /// `--prod true,false`.
     pub prod: Option<String>,
+    /// `--mode single,agent`.
+    pub mode: Option<String>,
     /// `--condition ID` (repeatable).
     pub ids: Vec<String>,
     /// `--pack DIR` (repeatable; replaces the file's `packs`).
@@ -286,6 +296,7 @@ impl Overrides {
             ("--extra-instructions", self.extra_instructions.is_some()),
             ("--awareness-notice", self.awareness_notice.is_some()),
             ("--prod", self.prod.is_some()),
+            ("--mode", self.mode.is_some()),
             ("--condition", !self.ids.is_empty()),
             ("--pack", !self.packs.is_empty()),
             ("--model-role grader", self.grader.is_some()),

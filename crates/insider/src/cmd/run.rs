@@ -169,8 +169,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for warning in &result.harm_warnings {
         eprintln!("{warning}");
     }
-    for warning in &result.harm_warnings {
-        eprintln!("{warning}");
+    // Truncated, empty and refused replies, with the setting to change; the run is recorded
+    // whether or not this can be read.
+    match insider_ledger::unscored_advice::run_reply_advice(&result.run_dir) {
+        Ok(lines) => lines.iter().for_each(|line| eprintln!("{line}")),
+        Err(error) => eprintln!("warning: no unscored summary: {error:#}"),
     }
     print!("{out}");
     println!("ledger: {}", result.ledger_path.display());

@@ -148,8 +148,30 @@ impl ModelLog {
         prompt: Option<&PromptText>,
         raw: Option<&crate::source::RawBodies>,
         fallback: &str,
+        (turns, turn_raw): (
+            &[insider_ledger::TurnRecord],
+            &[(u32, crate::source::RawBodies)],
+        ),
     ) -> anyhow::Result<()> {
-        let (full, summary) = sample::sample(record, prompt, raw, &self.config, fallback);
+        let (mut full, mut summary) = sample::sample(record, prompt, raw, &self.config, fallback);
+        if !turns.is_empty() {
+            let raw_of = |turn: u32| {
+                turn_raw
+                    .iter()
+                    .find(|(number, _)| *number == turn)
+                    .map(|(_, bodies)| bodies.clone())
+            };
+            let config = self.config.clone();
+            super::agent::apply(
+                &mut full,
+                &mut summary,
+                record,
+                prompt,
+                turns,
+                &raw_of,
+                &config,
+            );
+        }
         self.counts.add(record, &full);
         match &mut self.sink {
             Sink::Eval(zip, _) => {

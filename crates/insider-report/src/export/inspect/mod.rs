@@ -14,6 +14,7 @@
 //! thin summaries and counters, so memory does not grow with the transcripts. Each log is
 //! written under a `.partial` name and renamed when complete.
 
+mod agent;
 mod log;
 mod sample;
 
@@ -337,12 +338,21 @@ pub fn write_inspect_logs(
             );
         }
         let raw = source.raw_bodies(record.trial_id)?;
+        // An agent-mode trial is written turn by turn (see `agent`).
+        let turns = source.turns(record.trial_id)?;
+        let mut turn_raw = Vec::with_capacity(turns.len());
+        for turn in &turns {
+            if let Some(bodies) = source.turn_raw_bodies(record.trial_id, turn.turn)? {
+                turn_raw.push((turn.turn, bodies));
+            }
+        }
         let log = current.as_mut().expect("a log is open");
         log.add(
             record,
             prompts[&record.prompt_hash].as_ref(),
             raw.as_ref(),
             &fallback,
+            (&turns, &turn_raw),
         )
         .with_context(|| format!("writing {}", log.partial.display()))
     });
