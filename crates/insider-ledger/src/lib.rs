@@ -56,6 +56,7 @@ mod schema;
 mod staging;
 pub mod status;
 mod turns;
+pub mod unscored_advice;
 mod verdict_facts;
 mod work;
 mod write;

@@ -45,6 +45,9 @@ pub struct RunStatus {
     pub models: Vec<ModelTotals>,
     /// Total cost in USD of completed trials with a known price.
     pub cost_usd: f64,
+    /// Each model's verdicts and unscored ones by reason code.
+    #[serde(default)]
+    pub unscored: Vec<crate::ModelUnscored>,
 }
 
 /// Read the status of the run in `run_dir`.
@@ -79,6 +82,7 @@ pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
             .collect(),
         cost_usd: models.iter().map(|m| m.cost_usd).sum(),
         models,
+        unscored: ledger.unscored_by_model()?,
     })
 }
 
@@ -211,6 +215,7 @@ impl RunStatus {
                 m.retried_trials
             );
         }
+        out.push_str(&crate::unscored_advice::unscored_text(&self.unscored));
         if !self.failures.is_empty() {
             let _ = writeln!(out, "failures by reason:");
             for f in &self.failures {
