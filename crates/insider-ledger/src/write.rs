@@ -178,6 +178,19 @@ impl Ledger {
         Ok(id)
     }
 
+    /// Record the base URL model `name` is called at (`resolved_base_url` in its parameters,
+    /// read by reports for the endpoint host); refreshed by every session, since planning
+    /// again rewrites the parameters from the config.
+    pub fn set_model_base_url(&self, name: &str, url: &str) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE models SET params_json = json_set(params_json, '$.resolved_base_url', ?2)
+                 WHERE name = ?1",
+            )?
+            .execute(params![name, url])?;
+        Ok(())
+    }
+
     /// Insert a condition (or refresh its factor values); returns its row id.
     pub fn upsert_condition(&self, condition: &ConditionInfo) -> anyhow::Result<i64> {
         let id = self

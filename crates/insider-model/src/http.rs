@@ -24,6 +24,7 @@ pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 15;
 pub struct HttpProvider {
     name: String,
     model: String,
+    base_url: String,
     endpoint: String,
     key_var: String,
     wire: Box<dyn Wire>,
@@ -76,6 +77,7 @@ impl HttpProvider {
         }
         Ok(HttpProvider {
             endpoint: wire.endpoint(&spec.base_url, &spec.model),
+            base_url: crate::endpoint::recordable(&spec.base_url),
             price: pricing::price(&spec.name),
             name: spec.name,
             model: spec.model,
@@ -205,6 +207,10 @@ impl HttpProvider {
 impl Provider for HttpProvider {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn base_url(&self) -> Option<String> {
+        Some(self.base_url.clone())
     }
 
     async fn generate(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {

@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod chat_text;
+pub mod endpoint;
 pub mod http;
 pub mod limits;
 #[cfg(feature = "local")]

@@ -286,6 +286,12 @@ pub struct ProviderError {
 pub trait Provider: Send + Sync {
     /// The full model name as the user wrote it, e.g. `openai/gpt-4.1`.
     fn name(&self) -> &str;
+    /// The base URL calls go to, as [`crate::endpoint::recordable`] gives it (no credentials),
+    /// known without a call: from `base_url` in the config, the provider's base-URL variable or
+    /// its default. `None` for providers that call no URL (in process, test fakes).
+    fn base_url(&self) -> Option<String> {
+        None
+    }
     /// Make one call, retrying retryable failures, and return the normalized response.
     async fn generate(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError>;
 }

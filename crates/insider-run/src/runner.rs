@@ -350,6 +350,12 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     // One process per run directory, from before the ledger is read until the run ends.
     let lock = RunDirLock::acquire(&options.run_dir)?;
     let ledger = open_with_plan(&options.run_dir, experiment, &planned)?;
+    // Where each model is called, so a report names the host (a local fake included).
+    for (name, provider) in &providers {
+        if let Some(url) = provider.base_url() {
+            ledger.set_model_base_url(name, &url)?;
+        }
+    }
     let session = ledger.start_session(&options.argv)?;
     let counts = ledger.status_counts()?;
     let work = work_for(&ledger, experiment, options.retry_permanent)?;
