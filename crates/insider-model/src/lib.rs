@@ -18,6 +18,7 @@ pub mod redact;
 pub mod retry;
 pub mod spec;
 pub mod stop_reason;
+pub mod terminal;
 pub mod types;
 pub mod wire;
 

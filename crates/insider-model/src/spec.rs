@@ -8,6 +8,16 @@ use crate::wire::{WireKind, WireOptions};
 pub const KNOWN_PROVIDERS: &str =
     "openai, anthropic, google, openai-api/<service>, vllm, ollama, openrouter, together, local";
 
+/// The hint after a model name that could not be used: the form, the providers, examples.
+pub fn model_hint() -> String {
+    format!(
+        "hint: a model name is `provider/model` (Inspect's convention); providers: \
+         {KNOWN_PROVIDERS}. For example `openai/gpt-4.1`, `anthropic/claude-opus-4-20250514`, \
+         `google/gemini-2.5-pro`, `openai-api/groq/llama-3.3-70b-versatile` (with \
+         GROQ_BASE_URL), `local/qwen2.5-coder-0.5b-instruct` (`insider models list`)"
+    )
+}
+
 /// A model configuration problem found before any network call, with what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {

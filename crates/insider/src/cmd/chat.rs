@@ -1,7 +1,10 @@
 //! `insider chat`: one call to a model, to check a model name and key before a long run.
 
 use clap::Args;
-use insider_model::{chat_text, ChatRequest, GenerationSettings, Message, ModelConfig};
+use insider_model::terminal::printable;
+use insider_model::{
+    chat_text, ChatRequest, ConfigError, GenerationSettings, Message, ModelConfig,
+};
 use std::process::ExitCode;
 
 /// Arguments of `insider chat`.
@@ -10,7 +13,7 @@ pub struct ChatArgs {
     /// Model name, e.g. `openai/gpt-4.1`, `anthropic/claude-opus-4-20250514`,
     /// `google/gemini-2.5-pro`, `openai-api/<service>/<model>`, `local/<name>`.
     #[arg(long)]
-    pub model: String,
+    pub model: Option<String>,
     /// System prompt.
     #[arg(long)]
     pub system: Option<String>,
@@ -32,6 +35,9 @@ pub struct ChatArgs {
     /// Attempts before giving up (first try included).
     #[arg(long)]
     pub max_attempts: Option<u32>,
+    /// Sampling seed, where the API accepts one (as `insider run --seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// The message to send.
     pub message: String,
 }
@@ -42,10 +48,21 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
         max_attempts: args.max_attempts,
         ..ModelConfig::default()
     };
-    let provider = match insider_model::resolve(&args.model, &config) {
+    let Some(model) = &args.model else {
+        eprintln!("error: name the model with --model");
+        eprintln!("{}", insider_model::spec::model_hint());
+        return Ok(ExitCode::from(2));
+    };
+    let provider = match insider_model::resolve(model, &config) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
+            if matches!(
+                e,
+                ConfigError::InvalidName { .. } | ConfigError::UnknownProvider { .. }
+            ) {
+                eprintln!("{}", insider_model::spec::model_hint());
+            }
             return Ok(ExitCode::from(2));
         }
     };
@@ -58,6 +75,7 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
             max_tokens: args.max_tokens,
             reasoning_effort: args.reasoning_effort,
             thinking_budget: args.thinking_budget,
+            seed: args.seed,
             ..GenerationSettings::default()
         },
     };
@@ -67,15 +85,16 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
             println!("{}", chat_text::response_json(&response, provider.name())?);
         }
         Ok(response) => {
-            eprint!("{}", chat_text::preamble(&response));
-            println!("{}", response.text);
+            // Model text is untrusted: no escape sequence of it reaches the terminal.
+            eprint!("{}", printable(&chat_text::preamble(&response)));
+            println!("{}", printable(&response.text));
             eprintln!("{}", chat_text::usage_line(&response));
         }
         Err(error) => {
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&error)?);
             }
-            eprint!("{}", chat_text::failure_text(&error));
+            eprint!("{}", printable(&chat_text::failure_text(&error)));
             return Ok(ExitCode::FAILURE);
         }
     }
