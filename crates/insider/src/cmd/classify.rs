@@ -52,5 +52,9 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{warning}");
     }
     println!("{outcome}");
+    // The run directory's report.html shows the verdicts just written, as after `insider run`.
+    let (err, out) = insider_report::commands::end_of_run(&args.run_dir, true);
+    eprint!("{err}");
+    print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
