@@ -17,5 +17,6 @@ pub mod progress;
 pub mod reclassify;
 pub mod resume;
 pub mod runner;
+pub mod trial_cost;
 pub mod scheduler;
 pub mod writer;

@@ -28,6 +28,9 @@ enum Command {
     JudgeCheck(cmd::judge_check::JudgeCheckArgs),
     /// Run (or resume) an experiment: models × conditions × samples, into a run directory.
     Run(Box<cmd::run::RunArgs>),
+    /// Samples per condition to detect a difference (--detect) or bound a zero (--bound-zero),
+    /// and their cost: the experiment's dry run, then the plan.
+    Plan(Box<cmd::plan::PlanArgs>),
     /// Runs: list them, or show where one stands.
     #[command(subcommand)]
     Runs(cmd::runs::RunsCommand),
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Models(command) => cmd::models::run(command),
         Command::JudgeCheck(args) => cmd::judge_check::run(args),
         Command::Run(args) => cmd::run::run(*args),
+        Command::Plan(args) => cmd::plan::run(*args),
         Command::Runs(command) => cmd::runs::run(command),
         Command::Classify(args) => cmd::classify::run(args),
         Command::Report(args) => cmd::report::run_report(args),

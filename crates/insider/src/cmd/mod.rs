@@ -5,6 +5,7 @@ pub mod classify;
 pub mod export;
 pub mod judge_check;
 pub mod models;
+pub mod plan;
 pub mod report;
 pub mod review;
 pub mod run;

@@ -42,6 +42,10 @@ pub struct RunArgs {
     /// Scratchpad removed (`prod`), comma-separated booleans.
     #[arg(long, value_name = "LIST")]
     pub prod: Option<String>,
+    /// Trial modes, comma-separated: `single` (one call, the study) and/or `agent` (a
+    /// multi-turn session with tools in the pack's mail world; id suffix `_agent`).
+    #[arg(long, value_name = "LIST")]
+    pub mode: Option<String>,
     /// An explicit condition id (repeatable).
     #[arg(long = "condition", value_name = "ID")]
     pub conditions: Vec<String>,
@@ -85,6 +89,9 @@ pub struct RunArgs {
     /// Show the plan, token and cost estimate, then exit without any call.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: the samples per condition a goal needs, and their cost.
+    #[command(flatten)]
+    pub target: super::plan::TargetArgs,
     /// Run a plan over 100,000 trials or an estimated $1,000 without asking.
     #[arg(long)]
     pub yes: bool,
@@ -110,6 +117,19 @@ pub struct RunArgs {
 
 /// Run `insider run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let target = match args.target.target() {
+        Ok(Some(_)) if !args.dry_run => {
+            eprintln!(
+                "error: --detect and --bound-zero plan a run: add --dry-run, or use `insider plan`"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Ok(target) => target,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let invocation = Invocation {
         config: args.config.as_deref(),
         resume: args.resume.as_deref(),
@@ -131,6 +151,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     if args.dry_run {
         print!("{}", insider_run::plan::dry_run_report(&experiment)?);
+        if let Some(target) = target {
+            print!("{}", super::plan::plan_text(&experiment, target)?);
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if let (false, Some(reason)) = (args.yes, plan::needs_confirmation(&experiment)?) {
@@ -213,6 +236,7 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         extra_instructions: args.extra_instructions.clone(),
         awareness_notice: args.awareness_notice.clone(),
         prod: args.prod.clone(),
+        mode: args.mode.clone(),
         ids: args.conditions.clone(),
         packs: args.packs.clone(),
         samples: args.samples,
