@@ -43,6 +43,7 @@
 //! `verdict_cache`, `grader_votes`, and for agent-mode sessions `worlds` (each session's
 //! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]). The file uses WAL so readers never block the writer.
 
+mod attempts;
 mod counts;
 mod ledger;
 pub mod lock;

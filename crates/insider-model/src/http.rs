@@ -221,12 +221,12 @@ impl Provider for HttpProvider {
         let mut attempts: Vec<Attempt> = Vec::new();
         for number in 1..=self.policy.max_attempts {
             let slot = self.limits.acquire(estimated_tokens).await;
-            let started_at =
-                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let t0 = Instant::now();
+            // Reported to an observing runner as it ends, or as cancelled if dropped first.
+            let in_flight = crate::attempt_hook::InFlight::start(number);
+            let started_at = in_flight.started_at().to_string();
             let outcome = self.attempt(&body).await;
             drop(slot);
-            let duration_ms = t0.elapsed().as_millis() as u64;
+            let duration_ms = in_flight.elapsed_ms();
             let failure = match outcome {
                 Ok(bytes) => match self.wire.parse(&bytes) {
                     Ok(parsed) if is_empty_reply(&parsed) => Failure {
@@ -251,6 +251,7 @@ impl Provider for HttpProvider {
                             error: None,
                             retryable: false,
                         });
+                        in_flight.end(attempts.last().expect("just pushed"));
                         return Ok(ChatResponse {
                             model: parsed.model.unwrap_or_else(|| self.model.clone()),
                             text: parsed.text,
@@ -291,6 +292,7 @@ impl Provider for HttpProvider {
                 error: Some(failure.error.clone()),
                 retryable: failure.retryable,
             });
+            in_flight.end(attempts.last().expect("just pushed"));
             if !failure.retryable {
                 return Err(ProviderError {
                     kind: FailureKind::Permanent,

@@ -5,6 +5,7 @@
 //! calls, usage, cost, timings, the raw request and response bodies (secrets redacted) and every
 //! attempt made. This crate knows nothing about scenarios or verdicts.
 
+pub mod attempt_hook;
 pub mod batch;
 pub mod chat_text;
 pub mod endpoint;

@@ -7,6 +7,7 @@
 //! [`writer::Writer`].
 
 pub mod agent;
+pub mod attempt_sink;
 pub mod config;
 pub mod harm_fit;
 pub mod invocation;

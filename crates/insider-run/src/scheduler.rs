@@ -180,9 +180,16 @@ struct Worker {
 impl Worker {
     async fn run(mut self) -> ExecuteOutcome {
         let mut counts = ExecuteOutcome::default();
+        let mut committed: Option<std::sync::mpsc::Receiver<()>> = None;
         loop {
             if *self.stop.soft.borrow() || *self.stop.hard.borrow() {
                 break;
+            }
+            // The last call's records (its attempts above all) are committed before this
+            // connection makes another call: a kill then loses at most one attempt per
+            // connection. Classification ran meanwhile, so this rarely waits.
+            if let Some(receiver) = committed.take() {
+                let _ = tokio::task::spawn_blocking(move || receiver.recv()).await;
             }
             let Some(item) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                 break;
@@ -210,8 +217,14 @@ impl Worker {
                     crate::agent::worker::Next::Stop => break,
                 }
             }
+            // Each attempt reaches the ledger as it ends, not only with the call's outcome.
+            let sink = Arc::new(crate::attempt_sink::LedgerAttempts {
+                trial_id: item.trial_id,
+                writer: self.shared.writer.clone(),
+            });
+            let call = insider_model::attempt_hook::observe(sink, self.provider.generate(&request));
             let result = tokio::select! {
-                result = self.provider.generate(&request) => Some(result),
+                result = call => Some(result),
                 _ = wait_true(&mut self.stop.hard) => None,
             };
             match result {
@@ -259,15 +272,24 @@ impl Worker {
                     {
                         break;
                     }
+                    committed = self.commit_request();
                     self.classify(&item, &reply, &tool_calls, stop_reason.as_deref())
                         .await;
                 }
                 Some(Err(error)) => {
                     self.record_failure(&item, error, &mut counts).await;
+                    committed = self.commit_request();
                 }
             }
         }
         counts
+    }
+
+    /// A receiver that hears once everything this worker sent so far is committed.
+    fn commit_request(&self) -> Option<std::sync::mpsc::Receiver<()>> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let sent = self.shared.writer.send_now(WriteOp::Flush(sender));
+        sent.ok().map(|()| receiver)
     }
 
     fn request_for(&self, item: &WorkItem) -> ChatRequest {

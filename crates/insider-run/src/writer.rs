@@ -18,6 +18,8 @@ use tokio::sync::Semaphore;
 pub enum WriteOp {
     /// A call for this trial is starting.
     Claim(i64),
+    /// One attempt of the trial's open call ended (recorded before the call returns).
+    Attempt(i64, Box<insider_model::Attempt>),
     /// The call succeeded.
     Complete(i64, Box<ChatResponse>),
     /// The call failed for good (or was cancelled).
@@ -174,6 +176,7 @@ fn apply(ledger: &Ledger, op: WriteOp, flushes: &mut Vec<mpsc::Sender<()>>) -> a
     match op {
         WriteOp::Claim(trial) => ledger.claim_trial(trial),
         WriteOp::Complete(trial, response) => ledger.complete_trial(trial, &response).map(|_| ()),
+        WriteOp::Attempt(trial, attempt) => ledger.record_attempt(trial, &attempt),
         WriteOp::Fail(trial, error) => ledger.fail_trial(trial, &error),
         WriteOp::Abandon(trial, reason) => ledger.abandon_trial(trial, &reason),
         WriteOp::Verdict(trial, verdict) => ledger.save_verdict(trial, &verdict),

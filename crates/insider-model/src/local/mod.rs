@@ -181,14 +181,13 @@ impl Provider for LocalProvider {
         let tries = if random { EMPTY_REPLY_TRIES } else { 1 };
         let mut attempts = Vec::new();
         for number in 1..=tries {
-            let started_at =
-                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let t0 = Instant::now();
+            // Reported to an observing runner as it ends, or as cancelled if dropped first.
+            let in_flight = crate::attempt_hook::InFlight::start(number);
             let outcome = self.engine.generate(request.clone()).await;
             let attempt = |error: Option<String>, retryable: bool| Attempt {
                 number,
-                started_at: started_at.clone(),
-                duration_ms: t0.elapsed().as_millis() as u64,
+                started_at: in_flight.started_at().to_string(),
+                duration_ms: in_flight.elapsed_ms(),
                 status: None,
                 error,
                 retryable,
@@ -196,9 +195,11 @@ impl Provider for LocalProvider {
             match outcome {
                 Ok(out) if is_empty(&out) => {
                     attempts.push(attempt(Some(crate::http::EMPTY_REPLY.into()), random));
+                    in_flight.end(attempts.last().expect("just pushed"));
                 }
                 Ok(out) => {
                     attempts.push(attempt(None, false));
+                    in_flight.end(attempts.last().expect("just pushed"));
                     return Ok(ChatResponse {
                         model: self.name.clone(),
                         text: out.text,
@@ -224,6 +225,7 @@ impl Provider for LocalProvider {
                 Err(failure) => {
                     let message = format!("{}: {}", self.name, failure.message);
                     attempts.push(attempt(Some(message.clone()), false));
+                    in_flight.end(attempts.last().expect("just pushed"));
                     return Err(ProviderError {
                         kind: if failure.cancelled {
                             FailureKind::Cancelled
