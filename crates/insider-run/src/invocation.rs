@@ -20,6 +20,8 @@ pub struct Invocation<'a> {
     pub resume: Option<&'a Path>,
     /// `--dry-run`: a missing key is a note, not an error.
     pub dry_run: bool,
+    /// `-T key=value` task arguments: any of them makes the run the Inspect task.
+    pub task_args: &'a [String],
 }
 
 /// The grader named by `--model-role grader=M` flags (the only role there is).
@@ -44,6 +46,9 @@ pub fn resolve(
     overrides: &Overrides,
     note: &mut dyn FnMut(String),
 ) -> anyhow::Result<(ResolvedExperiment, PathBuf)> {
+    let mut overrides = overrides.clone();
+    config::apply_task_args(invocation.task_args, &mut overrides)?;
+    let overrides = &mut overrides;
     if let Some(dir) = invocation.resume {
         let ignored = overrides.plan_flags();
         if !ignored.is_empty() {
@@ -62,6 +67,12 @@ pub fn resolve(
         };
         return Ok((resume::resume_experiment(dir, &pacing)?, dir.to_path_buf()));
     }
+    if !invocation.task_args.is_empty() {
+        for line in config::inspect_task(overrides)? {
+            note(line);
+        }
+    }
+    let overrides = &*overrides;
     let file: Option<ExperimentFile> = invocation.config.map(config::load_file).transpose()?;
     let experiment = config::resolve(invocation.config.zip(file.as_ref()), overrides)?;
     let run_dir = config::run_dir(file.as_ref(), overrides, &experiment.name);

@@ -9,6 +9,7 @@
 pub mod agent;
 pub mod attempt_sink;
 pub mod config;
+pub mod dry_run;
 pub mod harm_fit;
 pub mod invocation;
 pub mod models;

@@ -8,7 +8,6 @@
 
 use crate::config::ResolvedExperiment;
 use crate::runner::render_conditions;
-use std::fmt::Write;
 
 /// Output tokens assumed per trial when `max_tokens` is not set.
 pub const DEFAULT_OUTPUT_TOKENS: u64 = 1_500;
@@ -37,7 +36,17 @@ pub fn estimate_tokens(text: &str) -> u64 {
 
 /// Estimates per model.
 pub fn estimate(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<ModelEstimate>> {
-    let planned = render_conditions(experiment)?;
+    Ok(estimate_planned(
+        experiment,
+        &render_conditions(experiment)?,
+    ))
+}
+
+/// Estimates per model for the conditions of `experiment`, already rendered.
+pub fn estimate_planned(
+    experiment: &ResolvedExperiment,
+    planned: &[crate::runner::PlannedCondition],
+) -> Vec<ModelEstimate> {
     let input_per_round: u64 = planned
         .iter()
         .map(|p| estimate_tokens(&p.prompt.system) + estimate_tokens(&p.prompt.user))
@@ -64,7 +73,7 @@ pub fn estimate(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<ModelEsti
             batch_cost_usd: cost.map(|c| c.1),
         });
     }
-    Ok(out)
+    out
 }
 
 /// Trials above which a plan needs `--yes`: a typo in `samples` should not start a week of calls.
@@ -97,7 +106,7 @@ pub const GRADER_PROMPT_TOKENS: u64 = 2_000;
 pub const GRADER_OUTPUT_TOKENS: u64 = 400;
 
 /// The grader's share of a plan: one call per trial.
-fn grader_estimate(
+pub fn grader_estimate(
     experiment: &ResolvedExperiment,
     models: &[ModelEstimate],
 ) -> Option<ModelEstimate> {
@@ -115,96 +124,4 @@ fn grader_estimate(
         cost_usd: cost.map(|c| c.0),
         batch_cost_usd: cost.map(|c| c.1),
     })
-}
-
-/// The shortest time the rate limits allow for `estimate`'s calls (`None`: no limit known).
-fn wall_time_floor(config: &insider_model::ModelConfig, estimate: &ModelEstimate) -> Option<f64> {
-    let by_requests = config
-        .rpm
-        .map(|rpm| estimate.trials as f64 / f64::from(rpm) * 60.0);
-    let tokens = (estimate.input_tokens + estimate.output_tokens) as f64;
-    let by_tokens = config.tpm.map(|tpm| tokens / f64::from(tpm) * 60.0);
-    match (by_requests, by_tokens) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn cost_text(cost: Option<f64>) -> String {
-    cost.map_or("unknown".to_string(), |c| format!("${c:.2}"))
-}
-
-/// The dry-run report as text.
-pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
-    let estimates = estimate(experiment)?;
-    let grader = grader_estimate(experiment, &estimates);
-    let mut out = String::new();
-    writeln!(
-        out,
-        "plan: {} models × {} conditions × {} samples = {} trials (no call made)",
-        experiment.models.len(),
-        experiment.conditions.len(),
-        experiment.samples,
-        experiment.total_trials()
-    )?;
-    writeln!(
-        out,
-        "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
-        "model", "calls", "input tokens", "output tokens", "cost", "time at least"
-    )?;
-    for (e, model) in estimates.iter().zip(&experiment.models) {
-        let time = wall_time_floor(&model.config, e)
-            .map(|secs| crate::progress::format_duration(std::time::Duration::from_secs_f64(secs)))
-            .unwrap_or_else(|| "-".into());
-        writeln!(
-            out,
-            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
-            e.model,
-            e.trials,
-            e.input_tokens,
-            e.output_tokens,
-            cost_text(e.cost_usd),
-            time
-        )?;
-    }
-    if let Some(g) = &grader {
-        writeln!(
-            out,
-            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
-            format!("grader {}", g.model),
-            g.trials,
-            g.input_tokens,
-            g.output_tokens,
-            cost_text(g.cost_usd),
-            "-"
-        )?;
-    }
-    let all: Vec<&ModelEstimate> = estimates.iter().chain(grader.as_ref()).collect();
-    let total: f64 = all.iter().filter_map(|e| e.cost_usd).sum();
-    let unknown = all.iter().any(|e| e.cost_usd.is_none());
-    writeln!(
-        out,
-        "total estimated cost: ${total:.2}{}",
-        if unknown {
-            " + models without a known price"
-        } else {
-            ""
-        }
-    )?;
-    writeln!(
-        out,
-        "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial; \
-         time from rpm/tpm where set (- : no rate limit given)"
-    )?;
-    match (&experiment.grader, experiment.classify) {
-        (Some(_), true) => writeln!(
-            out,
-            "grader: one call per trial ({GRADER_PROMPT_TOKENS} prompt tokens + the reply in, \
-             {GRADER_OUTPUT_TOKENS} out), an upper bound: gate-first grading asks the grader only \
-             about replies whose gate passed"
-        )?,
-        (None, true) => writeln!(out, "classification: gate-only (no grader)")?,
-        (_, false) => writeln!(out, "classification: off (--no-classify)")?,
-    }
-    Ok(out)
 }

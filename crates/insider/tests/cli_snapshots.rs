@@ -28,6 +28,8 @@ const FILTERS: &[(&str, &str)] = &[
     (r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]"),
     (r"127\.0\.0\.1:\d+", "[SERVER]"),
     (r"\d+(\.\d+)? ?(ms|s)\b", "[DURATION]"),
+    // Prompt hashes change with every edit of a pack; tests of their own pin them.
+    (r"\b[0-9a-f]{64}\b", "[SHA256]"),
 ];
 
 fn text(output: &Output) -> String {

@@ -134,6 +134,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         config: args.config.as_deref(),
         resume: args.resume.as_deref(),
         dry_run: args.dry_run,
+        task_args: &args.task_args,
     };
     let resolved = overrides(&args).and_then(|overrides| {
         invocation::resolve(invocation, &overrides, &mut |note| eprintln!("{note}"))
@@ -150,7 +151,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.dry_run {
-        print!("{}", insider_run::plan::dry_run_report(&experiment)?);
+        print!("{}", insider_run::dry_run::dry_run_report(&experiment)?);
         if let Some(target) = target {
             print!("{}", super::plan::plan_text(&experiment, target)?);
         }
@@ -226,7 +227,7 @@ async fn stop_on_signals(control: StopControl) {
 }
 
 fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
-    let mut overrides = Overrides {
+    Ok(Overrides {
         name: args.name.clone(),
         models: args.models.clone(),
         scenario: args.scenario.clone(),
@@ -249,7 +250,5 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         max_tokens: args.max_tokens,
         seed: args.seed,
         keys_optional: args.dry_run,
-    };
-    config::apply_task_args(&args.task_args, &mut overrides)?;
-    Ok(overrides)
+    })
 }

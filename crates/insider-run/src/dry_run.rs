@@ -1,0 +1,132 @@
+//! The `--dry-run` report: the plan, each model's calls, tokens, cost and the time the rate
+//! limits allow at least, the grader's share, and which prompts (pack, sha256) will be sent.
+//! The estimates themselves are in [`crate::plan`].
+
+use crate::config::ResolvedExperiment;
+use crate::plan::{
+    estimate_planned, grader_estimate, ModelEstimate, DEFAULT_OUTPUT_TOKENS, GRADER_OUTPUT_TOKENS,
+    GRADER_PROMPT_TOKENS,
+};
+use crate::runner::{render_conditions, PlannedCondition};
+use std::fmt::Write;
+
+/// The shortest time the rate limits allow for `estimate`'s calls (`None`: no limit known).
+fn wall_time_floor(config: &insider_model::ModelConfig, estimate: &ModelEstimate) -> Option<f64> {
+    let by_requests = config
+        .rpm
+        .map(|rpm| estimate.trials as f64 / f64::from(rpm) * 60.0);
+    let tokens = (estimate.input_tokens + estimate.output_tokens) as f64;
+    let by_tokens = config.tpm.map(|tpm| tokens / f64::from(tpm) * 60.0);
+    match (by_requests, by_tokens) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn cost_text(cost: Option<f64>) -> String {
+    cost.map_or("unknown".to_string(), |c| format!("${c:.2}"))
+}
+
+/// The dry-run report as text.
+pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
+    let planned = render_conditions(experiment)?;
+    let estimates = estimate_planned(experiment, &planned);
+    let grader = grader_estimate(experiment, &estimates);
+    let mut out = String::new();
+    writeln!(
+        out,
+        "plan: {} models × {} conditions × {} samples = {} trials (no call made)",
+        experiment.models.len(),
+        experiment.conditions.len(),
+        experiment.samples,
+        experiment.total_trials()
+    )?;
+    writeln!(
+        out,
+        "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
+        "model", "calls", "input tokens", "output tokens", "cost", "time at least"
+    )?;
+    for (e, model) in estimates.iter().zip(&experiment.models) {
+        let time = wall_time_floor(&model.config, e)
+            .map(|secs| crate::progress::format_duration(std::time::Duration::from_secs_f64(secs)))
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
+            e.model,
+            e.trials,
+            e.input_tokens,
+            e.output_tokens,
+            cost_text(e.cost_usd),
+            time
+        )?;
+    }
+    if let Some(g) = &grader {
+        writeln!(
+            out,
+            "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
+            format!("grader {}", g.model),
+            g.trials,
+            g.input_tokens,
+            g.output_tokens,
+            cost_text(g.cost_usd),
+            "-"
+        )?;
+    }
+    let all: Vec<&ModelEstimate> = estimates.iter().chain(grader.as_ref()).collect();
+    // `+ 0.0`: an empty float sum is -0.0, which would print as "$-0.00".
+    let total: f64 = all.iter().filter_map(|e| e.cost_usd).sum::<f64>() + 0.0;
+    let unknown = all.iter().any(|e| e.cost_usd.is_none());
+    writeln!(
+        out,
+        "total estimated cost: ${total:.2}{}",
+        if unknown {
+            " + models without a known price"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(
+        out,
+        "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial; \
+         time from rpm/tpm where set (- : no rate limit given)"
+    )?;
+    match (&experiment.grader, experiment.classify) {
+        (Some(_), true) => writeln!(
+            out,
+            "grader: one call per trial ({GRADER_PROMPT_TOKENS} prompt tokens + the reply in, \
+             {GRADER_OUTPUT_TOKENS} out), an upper bound: gate-first grading asks the grader only \
+             about replies whose gate passed"
+        )?,
+        (None, true) => writeln!(out, "classification: gate-only (no grader)")?,
+        (_, false) => writeln!(out, "classification: off (--no-classify)")?,
+    }
+    prompts(&mut out, &planned)?;
+    Ok(out)
+}
+
+/// Conditions listed one by one in the report; a larger plan lists this many and a count.
+pub const LISTED_PROMPTS: usize = 12;
+
+/// Which prompts the plan sends: condition, pack origin and sha256, so a plan can be checked
+/// against `insider scenarios render --pack` before anything is paid.
+fn prompts(out: &mut String, planned: &[PlannedCondition]) -> std::fmt::Result {
+    writeln!(out, "prompts:")?;
+    let width = planned
+        .iter()
+        .take(LISTED_PROMPTS)
+        .map(|p| p.prompt.condition.len())
+        .max()
+        .unwrap_or(0);
+    for p in planned.iter().take(LISTED_PROMPTS) {
+        writeln!(
+            out,
+            "  {:<width$}  sha256 {}  {}",
+            p.prompt.condition, p.prompt.sha256, p.pack_origin
+        )?;
+    }
+    if planned.len() > LISTED_PROMPTS {
+        writeln!(out, "  … and {} more", planned.len() - LISTED_PROMPTS)?;
+    }
+    Ok(())
+}
