@@ -58,6 +58,7 @@ mod staging;
 pub mod status;
 mod turns;
 pub mod unscored_advice;
+mod verdict_columns;
 mod verdict_facts;
 mod work;
 mod write;

@@ -188,7 +188,7 @@ CREATE TABLE turns (
     // The verdict fields a report counts, as columns: `unscored_reason` holds the reason's
     // code (`truncated`, `empty`, …; NULL when scored), `labels_json` the secondary labels
     // (NULL when none). Filled by `save_verdict` and backfilled from `verdict_json` here (see
-    // `verdict_facts::backfill`). With the covering indexes below a report reads two indexes
+    // `verdict_columns::backfill`). With the covering indexes below a report reads two indexes
     // and parses no verdict JSON; they extend (and replace) migration 2's summary indexes.
     r#"
 ALTER TABLE verdicts ADD COLUMN unscored_reason TEXT;
@@ -217,7 +217,7 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         tx.execute_batch(sql)
             .with_context(|| format!("applying ledger migration {}", index + 1))?;
         if index as u32 + 1 == VERDICT_FACTS_VERSION {
-            crate::verdict_facts::backfill(&tx)
+            crate::verdict_columns::backfill(&tx)
                 .with_context(|| format!("applying ledger migration {}", index + 1))?;
         }
         tx.pragma_update(None, "user_version", index as u32 + 1)?;

@@ -523,8 +523,8 @@ impl Ledger {
                 verdict.classifier_version,
                 serde_json::to_string(verdict)?,
                 now_rfc3339(),
-                crate::verdict_facts::reason_code(verdict),
-                crate::verdict_facts::labels_json(verdict)?
+                crate::verdict_columns::reason_code(verdict),
+                crate::verdict_columns::labels_json(verdict)?
             ])
             .with_context(|| format!("saving verdict of trial {trial_id}"))?;
         self.conn

@@ -6,6 +6,7 @@ pub mod export;
 pub mod judge_check;
 pub mod models;
 pub mod plan;
+pub mod plan_target;
 pub mod report;
 pub mod review;
 pub mod run;

@@ -1,73 +1,8 @@
-//! `insider plan` and `insider run --dry-run --detect/--bound-zero`: the samples per condition
-//! a goal needs and what they cost. Wiring only: the power maths is `insider_report::power`,
-//! the cost of a trial `insider_run::trial_cost` (insider-run cannot depend on insider-report).
+//! `insider plan`: the dry run of an experiment, then the samples per condition a goal needs
+//! and their cost (the goal flags and the plan are in [`super::plan_target`]).
 
 use clap::Args;
-use insider_report::power::{
-    format_plan, parse_rate, plan, PlanModel, PlanTarget, DEFAULT_ALPHA, DEFAULT_POWER,
-};
-use insider_run::config::ResolvedExperiment;
 use std::process::ExitCode;
-
-/// What a sample-size plan is for (shared by `insider plan` and `insider run --dry-run`).
-#[derive(Args, Debug, Default, Clone)]
-pub struct TargetArgs {
-    /// Plan the samples per condition to detect this difference of rates at 80% power and a
-    /// two-sided 5% test (`10pp`, `10%` or `0.1`); with --dry-run or `insider plan`.
-    #[arg(long, value_name = "RATE")]
-    pub detect: Option<String>,
-    /// The baseline rate for --detect, if known (default: the worst case, rates around 50%).
-    #[arg(long, value_name = "RATE", requires = "detect")]
-    pub baseline: Option<String>,
-    /// Plan the samples per condition that bound a zero rate below this rate (`1%`): a run
-    /// with no harmful trial then has its one-sided 95% upper bound under it.
-    #[arg(long, value_name = "RATE", conflicts_with = "detect")]
-    pub bound_zero: Option<String>,
-}
-
-impl TargetArgs {
-    /// The target the flags name (`None`: no plan asked for).
-    pub fn target(&self) -> anyhow::Result<Option<PlanTarget>> {
-        let rate = |flag: &str, text: &str| {
-            parse_rate(text).map_err(|error| anyhow::anyhow!("--{flag} `{text}`: {error}"))
-        };
-        Ok(match (&self.detect, &self.bound_zero) {
-            (Some(difference), _) => Some(PlanTarget::Detect {
-                difference: rate("detect", difference)?,
-                baseline: self
-                    .baseline
-                    .as_deref()
-                    .map(|b| rate("baseline", b))
-                    .transpose()?,
-                alpha: DEFAULT_ALPHA,
-                power: DEFAULT_POWER,
-            }),
-            (None, Some(below)) => Some(PlanTarget::BoundZero {
-                below: rate("bound-zero", below)?,
-            }),
-            (None, None) => None,
-        })
-    }
-}
-
-/// The plan for `target` over the experiment's conditions and models, priced per trial.
-pub fn plan_text(experiment: &ResolvedExperiment, target: PlanTarget) -> anyhow::Result<String> {
-    let models: Vec<PlanModel> = insider_run::trial_cost::trial_costs(experiment)?
-        .into_iter()
-        .map(|cost| PlanModel {
-            name: cost.model,
-            cost_per_trial: cost.usd,
-        })
-        .collect();
-    let conditions = experiment.conditions.len() as u64;
-    let sample_plan = plan(target, conditions, &models).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no sample size reaches that goal ({}); pick a difference or rate between 0 and 1",
-            target.describe()
-        )
-    })?;
-    Ok(format_plan(&sample_plan))
-}
 
 /// Arguments of `insider plan`: an experiment, as for `insider run`, and a goal.
 #[derive(Args, Debug)]

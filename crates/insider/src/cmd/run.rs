@@ -91,7 +91,7 @@ pub struct RunArgs {
     pub dry_run: bool,
     /// With --dry-run: the samples per condition a goal needs, and their cost.
     #[command(flatten)]
-    pub target: super::plan::TargetArgs,
+    pub target: super::plan_target::TargetArgs,
     /// Run a plan over 100,000 trials or an estimated $1,000 without asking.
     #[arg(long)]
     pub yes: bool,
@@ -153,7 +153,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         print!("{}", insider_run::dry_run::dry_run_report(&experiment)?);
         if let Some(target) = target {
-            print!("{}", super::plan::plan_text(&experiment, target)?);
+            print!("{}", super::plan_target::plan_text(&experiment, target)?);
         }
         return Ok(ExitCode::SUCCESS);
     }
