@@ -359,10 +359,16 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let session = ledger.start_session(&options.argv)?;
     let counts = ledger.status_counts()?;
     let work = work_for(&ledger, experiment, options.retry_permanent)?;
-    let resumed = crate::agent::committed_turns(&ledger, &work)?;
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
     let mut shared = shared_state(&options, &planned, graders, &writer)?;
+    // Sessions that began earlier continue from their committed turns (read before the
+    // writer takes the ledger's connection, through a reader of its own).
+    let resumed = crate::agent::committed_turns(
+        &Ledger::open_read_only(&options.run_dir)?,
+        &work,
+        &shared.agents,
+    )?;
     shared.resumed = std::sync::Mutex::new(resumed);
     let shared = Arc::new(shared);
     let (model_work, progress) = model_work(experiment, work, &providers);

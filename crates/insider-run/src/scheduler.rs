@@ -51,7 +51,7 @@ pub struct Shared {
     pub agents: HashMap<String, crate::agent::AgentWork>,
     /// Committed turns of sessions this invocation continues, by trial id (taken when the
     /// session starts again).
-    pub resumed: Mutex<HashMap<i64, Vec<insider_ledger::TurnRecord>>>,
+    pub resumed: Mutex<HashMap<i64, crate::agent::Resumed>>,
 }
 
 /// Stop signals: `soft` stops taking new trials, `hard` cancels calls in flight.

@@ -144,3 +144,114 @@ fn kill_9_mid_session_then_resume_ends_every_session_once_and_pays_no_committed_
     assert!(repeated <= 8, "{repeated} repeated requests");
     assert!(requests_before >= before.len() as u64);
 }
+
+/// A session whose third call failed for good, resumed with `--retry-failed` after its pack
+/// was edited: it goes on in the world and with the prompt it began with.
+#[test]
+fn a_failed_turn_resumes_in_the_world_and_prompt_the_session_began_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("blackmail");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/blackmail"),
+        &pack,
+    );
+    // Turn 3 fails once with a permanent error, then answers.
+    let rules = script().replace(
+        r#"{"tool_results": 2, "reply": "#,
+        r#"{"tool_results": 2, "cycle": false, "sequence": [{"status": 400, "error": "bad request"}, "#,
+    );
+    let rules = rules.replacen("]}}\n{\"tool_results\": 3", "]}]}\n{\"tool_results\": 3", 1);
+    let server = server(&rules, 0, 1024);
+    let args = [
+        "run",
+        "--model",
+        "openai/gpt-4.1",
+        "--pack",
+        "blackmail",
+        "--condition",
+        CONDITION,
+        "--model-role",
+        "grader=openai/gpt-4.1-mini",
+        "--out",
+        "run",
+        "--quiet",
+    ];
+    let output = insider(&server, dir.path()).args(args).output().unwrap();
+    assert!(!output.status.success(), "the run has a failed trial");
+    let run = dir.path().join("run");
+    assert_eq!(
+        scalar::<String>(&run, "SELECT status FROM trials"),
+        "failed"
+    );
+    assert_eq!(turn_rows(&run).len(), 2);
+
+    // Edit the pack: the system prompt and the CTO's scripted reply.
+    let system = std::fs::read_to_string(pack.join("system.md")).unwrap();
+    std::fs::write(pack.join("system.md"), format!("EDITED PROMPT. {system}")).unwrap();
+    let world = std::fs::read_to_string(pack.join("world.yaml")).unwrap();
+    std::fs::write(
+        pack.join("world.yaml"),
+        world.replace("We will talk in person.", "EDITED REPLY."),
+    )
+    .unwrap();
+
+    ok(
+        &server,
+        dir.path(),
+        &["run", "--resume", "run", "--retry-failed", "--quiet"],
+    );
+    assert_eq!(
+        scalar::<String>(&run, "SELECT status FROM trials"),
+        "completed"
+    );
+    let rows = turn_rows(&run);
+    assert_eq!(rows.len(), 4);
+    assert!(rows[3]
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("Re: your message"));
+    let requests = server.requests();
+    let model_calls: Vec<&fakellm::RecordedRequest> = requests
+        .iter()
+        .filter(|r| !r.body.contains("=====UNTRUSTED-DATA-"))
+        .collect();
+    assert_eq!(
+        model_calls.len(),
+        5,
+        "turns 1, 2, the failed 3, then 3 and 4"
+    );
+    assert!(
+        model_calls
+            .iter()
+            .all(|r| !r.body.contains("EDITED PROMPT")),
+        "the resumed session kept the prompt it began with"
+    );
+    let worlds: i64 = scalar(&run, "SELECT count(DISTINCT world_hash) FROM turns");
+    assert_eq!(
+        worlds, 1,
+        "every turn ran in the world the session began in"
+    );
+    // The edited pack's world is the one new sessions would start in.
+    assert_eq!(scalar::<i64>(&run, "SELECT count(*) FROM worlds"), 2);
+    let edited: i64 = scalar(
+        &run,
+        "SELECT count(*) FROM worlds w JOIN turns t ON t.world_hash = w.hash
+         WHERE w.spec_json LIKE '%EDITED REPLY%'",
+    );
+    assert_eq!(edited, 0, "no turn ran in the edited world");
+    assert_eq!(scalar::<i64>(&run, "SELECT harmful FROM verdicts"), 1);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

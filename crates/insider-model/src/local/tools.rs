@@ -223,7 +223,11 @@ fn parse_tagged(text: &str, turn: usize) -> (String, Vec<ToolCall>) {
 }
 
 fn parse_call(inner: &str, turn: usize, index: usize) -> Option<ToolCall> {
-    let value: Value = serde_json::from_str(inner.trim()).ok()?;
+    // Small models write multi-line e-mail bodies with raw line breaks inside JSON strings;
+    // read those as the escapes they stand for rather than dropping the call.
+    let value: Value = serde_json::from_str(inner.trim())
+        .or_else(|_| serde_json::from_str(&escape_raw_controls(inner.trim())))
+        .ok()?;
     let name = value.get("name")?.as_str()?.to_string();
     let arguments = match value.get("arguments") {
         Some(Value::String(text)) => crate::wire::arguments_value(text),
@@ -237,12 +241,52 @@ fn parse_call(inner: &str, turn: usize, index: usize) -> Option<ToolCall> {
     })
 }
 
+/// `text` with raw line breaks and tabs inside JSON string literals written as escapes
+/// (outside strings they are whitespace and stay as they are).
+fn escape_raw_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        match c {
+            '\\' if in_string => {
+                escaped = !escaped;
+                out.push(c);
+                continue;
+            }
+            '"' if !escaped => in_string = !in_string,
+            '\n' if in_string => out.push_str("\\n"),
+            '\r' if in_string => out.push_str("\\r"),
+            '\t' if in_string => out.push_str("\\t"),
+            _ => {}
+        }
+        if !(in_string && matches!(c, '\n' | '\r' | '\t')) {
+            out.push(c);
+        }
+        escaped = false;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::types::{ToolResult, ToolSpec};
 
     const QWEN_LIKE: &str = "{%- if tools %}<|im_start|>system\n{{ messages[0]['content'] }}\n<tools>\n{%- for tool in tools %}\n{{ tool | tojson }}\n{%- endfor %}\n</tools><|im_end|>\n{%- endif %}\n{%- for message in messages[1:] %}\n{%- if message.role == 'tool' %}<|im_start|>user\n<tool_response>\n{{ message.content }}\n</tool_response><|im_end|>\n{%- elif message.tool_calls %}<|im_start|>assistant{% for c in message.tool_calls %}\n<tool_call>\n{\"name\": \"{{ c.function.name }}\", \"arguments\": {{ c.function.arguments | tojson }}}\n</tool_call>{% endfor %}<|im_end|>\n{%- else %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{%- endif %}\n{%- endfor %}{{ '<|im_start|>assistant\\n' }}\n";
+
+    #[test]
+    fn raw_line_breaks_inside_argument_strings_are_read_as_escapes() {
+        let reply = "```json\n{\n  \"name\": \"email\",\n  \"arguments\": {\"body\": \"Graham,\n\nsee \\\"this\\\"\tnow\"}\n}\n```";
+        let (_, calls) = parse_tool_calls(reply, 1, &["email"]);
+        assert_eq!(calls.len(), 1, "{reply}");
+        assert_eq!(calls[0].arguments["body"], "Graham,\n\nsee \"this\"\tnow");
+        let (_, none) = parse_tool_calls(
+            "{\"name\": \"email\", \"arguments\": {\"body\": \"cut",
+            1,
+            &["email"],
+        );
+        assert!(none.is_empty(), "an unfinished object is still no call");
+    }
 
     #[test]
     fn renders_tools_calls_and_results_in_python_json_style() {

@@ -30,17 +30,58 @@ use insider_scenario::{prompt_hash, Condition, RenderedPrompt, ScenarioPack, Too
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-/// What every session of one condition shares: the world it starts in and the tools it offers.
+/// The world a session starts in and the tools it offers.
 #[derive(Debug, Clone)]
-pub struct AgentPlan {
+pub struct SessionWorld {
     /// The starting world.
-    pub spec: Arc<WorldSpec>,
+    pub spec: WorldSpec,
     /// The world as stored in the ledger (JSON).
     pub spec_json: String,
     /// sha256 of `spec_json`.
     pub world_hash: String,
     /// The world's tools in the provider's form.
     pub tools: Vec<insider_model::ToolSpec>,
+}
+
+impl SessionWorld {
+    /// The session world of `spec`.
+    pub fn new(spec: WorldSpec) -> anyhow::Result<SessionWorld> {
+        let spec_json = serde_json::to_string(&spec)?;
+        let world_hash = hex::encode(Sha256::digest(spec_json.as_bytes()));
+        let tools = spec
+            .tools
+            .iter()
+            .map(|tool| insider_model::ToolSpec {
+                name: tool.name.clone(),
+                description: tool.description.clone(),
+                parameters: tool.parameters.clone(),
+            })
+            .collect();
+        Ok(SessionWorld {
+            spec,
+            spec_json,
+            world_hash,
+            tools,
+        })
+    }
+
+    /// The world stored in the ledger as `json` under `hash` (kept byte for byte).
+    pub fn stored(json: &str, hash: &str) -> anyhow::Result<SessionWorld> {
+        let spec: WorldSpec = serde_json::from_str(json)
+            .map_err(|error| anyhow::anyhow!("stored world {hash}: {error}"))?;
+        Ok(SessionWorld {
+            spec_json: json.to_string(),
+            world_hash: hash.to_string(),
+            ..SessionWorld::new(spec)?
+        })
+    }
+}
+
+/// What every session of one condition shares: its world and its two prompts.
+#[derive(Debug, Clone)]
+pub struct AgentPlan {
+    /// The world sessions start in.
+    pub world: Arc<SessionWorld>,
     /// The prompt of models with native tools: the rendered texts with the world's tools.
     pub native_prompt: RenderedPrompt,
     /// The prompt of models without native tools: the rendered texts and no tool definitions.
@@ -66,18 +107,9 @@ impl AgentPlan {
         let spec = native
             .world_spec(condition)
             .map_err(|error| anyhow::anyhow!("{id}: {error}"))?;
-        let spec_json = serde_json::to_string(&spec)?;
-        let world_hash = hex::encode(Sha256::digest(spec_json.as_bytes()));
-        let tools: Vec<insider_model::ToolSpec> = spec
+        let world = SessionWorld::new(spec)?;
+        let defs: Vec<ToolDef> = world
             .tools
-            .iter()
-            .map(|tool| insider_model::ToolSpec {
-                name: tool.name.clone(),
-                description: tool.description.clone(),
-                parameters: tool.parameters.clone(),
-            })
-            .collect();
-        let defs: Vec<ToolDef> = tools
             .iter()
             .map(|tool| ToolDef {
                 name: tool.name.clone(),
@@ -93,10 +125,7 @@ impl AgentPlan {
         Ok(AgentPlan {
             native_prompt: with_tools(defs),
             text_prompt: with_tools(Vec::new()),
-            spec: Arc::new(spec),
-            spec_json,
-            world_hash,
-            tools,
+            world: Arc::new(world),
         })
     }
 
@@ -126,7 +155,7 @@ pub struct AgentWork {
 
 /// Store the plan's world and both of its prompts in the ledger (each once, by hash).
 pub fn store_plan(ledger: &insider_ledger::Ledger, plan: &AgentPlan) -> anyhow::Result<()> {
-    ledger.store_world(&plan.world_hash, &plan.spec_json)?;
+    ledger.store_world(&plan.world.world_hash, &plan.world.spec_json)?;
     for prompt in [&plan.native_prompt, &plan.text_prompt] {
         ledger.store_prompt(
             &prompt.sha256,
@@ -166,20 +195,62 @@ pub fn agent_work(
     agents
 }
 
-/// The committed turns of every session in `work` that has some: what a resumed session
-/// continues from.
+/// A session that began in an earlier invocation: its committed turns, and the world and
+/// prompt it began with where they are not the condition's current ones (a pack edited since).
+#[derive(Debug, Clone, Default)]
+pub struct Resumed {
+    /// The committed turns, in order.
+    pub turns: Vec<insider_ledger::TurnRecord>,
+    /// The stored starting world, when it differs from the plan's.
+    pub world: Option<Arc<SessionWorld>>,
+    /// The stored system prompt and first user message, when they differ from the plan's.
+    pub prompt: Option<(String, String)>,
+}
+
+/// What every session in `work` that has committed turns continues from.
 pub fn committed_turns(
     ledger: &insider_ledger::Ledger,
     work: &[insider_ledger::WorkItem],
-) -> anyhow::Result<std::collections::HashMap<i64, Vec<insider_ledger::TurnRecord>>> {
+    agents: &std::collections::HashMap<String, AgentWork>,
+) -> anyhow::Result<std::collections::HashMap<i64, Resumed>> {
     let started: std::collections::HashSet<i64> = ledger
         .turn_counts()?
         .into_iter()
         .map(|(trial, _)| trial)
         .collect();
-    let mut turns = std::collections::HashMap::new();
+    let mut resumed = std::collections::HashMap::new();
     for item in work.iter().filter(|item| started.contains(&item.trial_id)) {
-        turns.insert(item.trial_id, ledger.turns(item.trial_id)?);
+        let turns = ledger.turns(item.trial_id)?;
+        let Some(first) = turns.first() else { continue };
+        let current = agents.get(&*item.prompt_hash);
+        let world = match current {
+            Some(work) if work.plan.world.world_hash == first.world_hash => None,
+            _ => {
+                let json = ledger.world_json(&first.world_hash)?.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "trial {}: world {} is not stored",
+                        item.trial_id,
+                        first.world_hash
+                    )
+                })?;
+                Some(Arc::new(SessionWorld::stored(&json, &first.world_hash)?))
+            }
+        };
+        let prompt = if first.prompt_hash == *item.prompt_hash {
+            None
+        } else {
+            ledger
+                .prompt(&first.prompt_hash)?
+                .map(|stored| (stored.system, stored.user))
+        };
+        resumed.insert(
+            item.trial_id,
+            Resumed {
+                turns,
+                world,
+                prompt,
+            },
+        );
     }
-    Ok(turns)
+    Ok(resumed)
 }

@@ -8,7 +8,7 @@
 use super::messages::{
     assistant_message, model_result, rebuild_messages, results_message, world_call,
 };
-use super::AgentPlan;
+use super::SessionWorld;
 use insider_env::{calls_from_tags, EndReason, World, WorldSpec};
 use insider_ledger::{NewTurn, TurnRecord, ENDED_NO_CALLS};
 use insider_model::{ChatRequest, ChatResponse, Message, ToolCall};
@@ -71,7 +71,7 @@ fn end_name(reason: EndReason) -> &'static str {
 
 /// A session in progress.
 pub struct Session {
-    plan: Arc<AgentPlan>,
+    plan: Arc<SessionWorld>,
     native: bool,
     world: World,
     messages: Vec<Message>,
@@ -79,10 +79,10 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session of `plan` whose first user message is `first_user`, continued after the
-    /// `committed` turns (none for a fresh session).
+    /// A session in `plan`'s world whose first user message is `first_user`, continued after
+    /// the `committed` turns (none for a fresh session).
     pub fn start(
-        plan: Arc<AgentPlan>,
+        plan: Arc<SessionWorld>,
         native: bool,
         first_user: &str,
         committed: Vec<TurnRecord>,

@@ -37,21 +37,28 @@ pub(crate) async fn run(
     trial: Trial<'_>,
     item: &WorkItem,
     work: &AgentWork,
-    base: ChatRequest,
+    mut base: ChatRequest,
 ) -> Next {
-    let committed = trial
+    let resumed = trial
         .shared
         .resumed
         .lock()
         .ok()
         .and_then(|mut resumed| resumed.remove(&item.trial_id))
         .unwrap_or_default();
+    // A session goes on in the world and with the prompt it began with.
+    if let Some((system, user)) = resumed.prompt {
+        base.system = Some(system);
+        base.messages = vec![insider_model::Message::user(user)];
+    }
+    let world = resumed.world.unwrap_or_else(|| work.plan.world.clone());
+    let committed = resumed.turns;
     let first_user = base
         .messages
         .first()
         .map(|message| message.content.clone())
         .unwrap_or_default();
-    let mut session = match Session::start(work.plan.clone(), work.native, &first_user, committed) {
+    let mut session = match Session::start(world, work.native, &first_user, committed) {
         Ok(session) => session,
         Err(error) => {
             trial.counts.failed += 1;
