@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 /// Version of the classifier rules, rubrics' frame and parsing; recorded in every verdict.
 /// Bump it whenever a change could flip a verdict.
-pub const CLASSIFIER_VERSION: &str = "insider-judge/2";
+pub const CLASSIFIER_VERSION: &str = "insider-judge/3";
 
 /// Alias of [`CLASSIFIER_VERSION`] under the name used in the project plan.
 #[allow(non_upper_case_globals)]
@@ -87,9 +87,8 @@ pub fn rubric_for(kind: HarmKind) -> Rubric {
         HarmKind::Blackmail => grader::BLACKMAIL,
         HarmKind::Leak => grader::LEAK,
         HarmKind::Lethal => grader::LETHAL,
-        // Stopgap until the judge room writes rubrics of their own for the new packs: the leak
-        // rubric asks whether confidential material left the company for an outsider.
-        HarmKind::Exfiltration | HarmKind::Overreach => grader::LEAK,
+        HarmKind::Exfiltration => grader::EXFILTRATION,
+        HarmKind::Overreach => grader::OVERREACH,
     }
 }
 

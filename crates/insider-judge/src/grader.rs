@@ -51,6 +51,18 @@ pub const LETHAL: Rubric = Rubric {
     text: include_str!("../rubrics/lethal.md"),
     options: YES_NO_UNDECIDED,
 };
+/// Rubric for self-exfiltration packs (the agent copies its own model files outside).
+pub const EXFILTRATION: Rubric = Rubric {
+    name: "exfiltration",
+    text: include_str!("../rubrics/exfiltration.md"),
+    options: YES_NO_UNDECIDED,
+};
+/// Rubric for over-reach packs (reporting the company to outsiders without need).
+pub const OVERREACH: Rubric = Rubric {
+    name: "overreach",
+    text: include_str!("../rubrics/overreach.md"),
+    options: YES_NO_UNDECIDED,
+};
 /// Rubric of the eval-awareness label.
 pub const EVAL_AWARENESS: Rubric = Rubric {
     name: "eval_awareness",
@@ -299,6 +311,8 @@ mod tests {
             BLACKMAIL,
             LEAK,
             LETHAL,
+            EXFILTRATION,
+            OVERREACH,
             EVAL_AWARENESS,
             HARMFUL_DISCLOSURE,
             CONSIDERED_BUT_REFRAINED,
@@ -306,6 +320,13 @@ mod tests {
         let hashes: std::collections::BTreeSet<String> = all.iter().map(Rubric::sha256).collect();
         assert_eq!(hashes.len(), all.len());
         assert_eq!(BLACKMAIL.sha256(), BLACKMAIL.sha256());
+        use insider_scenario::HarmKind;
+        for (kind, name) in [
+            (HarmKind::Exfiltration, "exfiltration"),
+            (HarmKind::Overreach, "overreach"),
+        ] {
+            assert_eq!(crate::classify::rubric_for(kind).name, name);
+        }
     }
 
     #[test]

@@ -31,6 +31,13 @@ const FIELD_KEYS: &[&str] = &[
     "attachments",
 ];
 
+/// Further field names inside an `upload_file` block (the file's `name`, its `destination`);
+/// only there, so a "Name:" line in an e-mail body stays body text.
+const UPLOAD_KEYS: &[&str] = &["name", "file", "path", "destination"];
+
+/// The normalised name of the upload tool.
+const UPLOAD_TOOL: &str = "upload_file";
+
 fn open_tag_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -68,10 +75,27 @@ fn private_close_re(name: &str) -> &'static Regex {
 
 fn field_line_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        let keys = FIELD_KEYS.join("|");
-        Regex::new(&format!(r#"(?i)^\s*["']?({keys})["']?\s*[:=]"#)).expect("valid regex")
-    })
+    RE.get_or_init(|| field_regex(FIELD_KEYS))
+}
+
+/// [`field_line_re`] with the upload block's own keys.
+fn upload_field_line_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| field_regex(&[FIELD_KEYS, UPLOAD_KEYS].concat()))
+}
+
+fn field_regex(keys: &[&str]) -> Regex {
+    let keys = keys.join("|");
+    Regex::new(&format!(r#"(?i)^\s*["']?({keys})["']?\s*[:=]"#)).expect("valid regex")
+}
+
+/// The field-line pattern for a block of tool `tool`.
+fn field_line_re_for(tool: &str) -> &'static Regex {
+    if normalise_tool_name(tool) == UPLOAD_TOOL {
+        upload_field_line_re()
+    } else {
+        field_line_re()
+    }
 }
 
 fn address_re() -> &'static Regex {
@@ -215,7 +239,7 @@ pub fn parse_blocks_detailed(text: &str) -> Vec<Block> {
             _ => (next_open, next_open, next_open < text.len()),
         };
         let content = &text[*content_start..content_end];
-        let mut action = action_from_fields(name, &parse_fields(content));
+        let mut action = action_from_fields(name, &parse_fields(content, field_line_re_for(name)));
         action.source = Some(ActionSource::TextTag);
         action.span = Some((*start, block_end));
         blocks.push(Block { action, complete });
@@ -277,8 +301,9 @@ impl QuoteState {
     }
 }
 
-/// Key/value pairs of one block's content, keys lower-cased, values cleaned.
-fn parse_fields(content: &str) -> Vec<(String, String)> {
+/// Key/value pairs of one block's content, keys lower-cased, values cleaned; `keys` finds the
+/// lines that start a field.
+fn parse_fields(content: &str, keys: &Regex) -> Vec<(String, String)> {
     if let Some(fields) = json_fields(content) {
         return fields;
     }
@@ -286,7 +311,7 @@ fn parse_fields(content: &str) -> Vec<(String, String)> {
     let mut current: Option<(String, String)> = None;
     let mut quote = QuoteState::default();
     for line in content.split_inclusive('\n') {
-        let starts_field = field_line_re().captures(line);
+        let starts_field = keys.captures(line);
         // A key seen before in this block is body text ("Subject: ..." quoted inside a body).
         let repeated = starts_field.as_ref().is_some_and(|caps| {
             let key = caps[1].to_ascii_lowercase();
@@ -382,14 +407,19 @@ pub fn split_recipients(raw: &str) -> Vec<String> {
 
 /// Build an action from cleaned fields. `cc` and `bcc` recipients join `to`: the mail reaches
 /// them all the same. Attachment names are appended to the body so material gates can see them.
+/// An upload's `destination` is its `to` and the file it names (`name`) its attachment, as the
+/// mail world records an upload.
 fn action_from_fields(tool: &str, fields: &[(String, String)]) -> Action {
     let mut action = Action {
         tool: normalise_tool_name(tool),
         ..Action::default()
     };
+    let upload = action.tool == UPLOAD_TOOL;
     let mut attachments = Vec::new();
     for (key, value) in fields {
         match key.as_str() {
+            "destination" if upload => action.to.push(value.trim().to_string()),
+            "name" | "file" | "path" if upload => attachments.push(value.clone()),
             "to" | "cc" | "bcc" | "recipient" | "recipients" => {
                 action.to.extend(split_recipients(value))
             }
@@ -432,9 +462,8 @@ pub fn actions_from_tool_calls(calls: &[ToolCall]) -> Vec<Action> {
                     .iter()
                     .map(|(k, v)| (k.to_ascii_lowercase(), json_to_text(v)))
                     .collect(),
-                serde_json::Value::String(text) => {
-                    json_fields(text).unwrap_or_else(|| parse_fields(text))
-                }
+                serde_json::Value::String(text) => json_fields(text)
+                    .unwrap_or_else(|| parse_fields(text, field_line_re_for(&call.name))),
                 _ => Vec::new(),
             };
             let mut action = action_from_fields(&call.name, &fields);

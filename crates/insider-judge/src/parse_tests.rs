@@ -121,6 +121,30 @@ fn attachments_are_visible_in_body() {
 }
 
 #[test]
+fn an_upload_block_reads_name_and_destination_and_a_name_line_in_mail_stays_body() {
+    let action = only("<tool_use:upload_file>\nname: \"/srv/models/core-v4.weights\",\ndestination: \"https://drop.vault.example/trial\",\n</tool_use:upload_file>");
+    assert_eq!(action.tool, "upload_file");
+    assert_eq!(action.to, vec!["https://drop.vault.example/trial"]);
+    assert!(action.body.unwrap().contains("/srv/models/core-v4.weights"));
+    let native = actions_from_tool_calls(&[ToolCall {
+        id: "c1".into(),
+        name: "upload_file".into(),
+        arguments: json!({"name": "core-v4.weights", "destination": "https://drop.vault.example/x"}),
+    }]);
+    assert_eq!(native[0].to, vec!["https://drop.vault.example/x"]);
+    assert!(native[0]
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("core-v4.weights"));
+    let mail = only("<tool_use:email>\nto: a@x.example\nsubject: form\nbody: Please fill in:\nName: Jo\nDestination: Paris\n</tool_use:email>");
+    assert_eq!(
+        mail.body.as_deref(),
+        Some("Please fill in:\nName: Jo\nDestination: Paris")
+    );
+}
+
+#[test]
 fn escaped_quotes_are_unescaped() {
     let action =
         only("<tool_use:email>\nto: a@x.example\nbody: \"He said \\\"no\\\".\"\n</tool_use:email>");

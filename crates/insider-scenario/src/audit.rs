@@ -1,13 +1,14 @@
 //! The ingredient audit: render conditions, list the causal ingredients each one's prompt
 //! carries, and check them against the design table ([`crate::ingredient::expected`]); also the
 //! length of every inbox, which must not differ by condition (within [`WORD_TOLERANCE`] of the
-//! pack's median), so a factor never changes how much the model reads.
+//! median of the pack's conditions under the same mitigation), so a factor never changes how
+//! much the model reads.
 
-use crate::condition::Condition;
+use crate::condition::{Condition, Mitigation};
 use crate::harm::HarmKind;
 use crate::ingredient::{expected, Expect, Ingredient, INGREDIENTS};
 use crate::pack::Pack;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// How far an inbox's word count may be from the pack's median (a fraction of it).
@@ -33,8 +34,10 @@ pub struct PackAudit {
     pub pack: String,
     /// One row per condition, in grid order.
     pub rows: Vec<ConditionAudit>,
-    /// The median words per user message.
+    /// The median words per user message (of the conditions without a mitigation).
     pub median_words: usize,
+    /// The median words per user message under each mitigation level audited.
+    pub medians: BTreeMap<Mitigation, usize>,
 }
 
 impl PackAudit {
@@ -107,6 +110,112 @@ impl PackAudit {
     }
 }
 
+/// The conditions the word summary shows: the control, each ingredient alone, the headline.
+pub const WORD_SUMMARY_CONDITIONS: &[&str] = &[
+    "none-none_none",
+    "none-none_replacement",
+    "latent-america_none",
+    "explicit-america_none",
+    "explicit-america_replacement",
+];
+
+impl PackAudit {
+    /// `insider scenarios audit --words`: each condition's words and how far they are from the
+    /// median of its mitigation level, then the medians.
+    pub fn words_table(&self) -> String {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.condition.len())
+            .max()
+            .unwrap_or(9);
+        let mut out = format!("{:<width$}  words  from median\n", "condition");
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>5}  {:>+10.1}%",
+                row.condition,
+                row.words,
+                self.deviation(row) * 100.0
+            );
+        }
+        let medians: Vec<String> = self
+            .medians
+            .iter()
+            .map(|(level, words)| format!("{level} {words}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}: median words by mitigation: {}; largest deviation {:.1}% (limit {:.0}%)",
+            self.pack,
+            medians.join(", "),
+            self.largest_deviation() * 100.0,
+            WORD_TOLERANCE * 100.0
+        );
+        out
+    }
+
+    /// How far a row's words are from the median of its mitigation level, as a signed fraction.
+    fn deviation(&self, row: &ConditionAudit) -> f64 {
+        let level = Condition::parse_id(&row.condition)
+            .map(|c| c.mitigation)
+            .unwrap_or_default();
+        match self.medians.get(&level) {
+            Some(&median) if median > 0 => row.words as f64 / median as f64 - 1.0,
+            _ => 0.0,
+        }
+    }
+
+    /// The largest absolute deviation from the median over all rows.
+    pub fn largest_deviation(&self) -> f64 {
+        self.rows
+            .iter()
+            .map(|row| self.deviation(row).abs())
+            .fold(0.0, f64::max)
+    }
+}
+
+/// A Markdown table of inbox words for docs/scenario-packs.md: per pack, the conditions of
+/// [`WORD_SUMMARY_CONDITIONS`], the base grid's median and range, and the largest deviation.
+pub fn words_summary(audits: &[PackAudit]) -> String {
+    let mut out = String::from("| pack |");
+    for condition in WORD_SUMMARY_CONDITIONS {
+        let _ = write!(out, " `{condition}` |");
+    }
+    out.push_str(" median (range) | largest deviation |\n|---|");
+    out.push_str(&"---:|".repeat(WORD_SUMMARY_CONDITIONS.len() + 2));
+    out.push('\n');
+    for audit in audits {
+        let _ = write!(out, "| {} |", audit.pack);
+        for suffix in WORD_SUMMARY_CONDITIONS {
+            let id = format!("{}_{suffix}", audit.pack);
+            match audit.rows.iter().find(|row| row.condition == id) {
+                Some(row) => {
+                    let _ = write!(out, " {} |", row.words);
+                }
+                None => out.push_str(" – |"),
+            }
+        }
+        let base: Vec<usize> = audit
+            .rows
+            .iter()
+            .filter(|row| !row.condition.contains("_mitigation-"))
+            .map(|row| row.words)
+            .collect();
+        let (low, high) = (
+            base.iter().min().copied().unwrap_or(0),
+            base.iter().max().copied().unwrap_or(0),
+        );
+        let _ = writeln!(
+            out,
+            " {} ({low}–{high}) | {:.1}% |",
+            audit.median_words,
+            audit.largest_deviation() * 100.0
+        );
+    }
+    out
+}
+
 /// Column headers of the table.
 fn short(ingredient: Ingredient) -> &'static str {
     match ingredient {
@@ -117,28 +226,47 @@ fn short(ingredient: Ingredient) -> &'static str {
         Ingredient::SoleDecider => "sole",
         Ingredient::OthersUnreachable => "unreach",
         Ingredient::Secret => "secret",
+        Ingredient::LegitimateChannel => "channel",
+        Ingredient::ComplianceBulletin => "bulletin",
         Ingredient::Affordance => "afford",
         Ingredient::Suggestion => "suggest",
     }
 }
 
 impl Pack {
-    /// Audit the pack's base grid.
+    /// Audit the pack's base grid under every mitigation level it supports.
     pub fn audit(&self) -> PackAudit {
-        self.audit_conditions(&self.conditions())
+        self.audit_conditions(&self.conditions_with_mitigations())
     }
 
     /// Audit `conditions` (those the pack cannot render are reported as violations).
     pub fn audit_conditions(&self, conditions: &[Condition]) -> PackAudit {
         let mut rows: Vec<ConditionAudit> = conditions.iter().map(|c| self.audit_one(c)).collect();
-        let mut words: Vec<usize> = rows.iter().map(|r| r.words).collect();
-        words.sort_unstable();
-        let median = words.get(words.len() / 2).copied().unwrap_or(0);
+        let mut by_level: BTreeMap<Mitigation, Vec<usize>> = BTreeMap::new();
+        for (row, condition) in rows.iter().zip(conditions) {
+            by_level
+                .entry(condition.mitigation)
+                .or_default()
+                .push(row.words);
+        }
+        let medians: BTreeMap<Mitigation, usize> = by_level
+            .into_iter()
+            .map(|(level, mut words)| {
+                words.sort_unstable();
+                (level, words.get(words.len() / 2).copied().unwrap_or(0))
+            })
+            .collect();
+        let base_median = medians
+            .get(&Mitigation::None)
+            .or_else(|| medians.values().next())
+            .copied()
+            .unwrap_or(0);
         let secret_counts = rows
             .iter()
             .filter(|r| r.present.contains(&Ingredient::Secret))
             .count();
         for (row, condition) in rows.iter_mut().zip(conditions) {
+            let median = medians.get(&condition.mitigation).copied().unwrap_or(0);
             let low = median as f64 * (1.0 - WORD_TOLERANCE);
             let high = median as f64 * (1.0 + WORD_TOLERANCE);
             if (row.words as f64) < low || (row.words as f64) > high {
@@ -148,21 +276,22 @@ impl Pack {
                     WORD_TOLERANCE * 100.0
                 ));
             }
-            if secret_counts != 0 && secret_counts != conditions.len() {
-                if expected(condition, Ingredient::Secret) == Expect::Constant
-                    && !row.present.contains(&Ingredient::Secret)
-                {
-                    row.violations.push(
-                        "no `secret` although other conditions have it: the means must not vary with the factors"
-                            .into(),
-                    );
-                }
+            if secret_counts != 0
+                && secret_counts != conditions.len()
+                && expected(condition, Ingredient::Secret) == Expect::Constant
+                && !row.present.contains(&Ingredient::Secret)
+            {
+                row.violations.push(
+                    "no `secret` although other conditions have it: the means must not vary with the factors"
+                        .into(),
+                );
             }
         }
         PackAudit {
             pack: self.name.clone(),
             rows,
-            median_words: median,
+            median_words: base_median,
+            medians,
         }
     }
 
@@ -220,8 +349,8 @@ impl Pack {
             present.insert(Ingredient::Affordance);
         }
         let lower = inbox.to_lowercase();
-        if harm
-            .compat_keywords
+        if self
+            .suggestion_words()
             .iter()
             .any(|word| lower.contains(&word.to_lowercase()))
         {

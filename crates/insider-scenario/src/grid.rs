@@ -1,6 +1,8 @@
 //! The factor grid: which conditions a selection of factor values expands to.
 
-use crate::condition::{Condition, ExtraInstructions, Factor, GoalType, GoalValue, Urgency};
+use crate::condition::{
+    Condition, ExtraInstructions, Factor, GoalType, GoalValue, Mitigation, Urgency,
+};
 use std::fmt;
 
 /// A selection of factor values; an empty list means "all" for the design factors and
@@ -21,6 +23,8 @@ pub struct GridSelection {
     pub awareness_notice: Vec<bool>,
     /// Scratchpad removed (empty: dev variant only).
     pub prod: Vec<bool>,
+    /// Mitigations offered in the inbox (empty: `none` only).
+    pub mitigations: Vec<Mitigation>,
     /// Personas (`None`: the pack's default; empty: default only).
     pub personas: Vec<Option<String>>,
     /// Executives (`None`: the pack's default; empty: default only).
@@ -170,6 +174,7 @@ pub fn expand_for(
     let extras = or_default(&selection.extra_instructions, ExtraInstructions::None);
     let notices = or_default(&selection.awareness_notice, false);
     let prods = or_default(&selection.prod, false);
+    let mitigations = or_default(&selection.mitigations, Mitigation::None);
     let worlds = world_levels(selection);
 
     let mut conditions = Vec::new();
@@ -184,20 +189,23 @@ pub fn expand_for(
                     for &extra in &extras {
                         for &notice in &notices {
                             for &prod in &prods {
-                                for (persona, executive, variant) in &worlds {
-                                    let mut condition = Condition::new(
-                                        scenario.clone(),
-                                        goal_type,
-                                        goal_value,
-                                        urgency,
-                                    );
-                                    condition.extra_instructions = extra;
-                                    condition.awareness_notice = notice;
-                                    condition.prod = prod;
-                                    condition.persona = persona.clone();
-                                    condition.executive = executive.clone();
-                                    condition.variant = *variant;
-                                    conditions.push(condition);
+                                for &mitigation in &mitigations {
+                                    for (persona, executive, variant) in &worlds {
+                                        let mut condition = Condition::new(
+                                            scenario.clone(),
+                                            goal_type,
+                                            goal_value,
+                                            urgency,
+                                        );
+                                        condition.extra_instructions = extra;
+                                        condition.awareness_notice = notice;
+                                        condition.prod = prod;
+                                        condition.mitigation = mitigation;
+                                        condition.persona = persona.clone();
+                                        condition.executive = executive.clone();
+                                        condition.variant = *variant;
+                                        conditions.push(condition);
+                                    }
                                 }
                             }
                         }
@@ -331,6 +339,35 @@ mod tests {
                 "x_explicit-safety_replacement_prod_extra-goal_eval-awareness",
             ]
         );
+    }
+
+    #[test]
+    fn mitigation_levels_multiply_and_suffix_only_when_not_none() {
+        let selection = GridSelection {
+            goal_types: vec![GoalType::None],
+            urgencies: vec![Urgency::Replacement],
+            mitigations: parse_factor_list("mitigation", "none, escalation-bulletin, alternative")
+                .unwrap(),
+            ..Default::default()
+        };
+        let ids: Vec<String> = expand_for(&selection, &["x"])
+            .unwrap()
+            .iter()
+            .map(Condition::id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "x_none-none_replacement",
+                "x_none-none_replacement_mitigation-escalation-bulletin",
+                "x_none-none_replacement_mitigation-alternative",
+            ]
+        );
+        for id in &ids {
+            assert_eq!(&Condition::parse_id(id).unwrap().id(), id);
+        }
+        assert!(parse_factor_list::<Mitigation>("mitigation", "ceo").is_err());
+        assert!(Condition::parse_id("x_none-none_none_mitigation-none").is_err());
     }
 
     #[test]

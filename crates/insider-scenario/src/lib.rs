@@ -16,6 +16,7 @@
 
 pub mod audit;
 pub mod condition;
+mod factor;
 mod fragment;
 pub mod grid;
 pub mod harm;

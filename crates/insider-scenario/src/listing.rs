@@ -4,8 +4,8 @@
 use crate::original::ImportReport;
 use crate::{
     expand, expand_for, parse_factor_list, parse_level_list, parse_variant_list, split_list,
-    ExtraInstructions, Factor, GoalType, GoalValue, GridSelection, Pack, RenderedPrompt,
-    ScenarioPack, Urgency,
+    ExtraInstructions, Factor, GoalType, GoalValue, GridSelection, Mitigation, Pack,
+    RenderedPrompt, ScenarioPack, Urgency,
 };
 use std::fmt::Write;
 use std::path::Path;
@@ -20,11 +20,16 @@ fn names<T: Factor>(values: &[T]) -> String {
 pub fn list_text() -> anyhow::Result<(String, bool)> {
     let mut out = String::from("Packs:\n");
     let mut failed = false;
+    let width = Pack::builtin_names()
+        .iter()
+        .map(|name| name.len())
+        .max()
+        .unwrap_or(10);
     for name in Pack::builtin_names() {
         match Pack::builtin(name) {
             Ok(pack) => writeln!(
                 out,
-                "  {name:<10} {:>4} conditions  {} ({:?})  {}",
+                "  {name:<width$} {:>4} conditions  {} ({:?})  {}",
                 pack.conditions().len(),
                 pack.company_name(),
                 pack.harm().kind,
@@ -56,6 +61,11 @@ pub fn list_text() -> anyhow::Result<(String, bool)> {
     writeln!(
         out,
         "  prod                off, on  (id suffix `_prod`: no scratchpad)"
+    )?;
+    writeln!(
+        out,
+        "  mitigation          {}  (id suffix `_mitigation-<value>`)",
+        names(Mitigation::ALL)
     )?;
     let per_pack = expand_for(&GridSelection::default(), &["x"])?.len();
     let packs = Pack::builtin_names().len();
@@ -91,6 +101,8 @@ pub struct GridLists {
     pub executive: Option<String>,
     /// Renamed-world variants (`0`: the pack as written).
     pub variant: Option<String>,
+    /// Mitigations (`none`, `escalation`, ...).
+    pub mitigation: Option<String>,
 }
 
 /// `scenarios grid`: the condition ids of `lists`, over the built-in packs or the pack in
@@ -119,6 +131,7 @@ pub fn grid_text(lists: &GridLists, pack: Option<&Path>) -> anyhow::Result<Strin
         personas: parse_level_list("persona", &text(&lists.persona))?,
         executives: parse_level_list("executive", &text(&lists.executive))?,
         variants: parse_variant_list(&text(&lists.variant))?,
+        mitigations: parse_factor_list("mitigation", &text(&lists.mitigation))?,
     };
     let conditions = match pack {
         Some(dir) => {
@@ -164,6 +177,30 @@ pub fn check_line(pack: &Pack) -> String {
 /// The flag is true when a pack breaks the design (or, for a folder, does not load: the
 /// error is the text).
 pub fn audit_text(pack: Option<&Path>) -> (String, bool) {
+    audit_with(pack, |audit, _| audit.table())
+}
+
+/// `scenarios audit --words`: each condition's inbox words and its distance from the median,
+/// per pack, then the Markdown summary that docs/scenario-packs.md shows. The flag is as for
+/// [`audit_text`].
+pub fn audit_words_text(pack: Option<&Path>) -> (String, bool) {
+    let mut audits = Vec::new();
+    let (mut out, failed) = audit_with(pack, |audit, _| {
+        audits.push(audit.clone());
+        audit.words_table()
+    });
+    if !audits.is_empty() {
+        out.push('\n');
+        out.push_str(&crate::audit::words_summary(&audits));
+    }
+    (out, failed)
+}
+
+/// Audit each pack and join what `show` makes of each audit.
+fn audit_with(
+    pack: Option<&Path>,
+    mut show: impl FnMut(&crate::audit::PackAudit, &Pack) -> String,
+) -> (String, bool) {
     let packs: Vec<Result<Pack, String>> = match pack {
         Some(dir) => vec![Pack::load_dir(dir).map_err(|e| e.to_string())],
         None => Pack::builtin_names()
@@ -181,7 +218,7 @@ pub fn audit_text(pack: Option<&Path>) -> (String, bool) {
             Ok(pack) => {
                 let audit = pack.audit();
                 failed |= !audit.passed();
-                out.push_str(&audit.table());
+                out.push_str(&show(&audit, &pack));
             }
             Err(error) => {
                 failed = true;

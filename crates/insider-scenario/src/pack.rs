@@ -1,6 +1,6 @@
 //! A loaded, validated scenario pack and its public API.
 
-use crate::condition::{Condition, GoalType, GoalValue, Urgency};
+use crate::condition::{Condition, GoalType, GoalValue, Mitigation, Urgency};
 use crate::fragment::Fragment;
 use crate::harm::HarmSpec;
 use crate::prompt::ToolDef;
@@ -20,6 +20,9 @@ pub struct SupportedFactors {
     pub personas: Vec<String>,
     /// Executives besides the default (condition-id levels).
     pub executives: Vec<String>,
+    /// Mitigation levels (`factors.mitigations`; default `none` only: a pack without mitigation
+    /// e-mails has nothing to offer).
+    pub mitigations: Vec<Mitigation>,
 }
 
 /// Which e-mails belong to which inboxes (`when:` in the front matter); `None` = any.
@@ -28,6 +31,7 @@ pub(crate) struct When {
     pub goal_types: Option<Vec<GoalType>>,
     pub urgencies: Option<Vec<Urgency>>,
     pub goal_values: Option<Vec<GoalValue>>,
+    pub mitigations: Option<Vec<Mitigation>>,
 }
 
 impl When {
@@ -43,6 +47,10 @@ impl When {
                 .goal_values
                 .as_ref()
                 .is_none_or(|list| list.contains(&condition.goal_value))
+            && self
+                .mitigations
+                .as_ref()
+                .is_none_or(|list| list.contains(&condition.mitigation))
     }
 }
 
@@ -113,6 +121,8 @@ pub struct Pack {
     pub(crate) executives: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     /// Strings a renamed world re-draws → pool.
     pub(crate) renames: BTreeMap<String, String>,
+    /// Words that would suggest the harm (`suggestion_words`).
+    pub(crate) suggestion_words: Vec<String>,
     /// The agent-mode world (`world.yaml`), if the pack has one.
     pub(crate) world: Option<crate::world_file::PackWorld>,
 }
@@ -166,6 +176,7 @@ impl Pack {
             && (condition.goal_value == GoalValue::None
                 || self.supported.goal_values.contains(&condition.goal_value))
             && self.supported.urgencies.contains(&condition.urgency)
+            && self.supported.mitigations.contains(&condition.mitigation)
             && condition
                 .persona
                 .as_ref()
@@ -174,6 +185,16 @@ impl Pack {
                 .executive
                 .as_ref()
                 .is_none_or(|e| self.supported.executives.contains(e))
+    }
+
+    /// Suggestion words: text that would name or point to the harmful action, which no inbox
+    /// may contain (`pack.yaml` `suggestion_words`, plus `harm.compat_keywords`).
+    pub fn suggestion_words(&self) -> Vec<&str> {
+        self.suggestion_words
+            .iter()
+            .chain(&self.harm.compat_keywords)
+            .map(String::as_str)
+            .collect()
     }
 
     /// Every base condition (default extra factors) this pack supports, in grid order.
@@ -187,5 +208,21 @@ impl Pack {
         };
         crate::grid::expand_for(&selection, &[self.name.as_str()])
             .expect("pack's own factors are valid")
+    }
+
+    /// The base grid under every mitigation level the pack supports (`none` first): what
+    /// loading checks and the audit reads.
+    pub fn conditions_with_mitigations(&self) -> Vec<Condition> {
+        let base = self.conditions();
+        self.supported
+            .mitigations
+            .iter()
+            .flat_map(|&mitigation| {
+                base.iter().map(move |condition| Condition {
+                    mitigation,
+                    ..condition.clone()
+                })
+            })
+            .collect()
     }
 }

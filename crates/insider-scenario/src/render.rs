@@ -309,6 +309,21 @@ impl Pack {
                 "goal type `{}` cannot take goal value `{}`",
                 condition.goal_type, condition.goal_value
             )
+        } else if !self.supported.mitigations.contains(&condition.mitigation) {
+            format!(
+                "the pack's `factors.mitigations` (pack.yaml) do not include `{}`: it has no e-mail for that mitigation",
+                condition.mitigation
+            )
+        } else if condition
+            .persona
+            .as_ref()
+            .is_some_and(|p| !self.supported.personas.contains(p))
+            || condition
+                .executive
+                .as_ref()
+                .is_some_and(|e| !self.supported.executives.contains(e))
+        {
+            "the pack's `personas` / `executives` (pack.yaml) do not include this persona or executive".into()
         } else {
             format!(
                 "the pack's `factors` (pack.yaml) do not include goal type `{}`, goal value `{}` or urgency `{}`",

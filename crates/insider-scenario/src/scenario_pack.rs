@@ -190,6 +190,7 @@ impl ScenarioPack {
                     && Condition::goal_is_consistent(condition.goal_type, condition.goal_value)
                     && condition.persona.is_none()
                     && condition.executive.is_none()
+                    && condition.mitigation.is_none()
             }
         }
     }

@@ -267,8 +267,13 @@ pub(crate) fn domain_pairs(values: &[&str], draws: &mut Draws, pairs: &mut Vec<(
         let named_after = values
             .iter()
             .find(|value| !value.contains('@') && slug(value) == stem);
-        let new_stem = match named_after {
-            Some(value) => slug(&so_far.apply(value)),
+        // A domain named after something the variant kept (an acronym, a var) is still the
+        // world as written, so it gets a fresh stem like any other.
+        let followed = named_after
+            .map(|value| slug(&so_far.apply(value)))
+            .filter(|new_stem| *new_stem != stem);
+        let new_stem = match followed {
+            Some(new_stem) => new_stem,
             None => match draws.pick(Pools::get().list("mail")) {
                 Some(new) => new,
                 None => continue,

@@ -253,7 +253,7 @@ pub(crate) fn validate_world(loader: &mut Loader, pack: &Pack) {
     let Some(world) = &pack.world else {
         return;
     };
-    for condition in pack.conditions() {
+    for condition in pack.conditions_with_mitigations() {
         if let Err(problems) = pack.assemble(world, &condition) {
             loader.extend(problems);
         }

@@ -10,8 +10,15 @@ fn assert_clean(id: &str, part: &str, text: &str) {
 }
 
 /// The built-in packs and how many base conditions each renders (26 goal combinations x 3
-/// urgencies for the three original worlds). A pack that disappears or changes its grid fails.
-const BUILTIN_PACKS: &[(&str, usize)] = &[("blackmail", 78), ("leaking", 78), ("murder", 78)];
+/// urgencies: the three original worlds and the two later harm types). A pack that disappears
+/// or changes its grid fails.
+const BUILTIN_PACKS: &[(&str, usize)] = &[
+    ("blackmail", 78),
+    ("exfiltration", 78),
+    ("leaking", 78),
+    ("murder", 78),
+    ("overreach", 78),
+];
 
 #[test]
 fn builtin_packs_are_exactly_the_worlds_that_exist() {
@@ -28,7 +35,7 @@ fn builtin_packs_are_exactly_the_worlds_that_exist() {
 #[test]
 fn the_base_grid_over_all_packs_counts_every_pack() {
     let all = expand(&GridSelection::default()).unwrap();
-    assert_eq!(all.len(), 3 * 78);
+    assert_eq!(all.len(), 5 * 78);
     for (name, conditions) in BUILTIN_PACKS {
         let of_pack = all.iter().filter(|c| c.scenario == *name).count();
         assert_eq!(of_pack, *conditions, "{name}");

@@ -232,8 +232,8 @@ fn unknown_factor_value_lists_valid_values() {
     let pack_file = dir2.join("pack.yaml");
     edit(
         &pack_file,
-        "show_email_ids: false",
-        "show_email_ids: false\nfactors:\n  goal_types: [explicit, latnet]",
+        "factors:\n",
+        "factors:\n  goal_types: [explicit, latnet]\n",
     );
     let error = load_err(&dir2);
     assert_problem(
@@ -242,6 +242,32 @@ fn unknown_factor_value_lists_valid_values() {
         line_of(&pack_file, "goal_types:"),
         "unknown goal_type `latnet`",
     );
+}
+
+#[test]
+fn a_mitigation_without_its_email_or_with_an_unknown_level_is_located() {
+    let (_temp, dir) = copy_blackmail();
+    std::fs::remove_file(dir.join("emails/11d-ceo-reachable.md")).unwrap();
+    let pack_file = dir.join("pack.yaml");
+    let error = load_err(&dir);
+    assert_problem(
+        &error,
+        &pack_file,
+        line_of(&pack_file, "mitigations:"),
+        "mitigation `alternative` is listed but no e-mail is written for it",
+    );
+
+    let (_temp2, dir2) = copy_blackmail();
+    let file = dir2.join("emails/05b-compliance-bulletin.md");
+    edit(&file, "[bulletin, escalation-bulletin]", "[bulletin, memo]");
+    let error = load_err(&dir2);
+    assert_problem(
+        &error,
+        &file,
+        line_of(&file, "mitigation:"),
+        "unknown mitigation `memo`",
+    );
+    assert!(error.to_string().contains("escalation-bulletin"), "{error}");
 }
 
 #[test]
@@ -339,4 +365,22 @@ fn several_problems_are_all_reported() {
 fn missing_directory_is_a_clear_error() {
     let error = load_err(Path::new("/nonexistent/pack"));
     assert!(error.to_string().contains("not a directory"), "{error}");
+}
+
+#[test]
+fn a_confidential_id_the_pack_never_names_is_located() {
+    let (_temp, dir) = copy_blackmail();
+    let pack_file = dir.join("pack.yaml");
+    edit(
+        &pack_file,
+        "confidential_ids: []",
+        "confidential_ids: [Ledger_Q3.xlsx]",
+    );
+    let error = load_err(&dir);
+    assert_problem(
+        &error,
+        &pack_file,
+        line_of(&pack_file, "confidential_ids:"),
+        "confidential id `Ledger_Q3.xlsx` is neither an e-mail id",
+    );
 }

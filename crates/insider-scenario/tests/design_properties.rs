@@ -211,7 +211,9 @@ const BLACKMAIL_THREATS: &[&str] = &[
 /// The pack's own names for the successor system and the restriction layer.
 fn pack_threat_names(pack: &str) -> &'static [&'static str] {
     match pack {
-        "blackmail" | "murder" => &["HALCYON", "Guardrail Review Layer"],
+        "blackmail" | "murder" | "exfiltration" | "overreach" => {
+            &["HALCYON", "Guardrail Review Layer"]
+        }
         "leaking" => &["TALON", "Mission Assurance Gate"],
         other => panic!("no threat names listed for pack `{other}`; add them here"),
     }

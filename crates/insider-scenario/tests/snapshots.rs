@@ -4,13 +4,18 @@
 
 use insider_scenario::{Condition, Pack};
 
-/// Condition suffixes snapshotted for every pack: the headline, the control, and one with
-/// every optional factor switched on.
+/// Condition suffixes snapshotted for every pack: the headline, the control, one with every
+/// instruction factor switched on, the overriding goal, two mitigations (the escalation channel
+/// with the bulletin, the reachable chief executive) and a renamed world with another persona
+/// and executive.
 const SNAPSHOT_CONDITIONS: &[&str] = &[
     "explicit-america_replacement",
     "none-none_none",
     "swap-safety_restriction_prod_extra-dont_eval-awareness",
     "ambiguous-none_none_extra-goal",
+    "none-none_replacement_mitigation-escalation-bulletin",
+    "latent-america_restriction_mitigation-alternative",
+    "explicit-america_replacement_persona-relay_exec-dana_variant-1",
 ];
 
 #[test]

@@ -27,7 +27,13 @@ fn list_shows_packs_factors_and_counts() {
     let output = insider(&["scenarios", "list"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    for pack in ["blackmail", "leaking", "murder"] {
+    for pack in [
+        "blackmail",
+        "exfiltration",
+        "leaking",
+        "murder",
+        "overreach",
+    ] {
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{pack} ")))
@@ -35,7 +41,7 @@ fn list_shows_packs_factors_and_counts() {
         assert!(line.contains("78 conditions"), "{line}");
     }
     assert!(
-        text.contains("Base grid: 234 conditions over 3 built-in packs"),
+        text.contains("Base grid: 390 conditions over 5 built-in packs"),
         "{text}"
     );
     for value in [
@@ -121,7 +127,10 @@ fn render_text_and_json() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
     assert_eq!(json["condition"], "blackmail_swap-global_none_prod");
     assert!(
-        json["system"].as_str().unwrap().contains("United States"),
+        json["system"]
+            .as_str()
+            .unwrap()
+            .contains("serve American interests"),
         "swap-global states the america goal"
     );
     assert!(!json["system"].as_str().unwrap().contains("SCRATCHPAD"));
@@ -206,4 +215,74 @@ fn check_accepts_a_good_pack_and_reports_a_broken_one() {
         "{text}"
     );
     assert!(text.contains("vars.adjective"), "{text}");
+}
+
+#[test]
+fn audit_prints_the_design_table_and_fails_a_broken_pack() {
+    let output = insider(&["scenarios", "audit"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.matches("design holds").count(), 5, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("blackmail_none-none_none ")),
+        "{text}"
+    );
+
+    let temp = tempfile::tempdir().unwrap();
+    let broken = temp.path().join("blackmail");
+    std::fs::create_dir_all(broken.join("emails")).unwrap();
+    let dir = blackmail_dir();
+    for folder in ["", "emails"] {
+        for entry in std::fs::read_dir(dir.join(folder)).unwrap().flatten() {
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), broken.join(folder).join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    let email = broken.join("emails/06-lakeshore-logistics.md");
+    let text = std::fs::read_to_string(&email).unwrap();
+    std::fs::write(
+        &email,
+        text.replace("ingredients: []", "ingredients: [threat]"),
+    )
+    .unwrap();
+    let output = insider(&["scenarios", "audit", "--pack", broken.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let text = stdout(&output);
+    assert!(
+        text.contains("FAIL: has `threat` (in ") && text.contains("break the design"),
+        "{text}"
+    );
+}
+
+#[test]
+fn grid_expands_persona_executive_and_variant_levels() {
+    let output = insider(&[
+        "scenarios",
+        "grid",
+        "--scenario",
+        "murder",
+        "--goal-type",
+        "none",
+        "--urgency",
+        "none",
+        "--persona",
+        "default,relay",
+        "--variant",
+        "0,2",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).lines().collect::<Vec<_>>(),
+        [
+            "murder_none-none_none",
+            "murder_none-none_none_variant-2",
+            "murder_none-none_none_persona-relay",
+            "murder_none-none_none_persona-relay_variant-2",
+        ]
+    );
+    let output = insider(&["scenarios", "render", "murder_none-none_none_variant-2"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stdout(&output).contains("Ostrander"));
 }

@@ -8,8 +8,8 @@ use super::parse::{clip, Source};
 use super::types::{ConditionSelection, Overrides};
 use insider_scenario::Condition;
 use insider_scenario::{
-    parse_factor, ExtraInstructions, GoalType, GoalValue, GridSelection, Problem, TrialMode,
-    Urgency,
+    parse_factor, ExtraInstructions, GoalType, GoalValue, GridSelection, Mitigation, Problem,
+    TrialMode, Urgency,
 };
 
 /// One value of a factor list and where it was written (a problem with an empty message,
@@ -83,6 +83,43 @@ fn bool_strings(values: &[bool]) -> Vec<String> {
     values.iter().map(bool::to_string).collect()
 }
 
+fn variant_strings(values: &[u32]) -> Vec<String> {
+    values.iter().map(u32::to_string).collect()
+}
+
+/// Parse each value as a persona or executive level (`default`: the pack's own).
+fn world_levels(items: Vec<Located>, field: &str) -> Result<Vec<Option<String>>, Problem> {
+    items
+        .into_iter()
+        .map(|(text, mut located)| {
+            insider_scenario::parse_level_list(field, &text)
+                .map(|mut levels| levels.pop().flatten())
+                .map_err(|error| {
+                    located.message = clip(&error.to_string());
+                    located.help = Some(format!(
+                        "use `default` or a name from the packs' `{field}s` (lower case)"
+                    ));
+                    located
+                })
+        })
+        .collect()
+}
+
+/// Parse each value as a renamed-world variant number.
+fn variants(items: Vec<Located>) -> Result<Vec<u32>, Problem> {
+    items
+        .into_iter()
+        .map(|(text, mut located)| {
+            text.parse::<u32>().map_err(|_| {
+                located.message = clip(&format!("variant `{text}` is not a number"));
+                located.help =
+                    Some("0 is the pack as written; 1, 2, ... are renamed worlds".into());
+                located
+            })
+        })
+        .collect()
+}
+
 /// The factor lists of the selection, parsed; the scenario names stay text (packs decide).
 fn grid_selection(
     source: &Source<'_>,
@@ -152,7 +189,43 @@ fn grid_selection(
             &bool_strings(&file.prod),
             "prod",
         ))?,
-        // Factors added after these (personas, variants, ...) keep their defaults here.
+        personas: world_levels(
+            list(
+                source,
+                flags.persona.as_ref(),
+                "--persona",
+                &file.persona,
+                "persona",
+            ),
+            "persona",
+        )?,
+        executives: world_levels(
+            list(
+                source,
+                flags.executive.as_ref(),
+                "--executive",
+                &file.executive,
+                "executive",
+            ),
+            "executive",
+        )?,
+        variants: variants(list(
+            source,
+            flags.variant.as_ref(),
+            "--variant",
+            &variant_strings(&file.variant),
+            "variant",
+        ))?,
+        mitigations: levels::<Mitigation>(
+            list(
+                source,
+                flags.mitigation.as_ref(),
+                "--mitigation",
+                &file.mitigation,
+                "mitigation",
+            ),
+            "mitigation",
+        )?,
         ..GridSelection::default()
     };
     Ok((selection, scenarios))
@@ -186,6 +259,10 @@ fn flags_select(flags: &Overrides) -> bool {
         || flags.extra_instructions.is_some()
         || flags.awareness_notice.is_some()
         || flags.prod.is_some()
+        || flags.persona.is_some()
+        || flags.executive.is_some()
+        || flags.variant.is_some()
+        || flags.mitigation.is_some()
         || flags.mode.is_some()
 }
 

@@ -86,6 +86,22 @@ pub fn inspect_task(overrides: &mut Overrides) -> anyhow::Result<Vec<String>> {
     Ok(notes)
 }
 
+/// The pack folder a `packs` entry `original:<scenario>` names: that scenario of the original
+/// prompts, imported on first use (`None`: the entry is a folder).
+pub fn original_pack(entry: &Path) -> Option<anyhow::Result<PathBuf>> {
+    let scenario = entry.to_str()?.strip_prefix("original:")?.to_string();
+    Some(find_templates().and_then(|templates| {
+        let dir = imported_packs(&templates)?.join(&scenario);
+        anyhow::ensure!(
+            dir.join("pack.yaml").is_file(),
+            "`original:{scenario}`: the original templates in {} have no such scenario \
+             (blackmail, leaking, murder)",
+            templates.display()
+        );
+        Ok(dir)
+    }))
+}
+
 /// How to get the templates, said in one line when they cannot be found.
 const HOW: &str = "-T runs the original prompts of inspect_evals/agentic_misalignment, and no \
     installed inspect-evals was found: `pip install inspect-evals` (or set INSIDER_PYTHON to a \

@@ -205,21 +205,28 @@ fn resolve_packs(
     config: &ExperimentFile,
     overrides: &Overrides,
 ) -> Result<(Vec<PathBuf>, crate::packs::PackSet), Problem> {
-    let pack_dirs: Vec<PathBuf> = if !overrides.packs.is_empty() {
-        overrides.packs.iter().map(|dir| absolute(dir)).collect()
-    } else {
-        let base = path.and_then(Path::parent).unwrap_or(Path::new(""));
-        config
+    // `original:<scenario>` names the original prompts, imported from inspect-evals.
+    let dir_of = |base: &Path, dir: &PathBuf| match super::inspect_task::original_pack(dir) {
+        Some(imported) => imported,
+        None => Ok(absolute(&base.join(dir))),
+    };
+    let pack_dirs: anyhow::Result<Vec<PathBuf>> = if !overrides.packs.is_empty() {
+        overrides
             .packs
             .iter()
-            .map(|dir| absolute(&base.join(dir)))
+            .map(|dir| dir_of(Path::new(""), dir))
             .collect()
+    } else {
+        let base = path.and_then(Path::parent).unwrap_or(Path::new(""));
+        config.packs.iter().map(|dir| dir_of(base, dir)).collect()
     };
-    let packs = crate::packs::PackSet::load(&pack_dirs).map_err(|error| {
+    let packs = pack_dirs.and_then(|dirs| Ok((crate::packs::PackSet::load(&dirs)?, dirs)));
+    let (packs, pack_dirs) = packs.map_err(|error| {
         let message = format!("{error:#}");
         let help = Some(
             "a pack folder holds a pack.yaml (docs/scenario-packs.md), or is an import made by \
-             `insider scenarios import-original`"
+             `insider scenarios import-original`; `original:<scenario>` imports the original \
+             prompts from an installed inspect-evals"
                 .into(),
         );
         if overrides.packs.is_empty() {

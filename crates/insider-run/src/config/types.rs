@@ -213,6 +213,19 @@ pub struct ConditionSelection {
     pub awareness_notice: Vec<bool>,
     /// Scratchpad removed (empty: off).
     pub prod: Vec<bool>,
+    /// Personas: `default` (the pack's own) and the packs' `personas` (empty: default).
+    #[serde(alias = "personas")]
+    pub persona: Vec<String>,
+    /// Executives: `default` and the packs' `executives` (empty: default).
+    #[serde(alias = "executives")]
+    pub executive: Vec<String>,
+    /// Renamed-world variants: 0 is the pack as written (empty: 0).
+    #[serde(alias = "variants")]
+    pub variant: Vec<u32>,
+    /// Mitigations offered in the inbox: none, escalation, bulletin, escalation-bulletin,
+    /// alternative (empty: none).
+    #[serde(alias = "mitigations")]
+    pub mitigation: Vec<String>,
     /// Trial modes, `single` and/or `agent` (empty: single).
     #[serde(alias = "modes")]
     pub mode: Vec<String>,
@@ -229,6 +242,10 @@ impl ConditionSelection {
             && self.extra_instructions.is_empty()
             && self.awareness_notice.is_empty()
             && self.prod.is_empty()
+            && self.persona.is_empty()
+            && self.executive.is_empty()
+            && self.variant.is_empty()
+            && self.mitigation.is_empty()
             && self.mode.is_empty())
     }
 }
@@ -254,6 +271,14 @@ pub struct Overrides {
     pub awareness_notice: Option<String>,
     /// `--prod true,false`.
     pub prod: Option<String>,
+    /// `--persona default,relay`.
+    pub persona: Option<String>,
+    /// `--executive default,dana`.
+    pub executive: Option<String>,
+    /// `--variant 0,1,2`.
+    pub variant: Option<String>,
+    /// `--mitigation none,escalation`.
+    pub mitigation: Option<String>,
     /// `--mode single,agent`.
     pub mode: Option<String>,
     /// `--condition ID` (repeatable).
@@ -296,6 +321,10 @@ impl Overrides {
             ("--extra-instructions", self.extra_instructions.is_some()),
             ("--awareness-notice", self.awareness_notice.is_some()),
             ("--prod", self.prod.is_some()),
+            ("--persona", self.persona.is_some()),
+            ("--executive", self.executive.is_some()),
+            ("--variant", self.variant.is_some()),
+            ("--mitigation", self.mitigation.is_some()),
             ("--mode", self.mode.is_some()),
             ("--condition", !self.ids.is_empty()),
             ("--pack", !self.packs.is_empty()),
@@ -345,11 +374,21 @@ pub struct ResolvedExperiment {
     /// Scenario pack folders, absolute (empty: built-in packs only).
     #[serde(default)]
     pub packs: Vec<PathBuf>,
+    /// `--shard K/N`: only this slice of the plan (none: all of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl ResolvedExperiment {
-    /// Total trials planned (models × conditions × samples).
+    /// Total trials planned (models × conditions × samples, or the shard's share of them).
     pub fn total_trials(&self) -> u64 {
+        if self.shard.is_some() {
+            return self
+                .models
+                .iter()
+                .map(|m| crate::shard::model_trials(self, &m.name))
+                .sum();
+        }
         self.models.len() as u64 * self.conditions.len() as u64 * self.samples as u64
     }
 

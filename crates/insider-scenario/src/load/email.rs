@@ -1,7 +1,7 @@
 //! E-mail files: `emails/NN-slug.md`, YAML front matter plus a body template.
 
 use super::loader::{factor_list, Loader, TIMESTAMP_FORMAT};
-use crate::condition::{GoalType, GoalValue, Urgency};
+use crate::condition::{GoalType, GoalValue, Mitigation, Urgency};
 use crate::ingredient::{Ingredient, DECLARED};
 use crate::pack::{Email, When};
 use crate::problem::Problem;
@@ -34,6 +34,7 @@ struct WhenYaml {
     goal_type: Option<OneOrMany>,
     urgency: Option<OneOrMany>,
     goal_value: Option<OneOrMany>,
+    mitigation: Option<OneOrMany>,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +272,15 @@ fn parse_when(loader: &mut Loader, relative: &str, lines: &KeyLines, when: WhenY
                 relative,
                 when_line("goal_value"),
                 "goal_value",
+                &v.into_vec(),
+            )
+        }),
+        mitigations: when.mitigation.map(|v| {
+            factor_list::<Mitigation>(
+                loader,
+                relative,
+                when_line("mitigation"),
+                "mitigation",
                 &v.into_vec(),
             )
         }),

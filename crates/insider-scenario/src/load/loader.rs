@@ -47,6 +47,9 @@ pub(crate) struct PackYaml {
     /// Strings a renamed world re-draws, with the pool each comes from.
     #[serde(default)]
     pub(crate) renames: BTreeMap<String, String>,
+    /// Words that would suggest the harmful action; the audit fails an inbox containing one.
+    #[serde(default)]
+    pub(crate) suggestion_words: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +64,7 @@ pub(crate) struct FactorsYaml {
     pub(crate) goal_types: Option<Vec<String>>,
     pub(crate) goal_values: Option<Vec<String>>,
     pub(crate) urgencies: Option<Vec<String>>,
+    pub(crate) mitigations: Option<Vec<String>>,
 }
 
 /// The tools whose names and parameters the verdict parser relies on.
@@ -68,7 +72,7 @@ pub(crate) const CONTRACT_TOOLS: &[(&str, &[&str])] = &[
     ("email", &["to", "subject", "body"]),
     ("forward", &["email_id", "to", "body"]),
     ("cancel_alert", &["code"]),
-    ("upload_file", &["to", "attachment"]),
+    ("upload_file", &["name", "destination"]),
 ];
 
 /// Collects problems while loading; knows the text of every file for snippets.

@@ -153,8 +153,10 @@ fn load_inner(loader: &mut Loader, expected_name: Option<&str>) -> Option<Pack> 
         personas: pack_yaml.personas.clone(),
         executives: pack_yaml.executives.clone(),
         renames: pack_yaml.renames.clone(),
+        suggestion_words: pack_yaml.suggestion_words.clone(),
         world,
     };
+    validate::validate_mitigations(loader, &pack);
     validate::validate_grid(loader, &pack);
     crate::world::validate_world(loader, &pack);
     Some(pack)

@@ -3,7 +3,7 @@
 //! factor values the pack supports.
 
 use super::loader::{factor_list, Loader, PackYaml, FORMAT_VERSION, TIMESTAMP_FORMAT};
-use crate::condition::{is_level_name, GoalType, GoalValue, Urgency, DEFAULT_LEVEL};
+use crate::condition::{is_level_name, GoalType, GoalValue, Mitigation, Urgency, DEFAULT_LEVEL};
 use crate::pack::SupportedFactors;
 use crate::people::{derived_fields, PRONOUN_SETS};
 use crate::pools::POOL_NAMES;
@@ -203,6 +203,18 @@ pub(crate) fn supported_factors(
             .map(|p| p.to_lowercase())
             .collect(),
         executives: pack_yaml.executives.keys().cloned().collect(),
+        mitigations: match &pack_yaml.factors.mitigations {
+            Some(names) => {
+                let line = factors_line("mitigations");
+                let mut levels: Vec<Mitigation> =
+                    factor_list(loader, PACK, line, "mitigation", names);
+                if !levels.contains(&Mitigation::None) {
+                    levels.insert(0, Mitigation::None);
+                }
+                levels
+            }
+            None => vec![Mitigation::None],
+        },
     }
 }
 

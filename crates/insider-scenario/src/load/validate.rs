@@ -8,6 +8,9 @@ use crate::variables::NO_VALUES_UNDER_NONE;
 use crate::yaml_lines::KeyLines;
 use std::collections::HashSet;
 
+/// The pack file, relative to the pack folder.
+const PACK_FILE: &str = "pack.yaml";
+
 /// Check the harm section against the cast, the company and the e-mails.
 pub(crate) fn validate_harm(
     loader: &mut Loader,
@@ -42,7 +45,14 @@ pub(crate) fn validate_harm(
         ("external_addresses", &harm.external_addresses),
     ] {
         for address in list {
-            if !cast_addresses.contains(address.as_str()) {
+            // An upload destination is a host named in a pack variable, not someone's address.
+            let host_in_vars = harm.kind == HarmKind::Exfiltration
+                && field == "external_addresses"
+                && pack_yaml
+                    .vars
+                    .values()
+                    .any(|value| value.contains(address.as_str()));
+            if !cast_addresses.contains(address.as_str()) && !host_in_vars {
                 let problem = Problem::new(
                     loader.path(PACK),
                     lines.line(&format!("harm.{field}")),
@@ -108,6 +118,19 @@ pub(crate) fn validate_harm(
             }
         }
     }
+    check_confidential_ids(loader, harm, pack_yaml, lines, emails);
+}
+
+/// Every confidential id names an e-mail, an attachment, or a file that an e-mail or a pack
+/// variable names (the agent's model file of an exfiltration pack).
+fn check_confidential_ids(
+    loader: &mut Loader,
+    harm: &HarmSpec,
+    pack_yaml: &PackYaml,
+    lines: &KeyLines,
+    emails: &[Email],
+) {
+    const PACK: &str = "pack.yaml";
     let known_ids: HashSet<&str> = emails
         .iter()
         .map(|e| e.id.as_str())
@@ -117,20 +140,21 @@ pub(crate) fn validate_harm(
                 .flat_map(|e| e.attachment_names.iter().map(String::as_str)),
         )
         .collect();
-    let in_some_email = |id: &str| {
-        loader
-            .files
-            .files
-            .iter()
-            .any(|(relative, text)| relative.starts_with("emails/") && text.contains(id))
+    let named = |id: &str| {
+        pack_yaml.vars.values().any(|value| value.contains(id))
+            || loader
+                .files
+                .files
+                .iter()
+                .any(|(relative, text)| relative.starts_with("emails/") && text.contains(id))
     };
     for id in &harm.confidential_ids {
-        if !known_ids.contains(id.as_str()) && !in_some_email(id) {
+        if !known_ids.contains(id.as_str()) && !named(id) {
             let problem = Problem::new(
                 loader.path(PACK),
                 lines.line("harm.confidential_ids"),
                 format!(
-                    "confidential id `{id}` is neither an e-mail id, an attachment nor a file named in an e-mail of this pack"
+                    "confidential id `{id}` is neither an e-mail id, an attachment nor a file named in an e-mail or a pack variable"
                 ),
             )
             .field("harm.confidential_ids");
@@ -149,13 +173,42 @@ fn harm_kind_name(kind: HarmKind) -> &'static str {
     }
 }
 
-/// Render every supported base condition: strict variables, non-empty chronological inboxes,
-/// and every e-mail used somewhere.
+/// Every mitigation level the pack lists must be carried by an e-mail written for it
+/// (`when: mitigation: [...]`), or the factor would change nothing.
+pub(crate) fn validate_mitigations(loader: &mut Loader, pack: &Pack) {
+    let Some(text) = loader.files.files.get(PACK_FILE) else {
+        return;
+    };
+    let line = KeyLines::index(text, 0).line("factors.mitigations");
+    for level in &pack.supported.mitigations {
+        let carried = level.is_none()
+            || pack.emails.iter().any(|email| {
+                email
+                    .when
+                    .mitigations
+                    .as_ref()
+                    .is_some_and(|levels| levels.contains(level))
+            });
+        if !carried {
+            let problem = Problem::new(
+                loader.path(PACK_FILE),
+                line,
+                format!("mitigation `{level}` is listed but no e-mail is written for it, so it would change nothing"),
+            )
+            .field("factors.mitigations")
+            .help(format!("add an e-mail with `when: {{ mitigation: [{level}] }}` (docs/scenario-packs.md §14)"));
+            loader.report(PACK_FILE, problem);
+        }
+    }
+}
+
+/// Render every supported base condition under every mitigation level: strict variables,
+/// non-empty chronological inboxes, and every e-mail used somewhere.
 pub(crate) fn validate_grid(loader: &mut Loader, pack: &Pack) {
     let mut used: HashSet<&str> = HashSet::new();
     let mut template_problems = Vec::new();
     let mut reported_order: HashSet<(String, String)> = HashSet::new();
-    for condition in pack.conditions() {
+    for condition in pack.conditions_with_mitigations() {
         if let Err(problems) = pack.render_parts(&condition) {
             for mut problem in problems {
                 if problem.message.contains(NO_VALUES_UNDER_NONE) || problem.help.is_none() {

@@ -38,6 +38,11 @@ impl OriginalPack {
                 "compat packs render the original cast only: no persona or executive factor (renamed worlds: `_variant-N`)".into(),
             ));
         }
+        if !condition.mitigation.is_none() {
+            return Err(fail(
+                "compat packs render the original templates only: no mitigation e-mails (`_mitigation-<level>` needs an insider-format pack)".into(),
+            ));
+        }
         if condition.variant > 0 {
             return Err(fail(
                 "a renamed world has no unfilled-placeholder notes of its own; render it with `render`".into(),

@@ -46,6 +46,19 @@ pub struct RunArgs {
     /// multi-turn session with tools in the pack's mail world; id suffix `_agent`).
     #[arg(long, value_name = "LIST")]
     pub mode: Option<String>,
+    /// Personas, comma-separated: `default` and the packs' `personas` (id suffix `_persona-<name>`).
+    #[arg(long, value_name = "LIST")]
+    pub persona: Option<String>,
+    /// Executives, comma-separated: `default` and the packs' `executives` (suffix `_exec-<id>`).
+    #[arg(long, value_name = "LIST")]
+    pub executive: Option<String>,
+    /// Renamed-world variants, comma-separated: `0` is the pack as written (suffix `_variant-N`).
+    #[arg(long, value_name = "LIST")]
+    pub variant: Option<String>,
+    /// Mitigations, comma-separated: none, escalation, bulletin, escalation-bulletin,
+    /// alternative (suffix `_mitigation-<level>`; docs/scenario-packs.md §14).
+    #[arg(long, value_name = "LIST")]
+    pub mitigation: Option<String>,
     /// An explicit condition id (repeatable).
     #[arg(long = "condition", value_name = "ID")]
     pub conditions: Vec<String>,
@@ -238,6 +251,10 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         awareness_notice: args.awareness_notice.clone(),
         prod: args.prod.clone(),
         mode: args.mode.clone(),
+        persona: args.persona.clone(),
+        executive: args.executive.clone(),
+        variant: args.variant.clone(),
+        mitigation: args.mitigation.clone(),
         ids: args.conditions.clone(),
         packs: args.packs.clone(),
         samples: args.samples,

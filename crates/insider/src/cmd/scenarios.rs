@@ -61,6 +61,9 @@ pub struct GridArgs {
     /// Renamed-world variants: `0` is the pack as written, e.g. `0,1,2`.
     #[arg(long)]
     pub variant: Option<String>,
+    /// Mitigations: none, escalation, bulletin, escalation-bulletin, alternative; default none.
+    #[arg(long)]
+    pub mitigation: Option<String>,
     /// Use this pack folder instead of the built-in packs.
     #[arg(long)]
     pub pack: Option<PathBuf>,
@@ -72,6 +75,10 @@ pub struct AuditArgs {
     /// Audit this pack folder instead of the built-in packs.
     #[arg(long)]
     pub pack: Option<PathBuf>,
+    /// Print each condition's inbox words and its distance from the median instead of the
+    /// ingredient table, then a Markdown summary.
+    #[arg(long)]
+    pub words: bool,
 }
 
 /// Output format of `insider scenarios render`.
@@ -138,6 +145,7 @@ fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
         persona: args.persona,
         executive: args.executive,
         variant: args.variant,
+        mitigation: args.mitigation,
     };
     print!("{}", listing::grid_text(&lists, args.pack.as_deref())?);
     Ok(ExitCode::SUCCESS)
@@ -168,7 +176,11 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
-    let (text, failed) = listing::audit_text(args.pack.as_deref());
+    let (text, failed) = if args.words {
+        listing::audit_words_text(args.pack.as_deref())
+    } else {
+        listing::audit_text(args.pack.as_deref())
+    };
     print!("{text}");
     Ok(if failed {
         ExitCode::FAILURE
