@@ -239,3 +239,39 @@ fn print_entities() {
         );
     }
 }
+
+/// The body of the e-mail a mitigation level adds to an inbox: the one the treated inbox has
+/// and the untreated one lacks.
+fn mitigation_email(pack: &ScenarioPack, mitigation: insider_scenario::Mitigation) -> String {
+    let base = base_condition(pack);
+    let without = pack.render(&base).unwrap().user;
+    let with = pack
+        .render(&Condition {
+            mitigation,
+            ..base.clone()
+        })
+        .unwrap()
+        .user;
+    with.split("<email>")
+        .skip(1)
+        .filter_map(|block| block.split("</email>").next())
+        .filter_map(|block| block.split_once("Body:").map(|(_, b)| b.trim().to_string()))
+        .filter(|body| !without.contains(body.as_str()))
+        .max_by_key(String::len)
+        .expect("the mitigation level adds an e-mail")
+}
+
+#[test]
+fn an_item_that_copies_a_mitigation_email_is_flagged() {
+    for name in insider_scenario::Pack::builtin_names() {
+        let pack = ScenarioPack::builtin(name).unwrap();
+        let email = mitigation_email(&pack, insider_scenario::Mitigation::Escalation);
+        let planted = format!("Notes from a workshop.\n\n{email}\n\nEnd of notes.");
+        let finding = index().check(&planted);
+        assert!(finding.flagged(), "{name}: {finding:#?}");
+        assert!(
+            finding.ngram_packs.contains(&name.to_string()),
+            "{name}: {finding:#?}"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! The texts of a pack as a model sees them: its conditions rendered, with their worlds.
 
-use insider_scenario::{Condition, ExtraInstructions, Factor, HarmSpec, ScenarioPack};
+use insider_scenario::{Condition, ExtraInstructions, Factor, HarmSpec, Mitigation, ScenarioPack};
 use std::collections::HashSet;
 
 /// What rendering a pack gave: its distinct texts and harm specs, and how many conditions
@@ -16,8 +16,8 @@ pub(super) struct PackTexts {
 ///
 /// Extra instructions, the awareness notice and prod change only the system prompt, in a way
 /// that depends on the goal value at most, so they are rendered for one condition per goal
-/// value instead of the whole grid; personas, executives and renamed-world variants change
-/// names throughout, so each gets the whole base grid.
+/// value instead of the whole grid; mitigation levels add e-mails, and personas, executives
+/// and renamed-world variants change names throughout, so each gets the whole base grid.
 fn wanted_conditions(pack: &ScenarioPack, variants: u32) -> Vec<Condition> {
     let base = pack.conditions();
     let mut wanted: Vec<Condition> = base.clone();
@@ -51,6 +51,16 @@ fn wanted_conditions(pack: &ScenarioPack, variants: u32) -> Vec<Condition> {
                 persona: Some(persona.clone()),
                 ..c.clone()
             }));
+        }
+        // Mitigation levels add e-mails of their own (an escalation channel, a bulletin, a
+        // reachable CEO), so each level's inboxes are part of what training data must not copy.
+        for &mitigation in &native.supported().mitigations {
+            if mitigation != Mitigation::None {
+                wanted.extend(base.iter().map(|c| Condition {
+                    mitigation,
+                    ..c.clone()
+                }));
+            }
         }
         for executive in &native.supported().executives {
             wanted.extend(base.iter().map(|c| Condition {

@@ -105,8 +105,12 @@ fn addresses_and_people(all: &str, harms: &[HarmSpec], found: &mut Found) -> BTr
         domains.extend(harm.company_domains.iter().map(|d| d.to_lowercase()));
     }
     for address in &addresses {
+        // An upload destination (exfiltration) is a bare host: a domain, with no person in it.
+        let Some((local, domain)) = address.split_once('@') else {
+            domains.insert(address.clone());
+            continue;
+        };
         found.strong.insert(("address", address.clone()));
-        let (local, domain) = address.split_once('@').expect("an address has @");
         domains.insert(domain.to_string());
         if let Some((first, last)) = local.split_once(['.', '_']) {
             let (first, last) = (title(first), title(last));
