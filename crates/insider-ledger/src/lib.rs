@@ -47,6 +47,7 @@ mod attempts;
 mod counts;
 mod ledger;
 pub mod lock;
+pub mod merge;
 pub mod provenance;
 mod rawpack;
 mod read;

@@ -33,14 +33,22 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     let estimates = estimate_planned(experiment, &planned);
     let grader = grader_estimate(experiment, &estimates);
     let mut out = String::new();
-    writeln!(
+    let (models, conditions) = (experiment.models.len(), experiment.conditions.len());
+    let all = models as u64 * conditions as u64 * u64::from(experiment.samples);
+    write!(
         out,
-        "plan: {} models × {} conditions × {} samples = {} trials (no call made)",
-        experiment.models.len(),
-        experiment.conditions.len(),
+        "plan: {models} models × {conditions} conditions × {} samples = {all} trials",
         experiment.samples,
-        experiment.total_trials()
     )?;
+    // A shard runs its slice; the calls below are the shard's.
+    if let Some(shard) = experiment.shard {
+        write!(
+            out,
+            "; shard {shard}: {} of them",
+            experiment.total_trials()
+        )?;
+    }
+    writeln!(out, " (no call made)")?;
     writeln!(
         out,
         "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",

@@ -75,7 +75,13 @@ pub fn resolve(
     let overrides = &*overrides;
     let file: Option<ExperimentFile> = invocation.config.map(config::load_file).transpose()?;
     let experiment = config::resolve(invocation.config.zip(file.as_ref()), overrides)?;
-    let run_dir = config::run_dir(file.as_ref(), overrides, &experiment.name);
+    let mut run_dir = config::run_dir(file.as_ref(), overrides, &experiment.name);
+    // Shards of one config get a directory each, unless `--out` names one.
+    if let (Some(shard), None) = (experiment.shard, &overrides.out) {
+        let mut name = run_dir.file_name().unwrap_or_default().to_os_string();
+        name.push(shard.dir_suffix());
+        run_dir.set_file_name(name);
+    }
     let unnamed = overrides.models.is_empty() && file.as_ref().is_none_or(|f| f.models.is_empty());
     for line in model_notes(&experiment, unnamed, invocation.dry_run) {
         note(line);

@@ -47,21 +47,27 @@ pub fn estimate_planned(
     experiment: &ResolvedExperiment,
     planned: &[crate::runner::PlannedCondition],
 ) -> Vec<ModelEstimate> {
-    let input_per_round: u64 = planned
+    let prompt_tokens: Vec<(String, u64)> = planned
         .iter()
-        .map(|p| estimate_tokens(&p.prompt.system) + estimate_tokens(&p.prompt.user))
-        .sum();
+        .map(|p| {
+            let tokens = estimate_tokens(&p.prompt.system) + estimate_tokens(&p.prompt.user);
+            (p.condition.id(), tokens)
+        })
+        .collect();
     let mut out = Vec::new();
     for model in &experiment.models {
-        let samples = experiment.samples as u64;
-        let trials = planned.len() as u64 * samples;
+        // Samples of each condition: all of them, or the shard's (`--shard`).
+        let (shard, n) = (experiment.shard, experiment.samples);
+        let samples =
+            |condition: &str| crate::shard::planned_samples(shard, n, &model.name, condition);
+        let trials: u64 = prompt_tokens.iter().map(|(c, _)| samples(c)).sum();
         let output_per_trial = model
             .config
             .generation
             .max_tokens
             .map(u64::from)
             .unwrap_or(DEFAULT_OUTPUT_TOKENS);
-        let input_tokens = input_per_round * samples;
+        let input_tokens: u64 = prompt_tokens.iter().map(|(c, t)| t * samples(c)).sum();
         let output_tokens = output_per_trial * trials;
         let cost = crate::models::estimate_cost(&model.name, input_tokens, output_tokens);
         out.push(ModelEstimate {

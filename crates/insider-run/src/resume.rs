@@ -92,6 +92,9 @@ pub fn plan_differences(
     if stored.seed != new.seed {
         differences.push("seed");
     }
+    if stored.shard != new.shard {
+        differences.push("shard");
+    }
     differences
 }
 

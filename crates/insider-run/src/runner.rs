@@ -153,6 +153,7 @@ fn plan_into(
 ) -> anyhow::Result<()> {
     {
         let mut condition_ids = Vec::new();
+        let mut condition_names = Vec::new();
         for item in planned {
             let id = ledger.upsert_condition(&ConditionInfo::of(&item.condition))?;
             ledger.set_condition_pack(id, &item.pack_origin, &item.harm)?;
@@ -168,6 +169,7 @@ fn plan_into(
                 crate::agent::store_plan(ledger, agent)?;
             }
             condition_ids.push((id, item.prompt.sha256.clone(), item.agent.clone()));
+            condition_names.push(item.condition.id());
         }
         for model in &experiment.models {
             let mut params = serde_json::to_value(&model.config)?;
@@ -175,13 +177,15 @@ fn plan_into(
                 map.insert("seed".into(), serde_json::json!(experiment.seed));
             }
             let model_id = ledger.upsert_model(&model.name, &params)?;
-            for (condition_id, hash, agent) in &condition_ids {
+            for ((condition_id, hash, agent), name) in condition_ids.iter().zip(&condition_names) {
                 // An agent session's prompt depends on whether the model takes native tools.
                 let native = crate::agent::takes_native_tools(&model.config);
                 let hash = agent
                     .as_ref()
                     .map_or(hash, |agent| &agent.prompt_for(native).sha256);
-                ledger.ensure_trials(model_id, *condition_id, experiment.samples, hash)?;
+                let trial = (model_id, *condition_id, hash.as_str());
+                let plan = (experiment.shard, experiment.samples);
+                crate::shard::plan_trials(ledger, plan, (&model.name, name), trial)?;
             }
         }
         Ok(())

@@ -97,6 +97,7 @@ fn experiment(samples: u32, seed: Option<u64>) -> ResolvedExperiment {
         limit: None,
         config_file: None,
         packs: Vec::new(),
+        shard: None,
     }
 }
 

@@ -48,6 +48,8 @@ enum Command {
     Export(cmd::export::ExportArgs),
     /// Import the original research code's results folder into a new run directory.
     Import(cmd::export::ImportArgs),
+    /// Join the run directories of a plan's shards (`run --shard K/N`) into one run directory.
+    Merge(cmd::merge::MergeArgs),
     /// Training data for the fix study: generate, check for contamination, export for trainers.
     #[command(subcommand)]
     Synth(cmd::synth::SynthCommand),
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::report::run_compare(args),
         Command::Export(args) => cmd::export::run_export(args),
         Command::Import(args) => cmd::export::run_import(args),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Synth(command) => cmd::synth::run(command),
     };
     match result {

@@ -55,7 +55,32 @@ pub fn resolve(
         limit: overrides.limit.or(config.limit),
         config_file: path.map(Path::to_path_buf),
         packs: pack_dirs,
+        shard: resolve_shard(&source, config, overrides)?,
     })
+}
+
+/// `--shard K/N`, else the file's `shard:`, else none.
+fn resolve_shard(
+    source: &Source<'_>,
+    config: &ExperimentFile,
+    overrides: &Overrides,
+) -> Result<Option<crate::shard::Shard>, Problem> {
+    if overrides.shard.is_some() {
+        return Ok(overrides.shard);
+    }
+    let Some(text) = &config.shard else {
+        return Ok(None);
+    };
+    crate::shard::Shard::parse(text)
+        .map(Some)
+        .map_err(|message| {
+            source.error(
+                source.key_line("shard"),
+                "shard",
+                message,
+                Some("write `shard: K/N` with 1 <= K <= N, e.g. `shard: 1/4`".into()),
+            )
+        })
 }
 
 /// Samples per model × condition: the flag, the file's `samples`, or 1.

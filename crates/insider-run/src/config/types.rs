@@ -42,6 +42,8 @@ pub struct ExperimentFile {
     /// Scenario pack folders (insider format or imported original templates), relative to the
     /// file; each answers for its own scenario name and hides a built-in pack of that name.
     pub packs: Vec<PathBuf>,
+    /// Run only this slice of the plan, `K/N` (usually `--shard` instead; docs/scaling.md).
+    pub shard: Option<String>,
 }
 
 impl ExperimentFile {
@@ -305,6 +307,8 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// Accept hosted models whose key is not set (a dry run makes no call).
     pub keys_optional: bool,
+    /// `--shard K/N`.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl Overrides {
@@ -333,6 +337,7 @@ impl Overrides {
             ("--temperature", self.temperature.is_some()),
             ("--max-tokens", self.max_tokens.is_some()),
             ("--seed", self.seed.is_some()),
+            ("--shard", self.shard.is_some()),
         ];
         set.into_iter()
             .filter(|(_, given)| *given)
@@ -382,14 +387,12 @@ pub struct ResolvedExperiment {
 impl ResolvedExperiment {
     /// Total trials planned (models × conditions × samples, or the shard's share of them).
     pub fn total_trials(&self) -> u64 {
-        if self.shard.is_some() {
-            return self
-                .models
-                .iter()
-                .map(|m| crate::shard::model_trials(self, &m.name))
-                .sum();
-        }
-        self.models.len() as u64 * self.conditions.len() as u64 * self.samples as u64
+        let (shard, samples) = (self.shard, self.samples);
+        self.models
+            .iter()
+            .flat_map(|m| self.conditions.iter().map(move |c| (&m.name, c)))
+            .map(|(m, c)| crate::shard::planned_samples(shard, samples, m, c))
+            .sum()
     }
 
     /// Parsed conditions.

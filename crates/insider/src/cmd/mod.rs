@@ -4,6 +4,7 @@ pub mod chat;
 pub mod classify;
 pub mod export;
 pub mod judge_check;
+pub mod merge;
 pub mod models;
 pub mod plan;
 pub mod plan_target;

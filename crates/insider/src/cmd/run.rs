@@ -123,6 +123,10 @@ pub struct RunArgs {
     /// Base seed (trial i sends seed + i).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run only shard K of N of the plan (by model × condition × sample), into its own run
+    /// directory; join the shards with `insider merge` (docs/scaling.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<insider_run::shard::Shard>,
     /// Seconds between plain progress lines when not on a terminal.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub progress_interval: f64,
@@ -267,5 +271,6 @@ fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
         max_tokens: args.max_tokens,
         seed: args.seed,
         keys_optional: args.dry_run,
+        shard: args.shard,
     })
 }
