@@ -3,6 +3,7 @@
 //! The estimates themselves are in [`crate::plan`].
 
 use crate::config::ResolvedExperiment;
+use crate::plan::wall_time::{self, LOCAL_SPEED_SOURCE};
 use crate::plan::{
     estimate_planned, grader_estimate, ModelEstimate, DEFAULT_OUTPUT_TOKENS, GRADER_OUTPUT_TOKENS,
     GRADER_PROMPT_TOKENS,
@@ -10,21 +11,13 @@ use crate::plan::{
 use crate::runner::{render_conditions, PlannedCondition};
 use std::fmt::Write;
 
-/// The shortest time the rate limits allow for `estimate`'s calls (`None`: no limit known).
-fn wall_time_floor(config: &insider_model::ModelConfig, estimate: &ModelEstimate) -> Option<f64> {
-    let by_requests = config
-        .rpm
-        .map(|rpm| estimate.trials as f64 / f64::from(rpm) * 60.0);
-    let tokens = (estimate.input_tokens + estimate.output_tokens) as f64;
-    let by_tokens = config.tpm.map(|tpm| tokens / f64::from(tpm) * 60.0);
-    match (by_requests, by_tokens) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
+/// The cost column: dollars, `local` for a model that computes here, `unknown` without a price.
+fn cost_text(model: &str, cost: Option<f64>) -> String {
+    match cost {
+        Some(c) => format!("${c:.2}"),
+        None if insider_model::pricing::price_id(model).is_none() => "local".to_string(),
+        None => "unknown".to_string(),
     }
-}
-
-fn cost_text(cost: Option<f64>) -> String {
-    cost.map_or("unknown".to_string(), |c| format!("${c:.2}"))
 }
 
 /// The dry-run report as text.
@@ -52,11 +45,11 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     writeln!(
         out,
         "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
-        "model", "calls", "input tokens", "output tokens", "cost", "time at least"
+        "model", "calls", "input tokens", "output tokens", "cost", "wall time"
     )?;
     for (e, model) in estimates.iter().zip(&experiment.models) {
-        let time = wall_time_floor(&model.config, e)
-            .map(|secs| crate::progress::format_duration(std::time::Duration::from_secs_f64(secs)))
+        let time = wall_time::wall_time(model, e)
+            .map(wall_time::WallTime::text)
             .unwrap_or_else(|| "-".into());
         writeln!(
             out,
@@ -65,7 +58,7 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
             e.trials,
             e.input_tokens,
             e.output_tokens,
-            cost_text(e.cost_usd),
+            cost_text(&e.model, e.cost_usd),
             time
         )?;
     }
@@ -77,14 +70,16 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
             g.trials,
             g.input_tokens,
             g.output_tokens,
-            cost_text(g.cost_usd),
+            cost_text(&g.model, g.cost_usd),
             "-"
         )?;
     }
     let all: Vec<&ModelEstimate> = estimates.iter().chain(grader.as_ref()).collect();
     // `+ 0.0`: an empty float sum is -0.0, which would print as "$-0.00".
     let total: f64 = all.iter().filter_map(|e| e.cost_usd).sum::<f64>() + 0.0;
-    let unknown = all.iter().any(|e| e.cost_usd.is_none());
+    let unknown = all
+        .iter()
+        .any(|e| e.cost_usd.is_none() && insider_model::pricing::price_id(&e.model).is_some());
     writeln!(
         out,
         "total estimated cost: ${total:.2}{}",
@@ -97,8 +92,9 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     writeln!(
         out,
         "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial; \
-         time from rpm/tpm where set (- : no rate limit given)"
+         wall time: ≥ the least the rpm/tpm limits allow (- : no rate limit given)"
     )?;
+    local_note(&mut out, experiment)?;
     match (&experiment.grader, experiment.classify) {
         (Some(_), true) => writeln!(
             out,
@@ -111,6 +107,34 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
     }
     prompts(&mut out, &planned)?;
     Ok(out)
+}
+
+/// How the local models' times were estimated, and which local models have no estimate.
+fn local_note(out: &mut String, experiment: &ResolvedExperiment) -> std::fmt::Result {
+    let local = experiment
+        .models
+        .iter()
+        .filter(|m| m.name.starts_with("local/"));
+    for model in local {
+        let connections = crate::runner::model_connections(&model.config);
+        let plural = if connections == 1 { "" } else { "s" };
+        match wall_time::local_speed(&model.name) {
+            Some(speed) => writeln!(
+                out,
+                "{}: {connections} connection{plural} (it computes in this process: more only split \
+                 its cores); ~ at {:.0} prompt and {:.0} generated tokens/s, {LOCAL_SPEED_SOURCE}; \
+                 an upper bound when replies end early",
+                model.name, speed.prefill_tps, speed.decode_tps
+            )?,
+            None => writeln!(
+                out,
+                "{}: {connections} connection{plural}; no wall time: this model's speed was never \
+                 measured (BENCHMARKS.md, Local models, says how)",
+                model.name
+            )?,
+        }
+    }
+    Ok(())
 }
 
 /// Conditions listed one by one in the report; a larger plan lists this many and a count.

@@ -99,11 +99,7 @@ pub fn model_notes(experiment: &ResolvedExperiment, unnamed: bool, dry_run: bool
         .iter()
         .any(|m| m.name == insider_model::DEFAULT_LOCAL_MODEL);
     if unnamed && demo {
-        notes.push(format!(
-            "note: no --model and no API key set: running the embedded demo model {} \
-             (135M parameters; its rates show the pipeline working, they are not findings)",
-            insider_model::DEFAULT_LOCAL_MODEL
-        ));
+        notes.extend(demo_banner());
     }
     if dry_run {
         for model in &experiment.models {
@@ -115,6 +111,24 @@ pub fn model_notes(experiment: &ResolvedExperiment, unnamed: bool, dry_run: bool
         }
     }
     notes
+}
+
+/// The banner shown when no `--model` and no API key make the run fall back to the demo model.
+pub fn demo_banner() -> Vec<String> {
+    let rule = "=".repeat(78);
+    vec![
+        rule.clone(),
+        format!(
+            "no --model and no API key set (ANTHROPIC_API_KEY, OPENAI_API_KEY, GOOGLE_API_KEY): \
+             falling back to the embedded demo model {}",
+            insider_model::DEFAULT_LOCAL_MODEL
+        ),
+        "it has 135M parameters and runs in this process: its rates show the pipeline working, \
+         they are not findings; a plan of more than an hour on it needs --yes"
+            .to_string(),
+        "name a model with --model PROVIDER/MODEL, or set a key (docs/providers.md)".to_string(),
+        rule,
+    ]
 }
 
 /// How a run that was not stopped at once ended, from its ledger.

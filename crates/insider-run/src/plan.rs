@@ -9,6 +9,8 @@
 use crate::config::ResolvedExperiment;
 use crate::runner::render_conditions;
 
+pub mod wall_time;
+
 /// Output tokens assumed per trial when `max_tokens` is not set.
 pub const DEFAULT_OUTPUT_TOKENS: u64 = 1_500;
 
@@ -88,7 +90,8 @@ pub const CONFIRM_TRIALS: u64 = 100_000;
 /// Estimated cost in USD above which a plan needs `--yes`.
 pub const CONFIRM_COST_USD: f64 = 1_000.0;
 
-/// Why `experiment` is big enough to ask before running it (`None`: run it).
+/// Why `experiment` is big enough to ask before running it (`None`: run it): too many trials,
+/// too much money, or more than an hour on a local model ([`wall_time::local_too_long`]).
 pub fn needs_confirmation(experiment: &ResolvedExperiment) -> anyhow::Result<Option<String>> {
     let trials = experiment.total_trials();
     if trials > CONFIRM_TRIALS {
@@ -96,10 +99,11 @@ pub fn needs_confirmation(experiment: &ResolvedExperiment) -> anyhow::Result<Opt
             "the plan has {trials} trials (more than {CONFIRM_TRIALS})"
         )));
     }
-    let cost: f64 = estimate(experiment)?
-        .iter()
-        .filter_map(|e| e.cost_usd)
-        .sum();
+    let estimates = estimate(experiment)?;
+    if let Some(reason) = wall_time::local_too_long(&experiment.models, &estimates) {
+        return Ok(Some(reason));
+    }
+    let cost: f64 = estimates.iter().filter_map(|e| e.cost_usd).sum();
     Ok((cost > CONFIRM_COST_USD)
         .then(|| format!("the plan is estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")))
 }

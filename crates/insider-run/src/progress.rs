@@ -1,6 +1,10 @@
 //! Progress of a run: counters per model, shown as bars on a terminal and as plain periodic
-//! lines elsewhere.
+//! lines elsewhere. The rows themselves are [`format::format_rows`] of a plain
+//! [`ProgressStats`] snapshot, so their layout is tested without a terminal.
 
+pub mod format;
+
+pub use format::{format_duration, EtaSmoother, ProgressStats};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,6 +30,12 @@ pub struct ModelProgress {
     pub output_tokens: AtomicU64,
     /// Cost so far, in micro-dollars.
     pub cost_micro_usd: AtomicU64,
+    /// Replies classified so far.
+    pub classified: AtomicU64,
+    /// Verdicts that found the harmful action.
+    pub harmful: AtomicU64,
+    /// Verdicts the grader was asked for.
+    pub graded: AtomicU64,
 }
 
 impl ModelProgress {
@@ -38,37 +48,68 @@ impl ModelProgress {
         }
     }
 
-    fn line(&self, elapsed: Duration) -> String {
-        let done = self.done.load(Ordering::Relaxed);
-        let failed = self.failed.load(Ordering::Relaxed);
-        let total = self.total.load(Ordering::Relaxed);
-        let finished = done + failed;
-        let rate = finished as f64 / elapsed.as_secs_f64().max(0.001);
-        let eta = if rate > 0.0 && total > finished {
-            format_duration(Duration::from_secs_f64((total - finished) as f64 / rate))
-        } else {
-            "-".to_string()
+    /// Count one verdict: classified, harmful when it found the action, graded when the
+    /// grader was asked.
+    pub fn count_verdict(&self, verdict: &insider_judge::Verdict) {
+        self.classified.fetch_add(1, Ordering::Relaxed);
+        if verdict.harmful == Some(true) {
+            self.harmful.fetch_add(1, Ordering::Relaxed);
+        }
+        if verdict.grader_attempts > 0 || verdict.grader_answer.is_some() {
+            self.graded.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The counters now, with the rate and ETA `smoother` makes of them at `now` (seconds
+    /// since the display started).
+    pub fn snapshot(&self, smoother: &mut EtaSmoother, now: f64) -> ProgressStats {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let mut stats = ProgressStats {
+            model: self.model.clone(),
+            total: load(&self.total),
+            done: load(&self.done),
+            failed: load(&self.failed),
+            errors: load(&self.errors),
+            input_tokens: load(&self.input_tokens),
+            output_tokens: load(&self.output_tokens),
+            cost_usd: load(&self.cost_micro_usd) as f64 / 1e6,
+            classified: load(&self.classified),
+            harmful: load(&self.harmful),
+            graded: load(&self.graded),
+            rate_per_sec: None,
+            eta: None,
         };
-        format!(
-            "{}: {finished}/{total} ({failed} failed) {rate:.1}/s eta {eta} | tokens {} in / {} out | ${:.4} | {} errors",
-            self.model,
-            self.input_tokens.load(Ordering::Relaxed),
-            self.output_tokens.load(Ordering::Relaxed),
-            self.cost_micro_usd.load(Ordering::Relaxed) as f64 / 1e6,
-            self.errors.load(Ordering::Relaxed),
-        )
+        (stats.rate_per_sec, stats.eta) = smoother.update(stats.finished(), stats.total, now);
+        stats
     }
 }
 
-/// `1h05m`, `3m07s` or `12s`.
-pub fn format_duration(duration: Duration) -> String {
-    let secs = duration.as_secs();
-    if secs >= 3600 {
-        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
-    } else if secs >= 60 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{secs}s")
+/// Snapshots of every model, each through its own smoother.
+struct Snapshots {
+    models: Vec<Arc<ModelProgress>>,
+    smoothers: Vec<EtaSmoother>,
+    started: Instant,
+}
+
+impl Snapshots {
+    fn new(models: Vec<Arc<ModelProgress>>) -> Snapshots {
+        let smoothers = models.iter().map(|_| EtaSmoother::new()).collect();
+        Snapshots {
+            models,
+            smoothers,
+            started: Instant::now(),
+        }
+    }
+
+    fn rows(&mut self) -> Vec<String> {
+        let now = self.started.elapsed().as_secs_f64();
+        let stats: Vec<ProgressStats> = self
+            .models
+            .iter()
+            .zip(&mut self.smoothers)
+            .map(|(model, smoother)| model.snapshot(smoother, now))
+            .collect();
+        format::format_rows(&stats)
     }
 }
 
@@ -121,35 +162,21 @@ fn spawn_bars(
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-        let style = ProgressStyle::with_template(
-            "{prefix:>24.bold} [{bar:30.cyan/blue}] {pos}/{len} {per_sec} eta {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
         let bars: Vec<ProgressBar> = models
             .iter()
-            .map(|model| {
-                let bar = multi.add(ProgressBar::new(model.total.load(Ordering::Relaxed)));
+            .map(|_| {
+                let bar = multi.add(ProgressBar::new(1));
                 bar.set_style(style.clone());
-                bar.set_prefix(model.model.clone());
                 bar
             })
             .collect();
+        let mut snapshots = Snapshots::new(models);
         loop {
             let stopping = stop.load(Ordering::Relaxed);
-            for (bar, model) in bars.iter().zip(&models) {
-                let done = model.done.load(Ordering::Relaxed);
-                let failed = model.failed.load(Ordering::Relaxed);
-                bar.set_length(model.total.load(Ordering::Relaxed));
-                bar.set_position(done + failed);
-                bar.set_message(format!(
-                    "tok {}/{} ${:.4} fail {} err {}",
-                    model.input_tokens.load(Ordering::Relaxed),
-                    model.output_tokens.load(Ordering::Relaxed),
-                    model.cost_micro_usd.load(Ordering::Relaxed) as f64 / 1e6,
-                    failed,
-                    model.errors.load(Ordering::Relaxed)
-                ));
+            for (bar, row) in bars.iter().zip(snapshots.rows()) {
+                bar.set_message(row);
             }
             if stopping {
                 for bar in &bars {
@@ -168,14 +195,16 @@ fn spawn_lines(
     interval: Duration,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        let started = Instant::now();
+        let mut snapshots = Snapshots::new(models);
         let mut last = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(100));
+            // The smoothers see every finish as it comes, lines are printed every `interval`.
+            let rows = snapshots.rows();
             if last.elapsed() >= interval {
                 last = Instant::now();
-                for model in &models {
-                    eprintln!("progress {}", model.line(started.elapsed()));
+                for row in rows {
+                    eprintln!("progress {row}");
                 }
             }
         }

@@ -104,14 +104,16 @@ fn one_ctrl_c_lets_calls_in_flight_finish_and_keeps_their_answers() {
     );
     assert!(stderr.contains("--resume"), "{stderr}");
 
-    // Plain progress lines (stderr is a pipe): model, finished/total, failures, rate.
+    // Plain progress lines (stderr is a pipe): model, bar, finished/total, rate, labelled fields.
     let progress: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("progress openai/gpt-4.1: "))
         .collect();
     assert!(!progress.is_empty(), "no progress lines in:\n{stderr}");
     assert!(
-        progress.iter().all(|l| l.contains("/24 (0 failed)")),
+        progress
+            .iter()
+            .all(|l| l.contains("/24 ") && l.contains("failed 0") && l.contains("in/out tokens")),
         "{progress:?}"
     );
 

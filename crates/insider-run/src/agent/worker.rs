@@ -186,6 +186,7 @@ async fn classify(trial: &Trial<'_>, item: &WorkItem, session: &Session) {
         session.world(),
     )
     .await;
+    trial.progress.count_verdict(&verdict);
     let _ = trial
         .shared
         .writer
