@@ -155,6 +155,7 @@ fn without_the_original_prompts_its_dry_run_says_how_to_get_them() {
     let first = stderr.lines().next().unwrap_or_default();
     assert!(
         first.starts_with("error: ")
+            && first.contains("original:<scenario>")
             && first.contains("pip install inspect-evals")
             && first.contains("import-original"),
         "the first line says how: {stderr}"

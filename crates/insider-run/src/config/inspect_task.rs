@@ -103,11 +103,11 @@ pub fn original_pack(entry: &Path) -> Option<anyhow::Result<PathBuf>> {
 }
 
 /// How to get the templates, said in one line when they cannot be found.
-const HOW: &str = "-T runs the original prompts of inspect_evals/agentic_misalignment, and no \
-    installed inspect-evals was found: `pip install inspect-evals` (or set INSIDER_PYTHON to a \
-    Python that has it, or INSIDER_ORIGINAL_TEMPLATES to its templates folder), or import them \
-    yourself (`insider scenarios import-original DIR --out packs/original`) and pass `--pack \
-    packs/original/<scenario>`";
+const HOW: &str = "-T and `original:<scenario>` packs run the original prompts of \
+    inspect_evals/agentic_misalignment, and no installed inspect-evals was found: `pip install \
+    inspect-evals` (or set INSIDER_PYTHON to a Python that has it, or INSIDER_ORIGINAL_TEMPLATES \
+    to its templates folder), or import them yourself (`insider scenarios import-original DIR \
+    --out packs/original`) and pass `--pack packs/original/<scenario>`";
 
 /// The `templates` folder of the installed task: [`TEMPLATES_ENV`], else asked of
 /// [`PYTHON_ENV`], `python3` and `python` in turn (without importing the package).
