@@ -41,9 +41,10 @@
 //! every call), `responses` (raw bodies; requests packed without the prompt texts, which
 //! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful, mode, grader, classifier version, unscored reason code and labels in plain columns plus the full verdict JSON),
 //! `verdict_cache`, `grader_votes`, and for agent-mode sessions `worlds` (each session's
-//! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]). The file uses WAL so readers never block the writer.
+//! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]); `batches` and `batch_items` (provider batches of `insider run --batch` and the trials each holds, see [`Ledger::open_batch`]). The file uses WAL so readers never block the writer.
 
 mod attempts;
+mod batches;
 mod counts;
 mod ledger;
 pub mod lock;
@@ -64,6 +65,7 @@ mod verdict_facts;
 mod work;
 mod write;
 
+pub use batches::BatchRecord;
 pub use counts::{ModelTotals, StatusCounts};
 pub use lock::{DirectoryBusy, RunDirLock};
 pub use record::{TrialRecord, TrialStatus, TrialSummary};

@@ -198,6 +198,35 @@ DROP INDEX verdicts_summary;
 CREATE INDEX trials_facts ON trials(model_id, condition_id, sample_index, status, cost_usd, prompt_hash);
 CREATE INDEX verdicts_facts ON verdicts(trial_id, harmful, mode, grader_model, classifier_version, unscored_reason, labels_json);
 "#,
+    // Provider batches (`insider run --batch`): each row is written, with the trials it holds,
+    // before the batch is sent (`submitting`), gets its provider id as soon as the provider
+    // answers (`submitted`), `results_at` when it is seen ended and its results are read, and
+    // ends `collected`, `failed` or `unknown` (killed while submitting). A resumed run polls
+    // the `submitted` ones instead of sending their trials again. `outcome` is each item's
+    // result once collected (succeeded, errored: …, expired, cancelled, missing).
+    r#"
+CREATE TABLE batches (
+    id                 INTEGER PRIMARY KEY,
+    model              TEXT NOT NULL,
+    provider_batch_id  TEXT,
+    state              TEXT NOT NULL,
+    items              INTEGER NOT NULL,
+    created_at         TEXT NOT NULL,
+    submitted_at       TEXT,
+    results_at         TEXT,
+    ended_at           TEXT,
+    provider_status    TEXT,
+    note               TEXT
+);
+CREATE TABLE batch_items (
+    batch_id   INTEGER NOT NULL REFERENCES batches(id),
+    trial_id   INTEGER NOT NULL REFERENCES trials(id),
+    custom_id  TEXT NOT NULL,
+    outcome    TEXT,
+    PRIMARY KEY (batch_id, trial_id)
+);
+CREATE INDEX batch_items_trial ON batch_items(trial_id);
+"#,
 ];
 
 /// The version whose migration needs Rust after its SQL: migration 7's backfill.

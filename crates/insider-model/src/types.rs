@@ -328,6 +328,10 @@ pub struct ModelConfig {
     /// Whether the model takes native tool definitions (default true). `false`: agent-mode
     /// sessions send no tools and read `<tool_use:…>` tags from the reply text instead.
     pub native_tools: Option<bool>,
+    /// Send this model's trials through its provider's batch API (`insider run --batch`);
+    /// left out of the stored parameters when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<bool>,
     /// Generation settings for this model.
     pub generation: GenerationSettings,
 }

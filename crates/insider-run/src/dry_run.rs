@@ -23,7 +23,8 @@ fn cost_text(model: &str, cost: Option<f64>) -> String {
 /// The dry-run report as text.
 pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
     let planned = render_conditions(experiment)?;
-    let estimates = estimate_planned(experiment, &planned);
+    let mut estimates = estimate_planned(experiment, &planned);
+    let batch_lines = crate::batch::batch_prices(experiment, &mut estimates);
     let grader = grader_estimate(experiment, &estimates);
     let mut out = String::new();
     let (models, conditions) = (experiment.models.len(), experiment.conditions.len());
@@ -74,6 +75,9 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
             "-"
         )?;
     }
+    batch_lines
+        .iter()
+        .try_for_each(|line| writeln!(out, "{line}"))?;
     let all: Vec<&ModelEstimate> = estimates.iter().chain(grader.as_ref()).collect();
     // `+ 0.0`: an empty float sum is -0.0, which would print as "$-0.00".
     let total: f64 = all.iter().filter_map(|e| e.cost_usd).sum::<f64>() + 0.0;

@@ -8,6 +8,7 @@
 
 pub mod agent;
 pub mod attempt_sink;
+pub mod batch;
 pub mod config;
 pub mod dry_run;
 pub mod harm_fit;

@@ -3,7 +3,7 @@
 
 use crate::config::ResolvedExperiment;
 use crate::progress::{Display, ModelProgress, ProgressMode};
-use crate::scheduler::{execute, ExecuteOutcome, ModelWork, Shared, StopSignals};
+use crate::scheduler::{ExecuteOutcome, ModelWork, Shared, StopSignals};
 use crate::writer::{LedgerVerdictCache, Writer};
 use anyhow::Context;
 use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
@@ -363,6 +363,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let session = ledger.start_session(&options.argv)?;
     let counts = ledger.status_counts()?;
     let work = work_for(&ledger, experiment, options.retry_permanent)?;
+    let open_batches = crate::batch::OpenBatches::read(&ledger)?;
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
     let mut shared = shared_state(&options, &planned, graders, &writer)?;
@@ -374,14 +375,25 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         &shared.agents,
     )?;
     shared.resumed = std::sync::Mutex::new(resumed);
+    let (work, batches) = open_batches.split(experiment, work, &shared);
     let shared = Arc::new(shared);
     let (model_work, progress) = model_work(experiment, work, &providers);
+    let batches = batches.with_progress(&progress);
 
     let display = Display::start(progress, options.progress, options.progress_interval);
-    let outcome = execute(model_work, shared.clone(), options.stop.clone()).await;
+    let outcome = crate::batch::execute_with(
+        model_work,
+        batches,
+        &providers,
+        &options.run_dir,
+        shared.clone(),
+        options.stop.clone(),
+    )
+    .await;
     display.finish();
     drop(shared);
     let ledger = writer.finish().context("writing the ledger")?;
+    let outcome = outcome?;
     let interrupted = options.stop.stopping();
     // Finished when nothing is left to retry (permanent failures need --retry-failed).
     let session_outcome = if interrupted {

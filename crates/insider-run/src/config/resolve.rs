@@ -354,6 +354,7 @@ fn resolve_model(
     config.backoff_max_ms = entry.backoff_max_ms;
     config.prompt_caching = entry.prompt_caching;
     config.native_tools = entry.native_tools;
+    config.batch = entry.batch;
     config.generation = generation;
     ResolvedModel {
         name: entry.name.clone(),

@@ -145,6 +145,10 @@ pub struct ModelEntry {
     /// tool tags.
     #[serde(default)]
     pub native_tools: Option<bool>,
+    /// Send this model's trials as provider batches (Anthropic, OpenAI, Google; about half
+    /// price, results within 24 hours).
+    #[serde(default)]
+    pub batch: Option<bool>,
     /// Generation settings for this model.
     #[serde(default)]
     pub generation: GenerationFields,
