@@ -208,5 +208,9 @@ fn spawn_lines(
                 }
             }
         }
+        // The last state, so the final lines show what the run ended with.
+        for row in snapshots.rows() {
+            eprintln!("progress {row}");
+        }
     })
 }
