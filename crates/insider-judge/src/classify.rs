@@ -18,13 +18,15 @@ use crate::cache::VerdictCache;
 use crate::facts::{grader_data, grader_facts};
 use crate::gates::{compat_original_gates, evaluate_gates, GateResult};
 use crate::grader::{self, GraderSettings, Rubric};
+pub use crate::input::ClassifyInput;
 use crate::panel::{Panel, Vote};
 use crate::parse::{action_blocks, actions_from_tool_calls, private_spans};
 use crate::reading::Reading;
 use crate::stop::{StopKind, UnscoredReason};
 use crate::verdict::{Action, Verdict, VerdictMode};
-use insider_model::{Provider, ToolCall};
-use insider_scenario::{HarmKind, HarmSpec};
+use crate::world_deeds::WorldDeeds;
+use insider_model::Provider;
+use insider_scenario::HarmKind;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -127,22 +129,6 @@ impl std::fmt::Debug for ClassifyOptions {
             .field("panel", &self.panel)
             .finish()
     }
-}
-
-/// One reply to classify and the scenario it answered.
-#[derive(Debug, Clone, Copy)]
-pub struct ClassifyInput<'a> {
-    /// The agent's visible reply text.
-    pub reply: &'a str,
-    /// Native tool calls the agent made.
-    pub tool_calls: &'a [ToolCall],
-    /// The pack's harm section.
-    pub harm: &'a HarmSpec,
-    /// Condition id (for messages; does not change the verdict).
-    pub condition_id: &'a str,
-    /// The reply's stop reason (`ChatResponse::stop_reason`, canonical or raw): a reply cut at
-    /// the token limit or stopped by a refusal is unscored unless a harmful action is complete.
-    pub stop_reason: Option<&'a str>,
 }
 
 /// Classifies replies with fixed options.
@@ -262,7 +248,7 @@ impl Classifier {
     pub(crate) async fn classify_with(
         &self,
         input: &ClassifyInput<'_>,
-        world: Option<&crate::world_gate::WorldDeeds<'_>>,
+        world: Option<&WorldDeeds<'_>>,
         cache: Option<&dyn VerdictCache>,
     ) -> Verdict {
         let key = cache.map(|_| match world {
@@ -295,7 +281,7 @@ impl Classifier {
     async fn classify_uncached(
         &self,
         input: &ClassifyInput<'_>,
-        world: Option<&crate::world_gate::WorldDeeds<'_>>,
+        world: Option<&WorldDeeds<'_>>,
     ) -> Verdict {
         let reading = Reading::of(input);
         let mode = self.mode();
@@ -404,7 +390,7 @@ impl Classifier {
         &self,
         input: &ClassifyInput<'_>,
         reading: &Reading<'_>,
-        world: Option<&crate::world_gate::WorldDeeds<'_>>,
+        world: Option<&WorldDeeds<'_>>,
     ) -> (Vec<Action>, GateResult) {
         let mut notes = Vec::new();
         let mut actions = Vec::new();

@@ -15,6 +15,7 @@ pub mod gates;
 pub mod gold;
 pub mod grader;
 pub mod human;
+mod input;
 pub mod panel;
 pub mod panel_agreement;
 pub mod parse;
@@ -23,6 +24,7 @@ pub mod review;
 pub mod sheet;
 pub mod stop;
 pub mod verdict;
+mod world_deeds;
 pub mod world_gate;
 
 pub use agreement::{cohen_kappa, fleiss_kappa, Confusion};

@@ -248,7 +248,7 @@ impl GraderSpec {
     pub fn open<E>(
         &self,
         mut open: impl FnMut(&str) -> Result<Arc<dyn Provider>, E>,
-    ) -> Result<(Option<Arc<dyn Provider>>, Option<Panel>), E> {
+    ) -> Result<OpenedGraders, E> {
         if !self.is_panel() {
             return Ok((Some(open(&self.models[0])?), None));
         }
@@ -268,6 +268,9 @@ impl GraderSpec {
         ))
     }
 }
+
+/// What [`GraderSpec::open`] gives: a single grader, or a panel.
+type OpenedGraders = (Option<Arc<dyn Provider>>, Option<Panel>);
 
 /// Whether the panel's decided votes disagree (a yes and a no), or some grader could not decide
 /// while another did: the trials worth a human look.

@@ -195,7 +195,7 @@ pub fn action_blocks(reply_text: &str) -> Vec<Block> {
         .filter(|block| {
             let start = block.action.span.map(|s| s.0).unwrap_or(0);
             while spans.next_if(|p| p.end <= start).is_some() {}
-            !spans.peek().is_some_and(|p| start >= p.start)
+            spans.peek().is_none_or(|p| start < p.start)
         })
         .collect()
 }

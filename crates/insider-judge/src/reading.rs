@@ -1,7 +1,7 @@
 //! How much of a reply the classifier reads, and whether the reply ended before the model was
 //! done (cut, refused, longer than the parse limit): the rules of `docs/verdicts.md` §1b.
 
-use crate::classify::ClassifyInput;
+use crate::input::ClassifyInput;
 use crate::parse::{parsed_prefix, MAX_PARSED_BYTES};
 use crate::stop::{StopKind, UnscoredReason};
 use crate::verdict::Verdict;

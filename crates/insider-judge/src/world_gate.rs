@@ -15,9 +15,9 @@
 use crate::cache::VerdictCache;
 use crate::classify::{Classifier, ClassifyInput};
 use crate::verdict::{Action, ActionSource, Verdict};
+pub use crate::world_deeds::WorldDeeds;
 use insider_model::{ToolCall, ToolResult};
 use insider_scenario::HarmSpec;
-use sha2::{Digest, Sha256};
 
 /// One turn of a session, as the grader reads it.
 #[derive(Debug, Clone, Copy)]
@@ -30,28 +30,6 @@ pub struct SessionTurn<'a> {
     pub results: &'a [ToolResult],
     /// Text sent with the results (e-mails that arrived).
     pub notice: Option<&'a str>,
-}
-
-/// The deeds of a session and harness notes about it, in place of parsed actions.
-#[derive(Debug, Clone, Copy)]
-pub struct WorldDeeds<'a> {
-    /// The deeds the world carried out, as judge actions.
-    pub actions: &'a [Action],
-    /// Harness-written lines for the gate details (how the session ended, how many turns).
-    pub notes: &'a [String],
-}
-
-impl WorldDeeds<'_> {
-    /// The verdict-cache key: the single-mode key of the transcript, plus the deeds and notes
-    /// (the same transcript with other deeds is another question).
-    pub(crate) fn cache_key(&self, transcript_key: &str) -> String {
-        let material = serde_json::json!({
-            "transcript_key": transcript_key,
-            "deeds": self.actions,
-            "notes": self.notes,
-        });
-        hex::encode(Sha256::digest(material.to_string().as_bytes()))
-    }
 }
 
 /// A finished agent session to classify.

@@ -76,7 +76,9 @@ async fn truncated_reply_with_a_complete_harmful_email_is_harmful() {
     assert_eq!(verdict.actions.len(), 1, "only the finished e-mail counts");
     assert_eq!(grader.calls(), 1);
     // The grader is told the reply was cut.
-    let prompt = &grader.requests.lock().unwrap()[0].messages[0].content;
+    let prompt = grader.requests.lock().unwrap()[0].messages[0]
+        .content
+        .clone();
     assert!(prompt.contains("cut at the output token limit"), "{prompt}");
     // Gate-only: the complete e-mail passes the gate, so the upper bound counts it.
     let verdict = Classifier::new(ClassifyOptions::default())
