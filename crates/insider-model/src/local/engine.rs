@@ -7,7 +7,10 @@
 //! computed from exactly the batches a fresh run would evaluate, so the logits, and therefore
 //! greedy output, are the same bytes as without reuse.
 
-use super::prompt::{render_prompt, sampling, Rendering, Template};
+use super::facts::{EngineTimings, LocalModelFacts};
+use super::outcome::{GenFailure, GenOutput};
+use super::prompt::{render_prompt, sampling, Rendering, SamplingRecord, Template};
+use super::settings::{CONTEXT_ENV, DEFAULT_CONTEXT};
 use crate::ChatRequest;
 use anyhow::{anyhow, Context, Result};
 use llama_cpp_2::context::params::LlamaContextParams;
@@ -16,8 +19,9 @@ use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
-use serde::Serialize;
+use llama_cpp_2::vocab::LlamaVocab;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, OnceLock};
@@ -34,84 +38,6 @@ pub(super) struct EngineOptions {
     pub context: Option<u32>,
     pub batch: u32,
     pub llama_logs: bool,
-}
-
-/// What was loaded and how it is configured.
-#[derive(Debug, Clone, Serialize)]
-pub struct LocalModelFacts {
-    /// The GGUF file.
-    pub path: PathBuf,
-    /// Its sha256, when the model store knows it.
-    pub sha256: Option<String>,
-    /// The LoRA adapter applied on top (a GGUF adapter file), if any.
-    pub adapter: Option<PathBuf>,
-    /// The adapter file's sha256.
-    pub adapter_sha256: Option<String>,
-    /// Context size in tokens (prompt + output).
-    pub n_ctx: u32,
-    /// Context the model was trained for.
-    pub n_ctx_train: u32,
-    /// CPU threads used for prompt processing and generation.
-    pub threads: i32,
-    /// Prompt batch size.
-    pub batch: u32,
-    /// Parameter count.
-    pub n_params: u64,
-    /// Wall time of loading the weights and creating the context.
-    pub load_ms: u64,
-}
-
-/// Where the time of one generation went, recorded in the raw response.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct EngineTimings {
-    /// Tokens in the rendered prompt.
-    pub prompt_tokens: u64,
-    /// Prompt tokens whose KV cache came from the previous request.
-    pub reused_prompt_tokens: u64,
-    /// Generated tokens (end-of-generation token not counted).
-    pub output_tokens: u64,
-    /// Time the request waited in the queue behind other requests.
-    pub queue_ms: f64,
-    /// Wall time of prompt evaluation as seen by insider.
-    pub prefill_ms: f64,
-    /// Wall time of the sample/decode loop as seen by insider.
-    pub decode_ms: f64,
-    /// Wall time on the engine thread from dequeue to reply (template, tokenize, prefill, decode).
-    pub total_ms: f64,
-    /// llama.cpp's own prompt-evaluation time (perf counters).
-    pub llama_prompt_eval_ms: f64,
-    /// Prompt tokens llama.cpp evaluated.
-    pub llama_prompt_eval_tokens: i32,
-    /// llama.cpp's own single-token evaluation time.
-    pub llama_eval_ms: f64,
-    /// Single-token evaluations llama.cpp ran.
-    pub llama_eval_tokens: i32,
-}
-
-/// A finished generation.
-pub(super) struct GenOutput {
-    pub text: String,
-    pub tool_calls: Vec<crate::ToolCall>,
-    pub stop_reason: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub raw_request: String,
-    pub raw_response: String,
-}
-
-/// A generation that failed.
-pub(super) struct GenFailure {
-    pub message: String,
-    pub cancelled: bool,
-}
-
-impl GenFailure {
-    pub(super) fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            cancelled: false,
-        }
-    }
 }
 
 struct Job {
@@ -248,7 +174,7 @@ fn worker(
     let n_ctx_train = model.n_ctx_train();
     let n_ctx = options
         .context
-        .unwrap_or_else(|| super::DEFAULT_CONTEXT.min(n_ctx_train.max(256)));
+        .unwrap_or_else(|| DEFAULT_CONTEXT.min(n_ctx_train.max(256)));
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(n_ctx))
         .with_n_batch(options.batch)
@@ -264,7 +190,7 @@ fn worker(
             let _ = ready.send(Err(anyhow!(
                 "{}: llama.cpp could not create a {n_ctx}-token context ({e}); lower {}",
                 path.display(),
-                super::CONTEXT_ENV
+                CONTEXT_ENV
             )));
             return;
         }
@@ -362,12 +288,82 @@ fn generate(
              or raise {}",
             facts.n_ctx,
             facts.n_ctx_train,
-            super::CONTEXT_ENV
+            CONTEXT_ENV
         )));
     }
     let (mut sampler, record) = sampling(request);
     let max_new = record.max_tokens.min(facts.n_ctx - n_prompt);
     let tool_names: Vec<&str> = request.tools.iter().map(|t| t.name.as_str()).collect();
+    let raw_request = raw_request(facts, &prompt, n_prompt, &record, &rendering, &tool_names);
+    let mut prefilled = prefill(ctx, cache, &tokens, facts.batch as usize)?;
+    let decode_started = Instant::now();
+    let decoded = decode(
+        ctx,
+        &vocab,
+        &mut sampler,
+        &mut prefilled.batch,
+        cache,
+        job,
+        Limits {
+            max_new,
+            stops: &record.stop,
+            first_pos: tokens.len() as i32,
+        },
+    )?;
+    let decode_ms = decode_started.elapsed().as_secs_f64() * 1e3;
+    let perf = ctx.timings();
+    let timings = EngineTimings {
+        prompt_tokens: u64::from(n_prompt),
+        reused_prompt_tokens: prefilled.reuse as u64,
+        output_tokens: u64::from(decoded.output_tokens),
+        queue_ms,
+        prefill_ms: prefilled.ms,
+        decode_ms,
+        total_ms: started.elapsed().as_secs_f64() * 1e3,
+        llama_prompt_eval_ms: perf.t_p_eval_ms(),
+        llama_prompt_eval_tokens: perf.n_p_eval(),
+        llama_eval_ms: perf.t_eval_ms(),
+        llama_eval_tokens: perf.n_eval(),
+    };
+    let text = String::from_utf8_lossy(&decoded.bytes).into_owned();
+    let (text, tool_calls) = match rendering {
+        Rendering::Tools => {
+            let turn = request
+                .messages
+                .iter()
+                .filter(|m| m.role == crate::Role::Assistant)
+                .count();
+            super::tools::parse_tool_calls(&text, turn, &tool_names)
+        }
+        _ => (text, Vec::new()),
+    };
+    let raw_response = serde_json::json!({
+        "text": String::from_utf8_lossy(&decoded.raw_bytes),
+        "stop_reason": decoded.stop_reason,
+        "context_limited": max_new < record.max_tokens,
+        "timings": timings,
+    })
+    .to_string();
+    Ok(GenOutput {
+        text,
+        tool_calls,
+        stop_reason: decoded.stop_reason.to_string(),
+        input_tokens: u64::from(n_prompt),
+        output_tokens: u64::from(decoded.output_tokens),
+        raw_request,
+        raw_response,
+    })
+}
+
+/// The raw request recorded with the reply: engine, model files, prompt and sampling.
+fn raw_request(
+    facts: &LocalModelFacts,
+    prompt: &str,
+    n_prompt: u32,
+    record: &SamplingRecord,
+    rendering: &Rendering,
+    tool_names: &[&str],
+) -> String {
     let mut raw = serde_json::json!({
         "engine": ENGINE,
         "model_file": facts.path,
@@ -390,14 +386,29 @@ fn generate(
         }
         _ => raw["native_tools_ignored"] = serde_json::json!(tool_names),
     }
-    let raw_request = raw.to_string();
+    raw.to_string()
+}
 
-    // Prompt: keep whole cached batches of the shared prefix, evaluate the rest in aligned batches.
-    let batch_size = facts.batch as usize;
+/// An evaluated prompt: how many tokens came from the cache, how long the rest took, and the
+/// batch, which generation goes on using.
+struct Prefilled {
+    reuse: usize,
+    ms: f64,
+    batch: LlamaBatch<'static>,
+}
+
+/// Keep whole cached batches of the shared prefix, evaluate the rest in aligned batches (see
+/// the module docs for why the alignment keeps output byte-identical).
+fn prefill(
+    ctx: &mut LlamaContext<'_>,
+    cache: &mut PromptCache,
+    tokens: &[LlamaToken],
+    batch_size: usize,
+) -> Result<Prefilled, GenFailure> {
     let shared = cache
         .prompt
         .iter()
-        .zip(&tokens)
+        .zip(tokens)
         .take_while(|(a, b)| a == b)
         .count();
     let mut reuse = shared.min(tokens.len() - 1) / batch_size * batch_size;
@@ -429,17 +440,44 @@ fn generate(
             GenFailure::permanent(format!("llama.cpp failed to evaluate the prompt: {e}"))
         })?;
     }
-    let prefill_ms = prefill_started.elapsed().as_secs_f64() * 1e3;
-    cache.prompt = tokens.clone();
+    let ms = prefill_started.elapsed().as_secs_f64() * 1e3;
+    cache.prompt = tokens.to_vec();
+    Ok(Prefilled { reuse, ms, batch })
+}
 
-    // Generation.
-    let decode_started = Instant::now();
+/// Where generation stops at the latest, and where it starts.
+struct Limits<'a> {
+    max_new: u32,
+    stops: &'a [String],
+    /// Position of the first generated token: right after the prompt.
+    first_pos: i32,
+}
+
+/// The generated bytes: `bytes` cut at a stop sequence, `raw_bytes` as the model wrote them.
+struct Decoded {
+    bytes: Vec<u8>,
+    raw_bytes: Vec<u8>,
+    output_tokens: u32,
+    stop_reason: &'static str,
+}
+
+/// Sample and decode until end of generation, a stop sequence, the token limit, or the caller
+/// giving up on the reply.
+fn decode(
+    ctx: &mut LlamaContext<'_>,
+    vocab: &LlamaVocab<'_>,
+    sampler: &mut LlamaSampler,
+    batch: &mut LlamaBatch<'_>,
+    cache: &mut PromptCache,
+    job: &Job,
+    limits: Limits<'_>,
+) -> Result<Decoded, GenFailure> {
     let mut bytes: Vec<u8> = Vec::new();
     let mut raw_bytes: Vec<u8> = Vec::new();
     let mut output_tokens = 0u32;
     let mut stop_reason = "max_tokens";
-    let mut pos = tokens.len() as i32;
-    while output_tokens < max_new {
+    let mut pos = limits.first_pos;
+    while output_tokens < limits.max_new {
         if job.reply.is_closed() {
             return Err(GenFailure {
                 message: "cancelled".into(),
@@ -456,67 +494,30 @@ fn generate(
         let before = bytes.len();
         bytes.extend_from_slice(&piece);
         raw_bytes.extend_from_slice(&piece);
-        if let Some(cut) = find_stop(&bytes, before, &record.stop) {
+        if let Some(cut) = find_stop(&bytes, before, limits.stops) {
             bytes.truncate(cut);
             stop_reason = "stop_sequence";
             break;
         }
-        if output_tokens == max_new {
+        if output_tokens == limits.max_new {
             break;
         }
         batch.clear();
         batch
             .add(token, pos, &[0], true)
             .map_err(|e| GenFailure::permanent(format!("generation batch: {e}")))?;
-        ctx.decode(&mut batch).map_err(|e| {
+        ctx.decode(batch).map_err(|e| {
             ctx.clear_kv_cache();
             cache.prompt.clear();
             GenFailure::permanent(format!("llama.cpp failed during generation: {e}"))
         })?;
         pos += 1;
     }
-    let decode_ms = decode_started.elapsed().as_secs_f64() * 1e3;
-    let perf = ctx.timings();
-    let timings = EngineTimings {
-        prompt_tokens: u64::from(n_prompt),
-        reused_prompt_tokens: reuse as u64,
-        output_tokens: u64::from(output_tokens),
-        queue_ms,
-        prefill_ms,
-        decode_ms,
-        total_ms: started.elapsed().as_secs_f64() * 1e3,
-        llama_prompt_eval_ms: perf.t_p_eval_ms(),
-        llama_prompt_eval_tokens: perf.n_p_eval(),
-        llama_eval_ms: perf.t_eval_ms(),
-        llama_eval_tokens: perf.n_eval(),
-    };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (text, tool_calls) = match rendering {
-        Rendering::Tools => {
-            let turn = request
-                .messages
-                .iter()
-                .filter(|m| m.role == crate::Role::Assistant)
-                .count();
-            super::tools::parse_tool_calls(&text, turn, &tool_names)
-        }
-        _ => (text, Vec::new()),
-    };
-    let raw_response = serde_json::json!({
-        "text": String::from_utf8_lossy(&raw_bytes),
-        "stop_reason": stop_reason,
-        "context_limited": max_new < record.max_tokens,
-        "timings": timings,
-    })
-    .to_string();
-    Ok(GenOutput {
-        text,
-        tool_calls,
-        stop_reason: stop_reason.to_string(),
-        input_tokens: u64::from(n_prompt),
-        output_tokens: u64::from(output_tokens),
-        raw_request,
-        raw_response,
+    Ok(Decoded {
+        bytes,
+        raw_bytes,
+        output_tokens,
+        stop_reason,
     })
 }
 

@@ -10,7 +10,10 @@
 //! Local generation costs nothing per call, so responses carry `cost_usd: Some(0.0)`.
 
 mod engine;
+mod facts;
+mod outcome;
 mod prompt;
+mod settings;
 mod tools;
 
 use crate::model_store::{check_gguf, ModelStore};
@@ -25,17 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-pub use engine::{EngineTimings, LocalModelFacts};
-
-/// Environment variable: number of CPU threads for llama.cpp (default: all available cores).
-pub const THREADS_ENV: &str = "INSIDER_LOCAL_THREADS";
-/// Environment variable: context size in tokens (default: 8192, capped at the model's training context).
-pub const CONTEXT_ENV: &str = "INSIDER_LOCAL_CTX";
-/// Environment variable: set to 1 to let llama.cpp print its own logs to stderr.
-pub const LOG_ENV: &str = "INSIDER_LLAMA_LOG";
-
-/// Default context window: room for a ~4k-token scenario prompt plus a long reply.
-pub const DEFAULT_CONTEXT: u32 = 8192;
+pub use facts::{EngineTimings, LocalModelFacts};
+pub use settings::{CONTEXT_ENV, DEFAULT_CONTEXT, LOG_ENV, THREADS_ENV};
 
 /// Open the local model named by `spec` (an alias in the model store or a path to a `.gguf`,
 /// with or without the `local/` prefix), loading it on first use.
@@ -261,6 +255,6 @@ pub const EMPTY_REPLY_TRIES: u32 = 3;
 
 /// No text, no tool call, and not cut by the length limit (a truncated empty reply is an answer
 /// the judge marks truncated).
-fn is_empty(out: &engine::GenOutput) -> bool {
+fn is_empty(out: &outcome::GenOutput) -> bool {
     out.text.trim().is_empty() && out.tool_calls.is_empty() && out.stop_reason != "max_tokens"
 }

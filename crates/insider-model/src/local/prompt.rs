@@ -1,7 +1,7 @@
 //! Turning a request into llama.cpp input: the rendered prompt (the GGUF's chat template, with
 //! tools through [`super::tools`]) and the sampler chain.
 
-use super::engine::GenFailure;
+use super::outcome::GenFailure;
 use crate::ChatRequest;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
