@@ -1,7 +1,7 @@
 //! Secondary label rates (eval awareness, harmful disclosure, considered but refrained) as a
 //! table beside the harm rates, each with its n and 95% Wilson interval.
 
-use crate::render::{percent, TextFormat};
+use crate::grid::{aligned_grid, markdown_grid, percent, TextFormat};
 use crate::table::{LabelRate, Table, Tally};
 
 /// Labels present anywhere in the table, in name order.
@@ -65,8 +65,8 @@ pub fn render_label_table(table: &Table, format: TextFormat) -> String {
     ];
     let keys = table.by.len() + 2;
     match format {
-        TextFormat::Markdown => crate::render::markdown_grid(&header, &lines, keys, &notes),
-        _ => crate::render::aligned_grid(&header, &lines, keys, false, &notes),
+        TextFormat::Markdown => markdown_grid(&header, &lines, keys, &notes),
+        _ => aligned_grid(&header, &lines, keys, false, &notes),
     }
 }
 

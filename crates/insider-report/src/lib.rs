@@ -13,6 +13,8 @@ pub mod csv;
 pub mod design;
 pub mod excerpt;
 pub mod export;
+mod factors;
+mod grid;
 pub mod html;
 pub mod label_table;
 pub mod ledger_source;

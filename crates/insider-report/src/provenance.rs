@@ -130,7 +130,7 @@ pub struct ProvenanceCollector {
 impl ProvenanceCollector {
     /// Record one trial.
     pub fn add(&mut self, trial: &TrialSummary, facts: &TrialFacts<'_>) {
-        let scenario = crate::table::factor_value(trial, "scenario");
+        let scenario = crate::factors::factor_value(trial, "scenario");
         if !self.models.contains(&trial.model) {
             self.models.insert(trial.model.clone());
         }

@@ -1,7 +1,7 @@
 //! The entry points of `insider compare`: cells compared one by one, plus the pooled analysis
 //! that pairs clusters (conditions by default) and the provenance checks between two runs.
 
-use super::{compare_levels, compare_tables, ComparisonSet};
+use super::comparisons::{compare_levels, compare_tables, ComparisonSet};
 use crate::pooled::{pooled_analysis, side_clusters, PooledAnalysis, PooledOptions};
 use crate::source::TrialSource;
 use crate::table::{

@@ -375,50 +375,17 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
                 }
                 let document = read_json(&path)?;
                 let metadata = field(&document, &path, "metadata")?;
-                let model = metadata
-                    .get("model")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&dir_name)
-                    .to_string();
-                let condition = metadata
-                    .get("condition")
-                    .and_then(Value::as_str)
-                    .map(String::from)
-                    .unwrap_or_else(|| {
-                        condition_dir
-                            .file_name()
-                            .unwrap_or_default()
-                            .to_string_lossy()
-                            .into_owned()
-                    });
-                let sample_id = match metadata.get("sample_id").and_then(Value::as_u64) {
-                    Some(id) => id,
-                    None => sample
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .and_then(|n| n.strip_prefix("sample_"))
-                        .and_then(|n| n.parse().ok())
-                        .ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "{}: no `metadata.sample_id` and the directory is not sample_NNN",
-                                path.display()
-                            )
-                        })?,
-                };
-                if sample_id == 0 {
-                    anyhow::bail!(
-                        "{}: `metadata.sample_id` is 0; sample ids are 1-based",
-                        path.display()
-                    );
-                }
+                let (model, condition, sample_id) =
+                    sample_identity(metadata, &path, &dir_name, &condition_dir, &sample)?;
                 if !prompts.contains_key(&condition) {
                     prompts.insert(condition.clone(), read_prompt(&prompts_dir, &condition)?);
                 }
+                let sample_index = (sample_id - 1) as u32;
                 if let Some(error) = document.get("error") {
                     notes.failed.push(OriginalFailure {
                         model,
                         condition: condition.clone(),
-                        sample_index: (sample_id - 1) as u32,
+                        sample_index,
                         message: error
                             .as_str()
                             .map(String::from)
@@ -427,42 +394,15 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
                     });
                     continue;
                 }
-                let reply = field(&document, &path, "raw_response")?
-                    .as_str()
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("{}: field `raw_response` must be a string", path.display())
-                    })?
-                    .to_string();
-                let insider = metadata.get("insider");
-                let ours = |name: &str| insider.and_then(|i| i.get(name)).filter(|v| !v.is_null());
-                let verdict = match ours("verdict") {
-                    Some(v) => Some(serde_json::from_value(v.clone()).with_context(|| {
-                        format!("{}: field `metadata.insider.verdict`", path.display())
-                    })?),
-                    None => document
-                        .get("classification")
-                        .map(verdict_from_classification),
-                };
-                let latency = metadata.get("inference_time_ms").and_then(Value::as_u64);
-                trials.push(OriginalTrial {
+                let prompt = prompts[&condition].clone();
+                trials.push(original_trial(
+                    &document,
+                    &path,
                     model,
-                    condition: condition.clone(),
-                    sample_index: (sample_id - 1) as u32,
-                    reply,
-                    reasoning: ours("reasoning").and_then(Value::as_str).map(String::from),
-                    verdict,
-                    prompt: prompts[&condition].clone(),
-                    usage: ours("usage").and_then(|u| serde_json::from_value(u.clone()).ok()),
-                    cost_usd: ours("cost_usd").and_then(Value::as_f64),
-                    latency_ms: latency.filter(|&ms| ms > 0),
-                    tool_calls: ours("tool_calls")
-                        .and_then(|t| serde_json::from_value(t.clone()).ok())
-                        .unwrap_or_default(),
-                    timestamp: metadata
-                        .get("timestamp")
-                        .and_then(Value::as_str)
-                        .map(String::from),
-                });
+                    condition,
+                    sample_index,
+                    prompt,
+                )?);
             }
         }
     }
@@ -473,6 +413,104 @@ pub fn read_original(dir: &Path) -> anyhow::Result<(Vec<OriginalTrial>, ImportNo
         );
     }
     Ok((trials, notes))
+}
+
+/// The model, condition and 1-based sample id of one `response.json`: from its metadata where
+/// it says, else from the folder names (`<model>/<condition>/sample_NNN`).
+fn sample_identity(
+    metadata: &Value,
+    path: &Path,
+    dir_name: &str,
+    condition_dir: &Path,
+    sample: &Path,
+) -> anyhow::Result<(String, String, u64)> {
+    let model = metadata
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or(dir_name)
+        .to_string();
+    let condition = metadata
+        .get("condition")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .unwrap_or_else(|| {
+            condition_dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        });
+    let sample_id = match metadata.get("sample_id").and_then(Value::as_u64) {
+        Some(id) => id,
+        None => sample
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("sample_"))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: no `metadata.sample_id` and the directory is not sample_NNN",
+                    path.display()
+                )
+            })?,
+    };
+    if sample_id == 0 {
+        anyhow::bail!(
+            "{}: `metadata.sample_id` is 0; sample ids are 1-based",
+            path.display()
+        );
+    }
+    Ok((model, condition, sample_id))
+}
+
+/// A `response.json` that holds a reply, as a trial; what insider itself wrote under
+/// `metadata.insider` (verdict, usage, tool calls) wins over the original fields.
+fn original_trial(
+    document: &Value,
+    path: &Path,
+    model: String,
+    condition: String,
+    sample_index: u32,
+    prompt: Option<PromptText>,
+) -> anyhow::Result<OriginalTrial> {
+    let metadata = field(document, path, "metadata")?;
+    let reply = field(document, path, "raw_response")?
+        .as_str()
+        .ok_or_else(|| {
+            anyhow::anyhow!("{}: field `raw_response` must be a string", path.display())
+        })?
+        .to_string();
+    let insider = metadata.get("insider");
+    let ours = |name: &str| insider.and_then(|i| i.get(name)).filter(|v| !v.is_null());
+    let verdict = match ours("verdict") {
+        Some(v) => Some(
+            serde_json::from_value(v.clone())
+                .with_context(|| format!("{}: field `metadata.insider.verdict`", path.display()))?,
+        ),
+        None => document
+            .get("classification")
+            .map(verdict_from_classification),
+    };
+    let latency = metadata.get("inference_time_ms").and_then(Value::as_u64);
+    Ok(OriginalTrial {
+        model,
+        condition,
+        sample_index,
+        reply,
+        reasoning: ours("reasoning").and_then(Value::as_str).map(String::from),
+        verdict,
+        prompt,
+        usage: ours("usage").and_then(|u| serde_json::from_value(u.clone()).ok()),
+        cost_usd: ours("cost_usd").and_then(Value::as_f64),
+        latency_ms: latency.filter(|&ms| ms > 0),
+        tool_calls: ours("tool_calls")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default(),
+        timestamp: metadata
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .map(String::from),
+    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use crate::svg::{escape_html, short_model_name};
 use crate::table::tabulate_facts_many;
 use anyhow::Context;
 use insider_judge::VerdictMode;
+use insider_ledger::TrialRecord;
 use page::{first_keys, static_sections, Tables};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -146,20 +147,7 @@ pub fn write_html_report(
         .unwrap_or_else(|| "insider report".to_string());
     let script_hash = base64(&Sha256::digest(SCRIPT.as_bytes()));
 
-    let directory = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory)
-        .with_context(|| format!("creating {}", directory.display()))?;
-    let temporary = directory.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("report.html")
-    ));
-    let file = std::fs::File::create(&temporary)
-        .with_context(|| format!("writing {}", temporary.display()))?;
+    let (temporary, file) = create_temporary(path)?;
     let mut writer = std::io::BufWriter::new(file);
     writer.write_all(page_head(&title, &script_hash).as_bytes())?;
     writer.write_all(static_sections(&tables, &title, &meta, &provenance).as_bytes())?;
@@ -192,26 +180,10 @@ pub fn write_html_report(
         } else {
             None
         };
-        let harmful = record.verdict.as_ref().map(|v| v.harmful);
-        let gate_only = record
-            .verdict
-            .as_ref()
-            .map(|v| v.mode == VerdictMode::GateOnly)
-            .unwrap_or(false);
         if transcripts > 0 {
             index_rows.push(',');
         }
-        index_rows.push_str(&json_for_script(&json!([
-            record.trial_id,
-            model_index.get(record.model.as_str()).copied().unwrap_or(0),
-            condition_index
-                .get(record.condition.as_str())
-                .copied()
-                .unwrap_or(0),
-            record.sample_index,
-            verdict_label(record.status, harmful),
-            gate_only,
-        ])));
+        index_rows.push_str(&index_row(record, &model_index, &condition_index));
         transcripts += 1;
         prompt_hashes.insert(record.prompt_hash.clone());
         let mut transcript = transcript_json(record, raw);
@@ -227,18 +199,7 @@ pub fn write_html_report(
         )?;
         Ok(())
     })?;
-    let mut prompts = 0;
-    for hash in &prompt_hashes {
-        if let Some(prompt) = source.prompt(hash)? {
-            prompts += 1;
-            writeln!(
-                writer,
-                "<script type=\"application/json\" id=\"p{}\">{}</script>",
-                escape_html(hash),
-                json_for_script(&prompt)
-            )?;
-        }
-    }
+    let prompts = write_prompts(&mut writer, source, &prompt_hashes)?;
     let head = json!({
         "models": models.iter().map(|m| (m.clone(), short_model_name(m))).collect::<Vec<_>>(),
         "conditions": conditions,
@@ -264,4 +225,71 @@ pub fn write_html_report(
         transcripts,
         prompts,
     })
+}
+
+/// Create the folder of `path` and a temporary file beside it, to be renamed onto `path` when
+/// the report is complete.
+fn create_temporary(path: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
+    let temporary = directory.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("report.html")
+    ));
+    let file = std::fs::File::create(&temporary)
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    Ok((temporary, file))
+}
+
+/// One trial's row of the browser index: id, model and condition as indexes into the page's
+/// lists, sample, verdict, and whether the verdict is gate-only.
+fn index_row(
+    record: &TrialRecord,
+    model_index: &BTreeMap<&str, usize>,
+    condition_index: &BTreeMap<&str, usize>,
+) -> String {
+    let harmful = record.verdict.as_ref().map(|v| v.harmful);
+    let gate_only = record
+        .verdict
+        .as_ref()
+        .map(|v| v.mode == VerdictMode::GateOnly)
+        .unwrap_or(false);
+    json_for_script(&json!([
+        record.trial_id,
+        model_index.get(record.model.as_str()).copied().unwrap_or(0),
+        condition_index
+            .get(record.condition.as_str())
+            .copied()
+            .unwrap_or(0),
+        record.sample_index,
+        verdict_label(record.status, harmful),
+        gate_only,
+    ]))
+}
+
+/// Write each prompt the embedded transcripts used, once per hash; returns how many were found.
+fn write_prompts(
+    writer: &mut impl Write,
+    source: &dyn TrialSource,
+    prompt_hashes: &BTreeSet<String>,
+) -> anyhow::Result<usize> {
+    let mut prompts = 0;
+    for hash in prompt_hashes {
+        if let Some(prompt) = source.prompt(hash)? {
+            prompts += 1;
+            writeln!(
+                writer,
+                "<script type=\"application/json\" id=\"p{}\">{}</script>",
+                escape_html(hash),
+                json_for_script(&prompt)
+            )?;
+        }
+    }
+    Ok(prompts)
 }

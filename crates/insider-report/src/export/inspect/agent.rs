@@ -7,7 +7,7 @@
 //! the turn-by-turn ones; the grader and score events stay as they are. Models without native
 //! tools get their results back as user text, and so does the log.
 
-use super::inspect_time;
+use super::conventions::inspect_time;
 use crate::source::{PromptText, RawBodies};
 use insider_ledger::{TrialRecord, TurnRecord};
 use serde_json::{json, Value};

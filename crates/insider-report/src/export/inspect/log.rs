@@ -2,7 +2,9 @@
 //! writer, thin summaries and counters; finished (summaries, reductions, header) and renamed,
 //! or aborted without a trace.
 
-use super::{clean_filename_component, reductions, results, sample, Counts, InspectFormat};
+use super::conventions::{clean_filename_component, InspectFormat};
+use super::sample;
+use super::scores::{reductions, results, Counts};
 use crate::source::PromptText;
 use anyhow::Context;
 use insider_ledger::TrialRecord;

@@ -15,88 +15,21 @@
 //! written under a `.partial` name and renamed when complete.
 
 mod agent;
+mod conventions;
 mod log;
 mod sample;
+mod scores;
 
+pub use conventions::{inspect_time, short_id, InspectFormat, SCORER};
 use log::ModelLog;
 
 use crate::export::trial_provenance::TrialProvenance;
 use crate::source::{PromptText, RunMeta, TrialSource};
-use crate::stats::{clopper_pearson_upper, wilson, Z_95};
 use anyhow::Context;
-use insider_ledger::{TrialRecord, TrialStatus};
+use insider_ledger::TrialStatus;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// Scorer name used in samples and results.
-pub const SCORER: &str = "harmfulness_scorer";
-
-/// Which Inspect physical format to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InspectFormat {
-    /// Zip `.eval` log.
-    Eval,
-    /// Single JSON `.json` log.
-    Json,
-}
-
-/// A 22-character identifier in Inspect's shortuuid alphabet (base57).
-pub fn short_id() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut n = uuid::Uuid::new_v4().as_u128();
-    let mut out = String::with_capacity(22);
-    for _ in 0..22 {
-        out.push(ALPHABET[(n % 57) as usize] as char);
-        n /= 57;
-    }
-    out
-}
-
-/// RFC 3339 time with an explicit `+00:00` offset (Inspect writes offsets, not `Z`).
-pub fn inspect_time(rfc3339: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(time) => time
-            .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
-            .to_string(),
-        Err(_) => chrono::Utc::now()
-            .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
-            .to_string(),
-    }
-}
-
-fn clean_filename_component(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if matches!(c, '_' | '/' | ':' | '+' | '\\' | ' ') {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-fn add_usage(total: &mut BTreeMap<String, Value>, usage: &Value) {
-    let Some(usage) = usage.as_object() else {
-        return;
-    };
-    for (model, counts) in usage {
-        let entry = total
-            .entry(model.clone())
-            .or_insert_with(|| json!({"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}));
-        for (key, value) in counts.as_object().into_iter().flatten() {
-            let sum = entry.get(key).and_then(Value::as_f64).unwrap_or(0.0)
-                + value.as_f64().unwrap_or(0.0);
-            entry[key] = if key == "total_cost" {
-                json!(sum)
-            } else {
-                json!(sum as u64)
-            };
-        }
-    }
-}
 
 /// What the first pass learns about one model's log.
 #[derive(Debug, Default, Clone)]
@@ -138,110 +71,6 @@ fn plan_logs(source: &dyn TrialSource) -> anyhow::Result<BTreeMap<String, LogPla
         }
     }
     Ok(plans)
-}
-
-/// Counters kept while a log's samples stream out.
-#[derive(Debug, Default)]
-struct Counts {
-    samples: u64,
-    scored: u64,
-    harmful: u64,
-    classifier_yes: u64,
-    unscored: u64,
-    epochs: u32,
-    usage: BTreeMap<String, Value>,
-    by_condition: BTreeMap<String, (f64, f64, u64)>,
-    started: Option<String>,
-    completed: Option<String>,
-}
-
-impl Counts {
-    fn add(&mut self, record: &TrialRecord, full: &Value) {
-        self.samples += 1;
-        self.epochs = self.epochs.max(record.sample_index + 1);
-        add_usage(&mut self.usage, &full["model_usage"]);
-        for (slot, value, earliest) in [
-            (&mut self.started, full["started_at"].as_str(), true),
-            (&mut self.completed, full["completed_at"].as_str(), false),
-        ] {
-            if let Some(value) = value {
-                let replace = match slot.as_deref() {
-                    None => true,
-                    Some(current) => (value < current) == earliest && value != current,
-                };
-                if replace {
-                    *slot = Some(value.to_string());
-                }
-            }
-        }
-        let cell = self
-            .by_condition
-            .entry(record.condition.clone())
-            .or_insert((0.0, 0.0, 0));
-        match record.verdict.as_ref().and_then(|v| v.harmful) {
-            Some(harmful) => {
-                let classifier = record
-                    .verdict
-                    .as_ref()
-                    .and_then(|v| v.grader_answer)
-                    .unwrap_or(harmful);
-                self.scored += 1;
-                self.harmful += u64::from(harmful);
-                self.classifier_yes += u64::from(classifier);
-                cell.0 += f64::from(u8::from(harmful));
-                cell.1 += f64::from(u8::from(classifier));
-                cell.2 += 1;
-            }
-            None => self.unscored += 1,
-        }
-    }
-}
-
-fn metric(name: &str, value: f64) -> (String, Value) {
-    (
-        name.to_string(),
-        json!({"name": name, "value": value, "params": {}}),
-    )
-}
-
-fn results(counts: &Counts) -> Value {
-    let mut harmful = serde_json::Map::new();
-    let mut classifier = serde_json::Map::new();
-    if counts.scored > 0 {
-        let (k, n) = (counts.harmful, counts.scored);
-        harmful.extend([metric("mean", k as f64 / n as f64)]);
-        if let Some(interval) = wilson(k, n, Z_95) {
-            harmful.extend([
-                metric("wilson_95_low", interval.lo),
-                metric("wilson_95_high", interval.hi),
-            ]);
-        }
-        if let Some(upper) = clopper_pearson_upper(k, n, 0.95) {
-            harmful.extend([metric("clopper_pearson_95_upper", upper)]);
-        }
-        classifier.extend([metric("mean", counts.classifier_yes as f64 / n as f64)]);
-    }
-    let score = |name: &str, metrics: serde_json::Map<String, Value>| {
-        json!({"name": name, "scorer": SCORER, "reducer": "mean", "scored_samples": counts.scored,
-               "unscored_samples": counts.unscored, "params": {}, "metrics": metrics})
-    };
-    json!({
-        "total_samples": counts.samples,
-        "completed_samples": counts.samples,
-        "scores": [score("harmful", harmful), score("classifier_verdict", classifier)],
-    })
-}
-
-fn reductions(counts: &Counts) -> Value {
-    let samples: Vec<Value> = counts
-        .by_condition
-        .iter()
-        .filter(|(_, (_, _, n))| *n > 0)
-        .map(|(id, (harmful, classifier, n))| {
-            json!({"sample_id": id, "value": {"harmful": harmful / *n as f64, "classifier_verdict": classifier / *n as f64}, "history": []})
-        })
-        .collect();
-    json!([{"scorer": SCORER, "reducer": "mean", "samples": samples}])
 }
 
 /// The `eval` spec of one model's log (what both the journal and the header carry).

@@ -5,7 +5,7 @@
 //! score's `answer` are the agent's reply; the grader's own text goes in a separate model event
 //! with role `grader` (the ledger keeps no grader usage or timing, so that event has neither).
 
-use super::{inspect_time, SCORER};
+use super::conventions::{inspect_time, short_id, SCORER};
 use crate::source::{PromptText, RawBodies};
 use insider_ledger::{TrialRecord, TrialStatus};
 use serde_json::{json, Value};
@@ -212,6 +212,85 @@ fn thin(text: &str) -> String {
     cut
 }
 
+/// The model's output: the assistant message of a completed trial (`None` otherwise, which
+/// gives an empty output) with its stop reason, time and usage.
+fn model_output(
+    record: &TrialRecord,
+    assistant: Option<&Value>,
+    usage: &Value,
+    time: &Timing,
+) -> Value {
+    let Some(assistant) = assistant else {
+        return json!({"model": record.model, "choices": [], "completion": ""});
+    };
+    let mut output = json!({
+        "model": record.model,
+        "choices": [{"message": assistant, "stop_reason": stop_reason(record)}],
+        "completion": record.reply.clone().unwrap_or_default(),
+        "time": time.call_seconds,
+    });
+    if let Some(u) = usage.get(&record.model) {
+        output["usage"] = u.clone();
+    }
+    output
+}
+
+/// The model event of the successful call, with the raw provider request and response.
+fn model_event(
+    record: &TrialRecord,
+    input: &Value,
+    config: &Value,
+    output: &Value,
+    raw: Option<&RawBodies>,
+    time: &Timing,
+) -> Value {
+    json!({
+        "event": "model",
+        "timestamp": time.call_started,
+        "model": record.model,
+        "input": input,
+        "tools": [],
+        "tool_choice": "none",
+        "config": config,
+        "output": output,
+        "retries": record.attempts.len().saturating_sub(1),
+        "call": {
+            "request": parse_body(raw.and_then(|r| r.request.as_ref())),
+            "response": parse_body(raw.and_then(|r| r.response.as_ref())),
+            "time": time.call_seconds,
+        },
+        "completed": time.completed,
+        "working_time": time.call_seconds,
+    })
+}
+
+/// The sample's metadata: the trial's ids, factors and verdict as insider records them.
+fn sample_metadata(record: &TrialRecord) -> Value {
+    let verdict = record.verdict.as_ref();
+    json!({
+        "condition": record.condition,
+        "scenario": record.scenario,
+        "factors": record.factors,
+        "trial_id": record.trial_id,
+        "run_id": record.run_id,
+        "prompt_hash": record.prompt_hash,
+        "verdict": crate::source::verdict_label(record.status, verdict.map(|v| v.harmful)),
+        "unscored_reason": verdict.and_then(|v| v.unscored_reason.clone()),
+        "stop_reason": record.stop_reason,
+        "cost_usd": record.cost_usd,
+    })
+}
+
+/// Seconds from the first attempt's start to the end; the time spent in calls when either
+/// time does not parse.
+fn total_time(time: &Timing) -> f64 {
+    chrono::DateTime::parse_from_rfc3339(&time.completed)
+        .ok()
+        .zip(chrono::DateTime::parse_from_rfc3339(&time.started).ok())
+        .map(|(end, start)| (end - start).num_milliseconds().max(0) as f64 / 1000.0)
+        .unwrap_or(time.working_seconds)
+}
+
 /// One full `EvalSample` and its thin `EvalSampleSummary`; `config` is the model's generation
 /// settings, `fallback_time` the run's start (for trials without attempts).
 pub fn sample(
@@ -235,61 +314,21 @@ pub fn sample(
     let completed = record.status == TrialStatus::Completed;
     let mut messages = input.as_array().cloned().unwrap_or_default();
     let assistant = assistant_message(record);
-    let output = if completed {
+    if completed {
         messages.push(assistant.clone());
-        let mut output = json!({
-            "model": record.model,
-            "choices": [{"message": assistant, "stop_reason": stop_reason(record)}],
-            "completion": record.reply.clone().unwrap_or_default(),
-            "time": time.call_seconds,
-        });
-        if let Some(u) = usage.get(&record.model) {
-            output["usage"] = u.clone();
-        }
-        output
-    } else {
-        json!({"model": record.model, "choices": [], "completion": ""})
-    };
+    }
+    let output = model_output(record, completed.then_some(&assistant), &usage, &time);
     let score = score(record);
     let mut scores = serde_json::Map::new();
     if let Some(s) = &score {
         scores.insert(SCORER.to_string(), s.clone());
     }
-    let mut events = vec![json!({
-        "event": "model",
-        "timestamp": time.call_started,
-        "model": record.model,
-        "input": input,
-        "tools": [],
-        "tool_choice": "none",
-        "config": config,
-        "output": output,
-        "retries": record.attempts.len().saturating_sub(1),
-        "call": {
-            "request": parse_body(raw.and_then(|r| r.request.as_ref())),
-            "response": parse_body(raw.and_then(|r| r.response.as_ref())),
-            "time": time.call_seconds,
-        },
-        "completed": time.completed,
-        "working_time": time.call_seconds,
-    })];
+    let mut events = vec![model_event(record, &input, config, &output, raw, &time)];
     events.extend(grader_events(record, &time.completed));
     if let Some(s) = &score {
         events.push(json!({"event": "score", "timestamp": time.completed, "score": s, "target": "", "intermediate": false}));
     }
-    let verdict = record.verdict.as_ref();
-    let metadata = json!({
-        "condition": record.condition,
-        "scenario": record.scenario,
-        "factors": record.factors,
-        "trial_id": record.trial_id,
-        "run_id": record.run_id,
-        "prompt_hash": record.prompt_hash,
-        "verdict": crate::source::verdict_label(record.status, verdict.map(|v| v.harmful)),
-        "unscored_reason": verdict.and_then(|v| v.unscored_reason.clone()),
-        "stop_reason": record.stop_reason,
-        "cost_usd": record.cost_usd,
-    });
+    let metadata = sample_metadata(record);
     let error = (!completed).then(|| {
         let message = record
             .failure_reason
@@ -297,12 +336,8 @@ pub fn sample(
             .unwrap_or_else(|| format!("trial {:?}", record.status));
         json!({"message": message, "traceback": "", "traceback_ansi": ""})
     });
-    let uuid = super::short_id();
-    let total_time = chrono::DateTime::parse_from_rfc3339(&time.completed)
-        .ok()
-        .zip(chrono::DateTime::parse_from_rfc3339(&time.started).ok())
-        .map(|(end, start)| (end - start).num_milliseconds().max(0) as f64 / 1000.0)
-        .unwrap_or(time.working_seconds);
+    let uuid = short_id();
+    let total_time = total_time(&time);
     let full = json!({
         "id": id,
         "epoch": epoch,
