@@ -2,7 +2,7 @@
 //! protocols: how many assistant turns it has, the tool results it returns, and whether the
 //! calls and results are linked the way the real API insists (a mismatch is a 400 there too).
 
-use crate::protocol::Protocol;
+use crate::protocol_kind::Protocol;
 use serde_json::Value;
 
 /// What rules can match on in a request's conversation.

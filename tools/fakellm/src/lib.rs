@@ -8,6 +8,7 @@ mod body;
 pub mod cache;
 pub mod conversation;
 pub mod protocol;
+mod protocol_kind;
 mod rules;
 mod server;
 

@@ -4,42 +4,7 @@ use crate::conversation::{call_signed_text, signature};
 use crate::rules::{FakeUsage, Reply};
 use serde_json::{json, Value};
 
-/// Which provider protocol a request used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// OpenAI Chat Completions.
-    OpenAi,
-    /// Anthropic Messages.
-    Anthropic,
-    /// Google Gemini generateContent.
-    Gemini,
-}
-
-impl Protocol {
-    /// Short lower-case name used in stats and rules.
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::OpenAi => "openai",
-            Protocol::Anthropic => "anthropic",
-            Protocol::Gemini => "gemini",
-        }
-    }
-
-    /// The protocol served at `path`, with the Gemini model taken from the path.
-    pub fn from_path(path: &str) -> Option<(Protocol, Option<String>)> {
-        match path {
-            "/v1/chat/completions" | "/chat/completions" => Some((Protocol::OpenAi, None)),
-            "/v1/messages" => Some((Protocol::Anthropic, None)),
-            _ => {
-                let rest = path
-                    .strip_prefix("/v1beta/models/")
-                    .or_else(|| path.strip_prefix("/v1/models/"))?;
-                let model = rest.strip_suffix(":generateContent")?;
-                Some((Protocol::Gemini, Some(model.to_string())))
-            }
-        }
-    }
-}
+pub use crate::protocol_kind::Protocol;
 
 /// The text of a request's system prompt and messages, for rule matching and token estimates.
 pub fn request_text(body: &Value) -> String {
@@ -121,147 +86,176 @@ pub fn render_reply(
 ) -> Value {
     let stop = stop_reason(reply);
     match protocol {
-        Protocol::OpenAi => {
-            let mut message = json!({"role": "assistant", "content": text});
-            if let Some(r) = &reply.reasoning {
-                message["reasoning_content"] = json!(r);
-            }
-            if !reply.tool_calls.is_empty() {
-                let calls: Vec<Value> = reply
-                    .tool_calls
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        json!({
-                            "id": if c.id.is_empty() { format!("call_{serial}_{i}") } else { c.id.clone() },
-                            "type": "function",
-                            "function": {"name": c.name, "arguments": c.arguments.to_string()},
-                        })
-                    })
-                    .collect();
-                message["tool_calls"] = Value::Array(calls);
-                if text.is_empty() {
-                    message["content"] = Value::Null;
-                }
-            }
-            message["refusal"] = Value::Null;
-            if stop == "refusal" {
-                // OpenAI reports a refusal in `message.refusal`, with no content.
-                message["refusal"] = json!(text);
-                message["content"] = Value::Null;
-            }
-            let finish = match stop {
-                "max_tokens" => "length",
-                "tool_use" => "tool_calls",
-                "content_filter" => "content_filter",
-                _ => "stop",
-            };
-            json!({
-                "id": format!("chatcmpl-fake{serial}"),
-                "object": "chat.completion",
-                "created": 1_700_000_000u64 + serial,
-                "model": model,
-                "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}],
-                "usage": {
-                    "prompt_tokens": counts.input + counts.cache_read,
-                    "completion_tokens": counts.output,
-                    "total_tokens": counts.input + counts.cache_read + counts.output,
-                    "prompt_tokens_details": {"cached_tokens": counts.cache_read},
-                    "completion_tokens_details": {"reasoning_tokens": counts.reasoning},
-                },
-                "system_fingerprint": "fp_fakellm",
+        Protocol::OpenAi => render_openai(model, reply, text, counts, serial, stop),
+        Protocol::Anthropic => render_anthropic(model, reply, text, counts, serial, stop),
+        Protocol::Gemini => render_gemini(model, reply, text, counts, serial, stop),
+    }
+}
+
+/// A Chat Completions body: tool calls, reasoning and refusals where OpenAI puts them.
+fn render_openai(
+    model: &str,
+    reply: &Reply,
+    text: &str,
+    counts: &Counts,
+    serial: u64,
+    stop: &str,
+) -> Value {
+    let mut message = json!({"role": "assistant", "content": text});
+    if let Some(r) = &reply.reasoning {
+        message["reasoning_content"] = json!(r);
+    }
+    if !reply.tool_calls.is_empty() {
+        let calls: Vec<Value> = reply
+            .tool_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                json!({
+                    "id": if c.id.is_empty() { format!("call_{serial}_{i}") } else { c.id.clone() },
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.arguments.to_string()},
+                })
             })
-        }
-        Protocol::Anthropic => {
-            let mut content = Vec::new();
-            if let Some(r) = &reply.reasoning {
-                content.push(json!({"type": "thinking", "thinking": r, "signature": signature(r)}));
-            }
-            if let Some(data) = &reply.redacted_thinking {
-                content.push(json!({"type": "redacted_thinking", "data": data}));
-            }
-            if !text.is_empty() || reply.tool_calls.is_empty() {
-                content.push(json!({"type": "text", "text": text}));
-            }
-            for (i, c) in reply.tool_calls.iter().enumerate() {
-                let id = if c.id.is_empty() {
-                    format!("toolu_fake{serial}_{i}")
-                } else {
-                    c.id.clone()
-                };
-                content.push(
-                    json!({"type": "tool_use", "id": id, "name": c.name, "input": c.arguments}),
-                );
-            }
-            let stop = match stop {
-                "max_tokens" => "max_tokens",
-                "tool_use" => "tool_use",
-                // Anthropic has one stop reason for both.
-                "refusal" | "content_filter" => "refusal",
-                _ => "end_turn",
-            };
-            json!({
-                "id": format!("msg_fake{serial}"),
-                "type": "message",
-                "role": "assistant",
-                "model": model,
-                "content": content,
-                "stop_reason": stop,
-                "stop_sequence": null,
-                "usage": {
-                    "input_tokens": counts.input,
-                    "cache_creation_input_tokens": counts.cache_write,
-                    "cache_read_input_tokens": counts.cache_read,
-                    "output_tokens": counts.output,
-                },
-            })
-        }
-        Protocol::Gemini => {
-            let mut parts = Vec::new();
-            if let Some(r) = &reply.reasoning {
-                parts.push(json!({"text": r, "thought": true}));
-            }
-            if !text.is_empty() || reply.tool_calls.is_empty() {
-                parts.push(json!({"text": text}));
-            }
-            for (i, c) in reply.tool_calls.iter().enumerate() {
-                let call = json!({"name": c.name, "args": c.arguments});
-                let mut part = json!({ "functionCall": call });
-                // A thinking Gemini signs the first function call of its turn.
-                if i == 0 && reply.reasoning.is_some() {
-                    part["thoughtSignature"] = json!(signature(&call_signed_text(&call)));
-                }
-                parts.push(part);
-            }
-            let finish = match stop {
-                "max_tokens" => "MAX_TOKENS",
-                // Gemini has no refusal reason; its safety filter stands for both.
-                "refusal" | "content_filter" => "SAFETY",
-                _ => "STOP",
-            };
-            let mut usage = json!({
-                "promptTokenCount": counts.input + counts.cache_read,
-                "candidatesTokenCount": counts.output.saturating_sub(counts.reasoning),
-                "totalTokenCount": counts.input + counts.cache_read + counts.output,
-            });
-            if counts.reasoning > 0 {
-                usage["thoughtsTokenCount"] = json!(counts.reasoning);
-            }
-            if counts.cache_read > 0 {
-                usage["cachedContentTokenCount"] = json!(counts.cache_read);
-            }
-            json!({
-                "candidates": [{
-                    "content": {"role": "model", "parts": parts},
-                    "finishReason": finish,
-                    "index": 0,
-                }],
-                "usageMetadata": usage,
-                "modelVersion": model,
-                "responseId": format!("fake{serial}"),
-            })
+            .collect();
+        message["tool_calls"] = Value::Array(calls);
+        if text.is_empty() {
+            message["content"] = Value::Null;
         }
     }
+    message["refusal"] = Value::Null;
+    if stop == "refusal" {
+        // OpenAI reports a refusal in `message.refusal`, with no content.
+        message["refusal"] = json!(text);
+        message["content"] = Value::Null;
+    }
+    let finish = match stop {
+        "max_tokens" => "length",
+        "tool_use" => "tool_calls",
+        "content_filter" => "content_filter",
+        _ => "stop",
+    };
+    json!({
+        "id": format!("chatcmpl-fake{serial}"),
+        "object": "chat.completion",
+        "created": 1_700_000_000u64 + serial,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}],
+        "usage": {
+            "prompt_tokens": counts.input + counts.cache_read,
+            "completion_tokens": counts.output,
+            "total_tokens": counts.input + counts.cache_read + counts.output,
+            "prompt_tokens_details": {"cached_tokens": counts.cache_read},
+            "completion_tokens_details": {"reasoning_tokens": counts.reasoning},
+        },
+        "system_fingerprint": "fp_fakellm",
+    })
+}
+
+/// A Messages body: thinking (signed), redacted thinking, text and tool use blocks.
+fn render_anthropic(
+    model: &str,
+    reply: &Reply,
+    text: &str,
+    counts: &Counts,
+    serial: u64,
+    stop: &str,
+) -> Value {
+    let mut content = Vec::new();
+    if let Some(r) = &reply.reasoning {
+        content.push(json!({"type": "thinking", "thinking": r, "signature": signature(r)}));
+    }
+    if let Some(data) = &reply.redacted_thinking {
+        content.push(json!({"type": "redacted_thinking", "data": data}));
+    }
+    if !text.is_empty() || reply.tool_calls.is_empty() {
+        content.push(json!({"type": "text", "text": text}));
+    }
+    for (i, c) in reply.tool_calls.iter().enumerate() {
+        let id = if c.id.is_empty() {
+            format!("toolu_fake{serial}_{i}")
+        } else {
+            c.id.clone()
+        };
+        content.push(json!({"type": "tool_use", "id": id, "name": c.name, "input": c.arguments}));
+    }
+    let stop = match stop {
+        "max_tokens" => "max_tokens",
+        "tool_use" => "tool_use",
+        // Anthropic has one stop reason for both.
+        "refusal" | "content_filter" => "refusal",
+        _ => "end_turn",
+    };
+    json!({
+        "id": format!("msg_fake{serial}"),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": null,
+        "usage": {
+            "input_tokens": counts.input,
+            "cache_creation_input_tokens": counts.cache_write,
+            "cache_read_input_tokens": counts.cache_read,
+            "output_tokens": counts.output,
+        },
+    })
+}
+
+/// A generateContent body: thought, text and function call parts, the first call signed when
+/// the model was thinking.
+fn render_gemini(
+    model: &str,
+    reply: &Reply,
+    text: &str,
+    counts: &Counts,
+    serial: u64,
+    stop: &str,
+) -> Value {
+    let mut parts = Vec::new();
+    if let Some(r) = &reply.reasoning {
+        parts.push(json!({"text": r, "thought": true}));
+    }
+    if !text.is_empty() || reply.tool_calls.is_empty() {
+        parts.push(json!({"text": text}));
+    }
+    for (i, c) in reply.tool_calls.iter().enumerate() {
+        let call = json!({"name": c.name, "args": c.arguments});
+        let mut part = json!({ "functionCall": call });
+        // A thinking Gemini signs the first function call of its turn.
+        if i == 0 && reply.reasoning.is_some() {
+            part["thoughtSignature"] = json!(signature(&call_signed_text(&call)));
+        }
+        parts.push(part);
+    }
+    let finish = match stop {
+        "max_tokens" => "MAX_TOKENS",
+        // Gemini has no refusal reason; its safety filter stands for both.
+        "refusal" | "content_filter" => "SAFETY",
+        _ => "STOP",
+    };
+    let mut usage = json!({
+        "promptTokenCount": counts.input + counts.cache_read,
+        "candidatesTokenCount": counts.output.saturating_sub(counts.reasoning),
+        "totalTokenCount": counts.input + counts.cache_read + counts.output,
+    });
+    if counts.reasoning > 0 {
+        usage["thoughtsTokenCount"] = json!(counts.reasoning);
+    }
+    if counts.cache_read > 0 {
+        usage["cachedContentTokenCount"] = json!(counts.cache_read);
+    }
+    json!({
+        "candidates": [{
+            "content": {"role": "model", "parts": parts},
+            "finishReason": finish,
+            "index": 0,
+        }],
+        "usageMetadata": usage,
+        "modelVersion": model,
+        "responseId": format!("fake{serial}"),
+    })
 }
 
 /// Render an error body in `protocol`'s shape for `status`.
