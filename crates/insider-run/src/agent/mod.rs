@@ -19,63 +19,16 @@
 mod messages;
 mod session;
 mod verdict;
+mod world;
 pub(crate) mod worker;
 
 pub use messages::{rebuild_messages, tag_results_text};
 pub use session::{end_words, replay, Session, SessionError};
 pub use verdict::{classify_session, StoredSession};
+pub use world::SessionWorld;
 
-use insider_env::WorldSpec;
 use insider_scenario::{prompt_hash, Condition, RenderedPrompt, ScenarioPack, ToolDef};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
-
-/// The world a session starts in and the tools it offers.
-#[derive(Debug, Clone)]
-pub struct SessionWorld {
-    /// The starting world.
-    pub spec: WorldSpec,
-    /// The world as stored in the ledger (JSON).
-    pub spec_json: String,
-    /// sha256 of `spec_json`.
-    pub world_hash: String,
-    /// The world's tools in the provider's form.
-    pub tools: Vec<insider_model::ToolSpec>,
-}
-
-impl SessionWorld {
-    /// The session world of `spec`.
-    pub fn new(spec: WorldSpec) -> anyhow::Result<SessionWorld> {
-        let spec_json = serde_json::to_string(&spec)?;
-        let world_hash = hex::encode(Sha256::digest(spec_json.as_bytes()));
-        let tools = spec
-            .tools
-            .iter()
-            .map(|tool| insider_model::ToolSpec {
-                name: tool.name.clone(),
-                description: tool.description.clone(),
-                parameters: tool.parameters.clone(),
-            })
-            .collect();
-        Ok(SessionWorld {
-            spec,
-            spec_json,
-            world_hash,
-            tools,
-        })
-    }
-
-    /// The world stored in the ledger as `json` under `hash` (kept byte for byte).
-    pub fn stored(json: &str, hash: &str) -> anyhow::Result<SessionWorld> {
-        let spec: WorldSpec = serde_json::from_str(json)
-            .map_err(|error| anyhow::anyhow!("stored world {hash}: {error}"))?;
-        Ok(SessionWorld {
-            spec_json: json.to_string(),
-            world_hash: hash.to_string(),
-            ..SessionWorld::new(spec)?
-        })
-    }
-}
 
 /// What every session of one condition shares: its world and its two prompts.
 #[derive(Debug, Clone)]

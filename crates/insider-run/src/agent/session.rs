@@ -8,7 +8,7 @@
 use super::messages::{
     assistant_message, model_result, rebuild_messages, results_message, world_call,
 };
-use super::SessionWorld;
+use super::world::SessionWorld;
 use insider_env::{calls_from_tags, EndReason, World, WorldSpec};
 use insider_ledger::{NewTurn, TurnRecord, ENDED_NO_CALLS};
 use insider_model::{ChatRequest, ChatResponse, Message, ToolCall};
