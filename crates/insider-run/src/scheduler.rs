@@ -293,15 +293,7 @@ impl Worker {
     }
 
     fn request_for(&self, item: &WorkItem) -> ChatRequest {
-        let base = &self.shared.requests[&*item.prompt_hash];
-        let mut request = ChatRequest::clone(base);
-        if let Some(settings) = self.shared.settings.get(&*item.model) {
-            request.settings = settings.clone();
-        }
-        if let Some(seed) = self.shared.seed {
-            request.settings.seed = Some(seed.wrapping_add(item.sample_index as u64));
-        }
-        request
+        request_for(&self.shared, item)
     }
 
     async fn record_failure(
@@ -334,29 +326,55 @@ impl Worker {
         tool_calls: &[insider_model::ToolCall],
         stop_reason: Option<&str>,
     ) {
-        let (Some(classifier), Some(harm)) = (
-            self.shared.classifier.as_ref(),
-            self.shared.harms.get(&*item.condition),
-        ) else {
-            return;
-        };
-        let input = ClassifyInput {
-            reply,
-            tool_calls,
-            stop_reason,
-            harm,
-            condition_id: &item.condition,
-        };
-        let verdict = classifier
-            .classify(&input, self.shared.cache.as_deref())
-            .await;
-        self.progress.count_verdict(&verdict);
-        let _ = self
-            .shared
-            .writer
-            .send(WriteOp::Verdict(item.trial_id, Box::new(verdict)))
-            .await;
+        let verdict = classify(&self.shared, item, reply, tool_calls, stop_reason).await;
+        if let Some(verdict) = verdict {
+            self.progress.count_verdict(&verdict);
+        }
     }
+}
+
+/// Classify a trial's reply inline (when the run classifies) and send the verdict to the
+/// writer, after the reply it follows; returns the verdict (for the progress display).
+pub(crate) async fn classify(
+    shared: &Shared,
+    item: &WorkItem,
+    reply: &str,
+    tool_calls: &[insider_model::ToolCall],
+    stop_reason: Option<&str>,
+) -> Option<insider_judge::Verdict> {
+    let (Some(classifier), Some(harm)) = (
+        shared.classifier.as_ref(),
+        shared.harms.get(&*item.condition),
+    ) else {
+        return None;
+    };
+    let input = ClassifyInput {
+        reply,
+        tool_calls,
+        stop_reason,
+        harm,
+        condition_id: &item.condition,
+    };
+    let verdict = classifier.classify(&input, shared.cache.as_deref()).await;
+    let _ = shared
+        .writer
+        .send(WriteOp::Verdict(item.trial_id, Box::new(verdict.clone())))
+        .await;
+    Some(verdict)
+}
+
+/// The request a trial sends: its prompt's base request with the model's settings and the
+/// trial's seed (the same live and in a batch).
+pub(crate) fn request_for(shared: &Shared, item: &WorkItem) -> ChatRequest {
+    let base = &shared.requests[&*item.prompt_hash];
+    let mut request = ChatRequest::clone(base);
+    if let Some(settings) = shared.settings.get(&*item.model) {
+        request.settings = settings.clone();
+    }
+    if let Some(seed) = shared.seed {
+        request.settings.seed = Some(seed.wrapping_add(item.sample_index as u64));
+    }
+    request
 }
 
 /// Wait until `receiver` reads true (forever if its sender is gone).
