@@ -47,7 +47,7 @@ pub struct MergeSource {
 }
 
 /// What one source contributed, as recorded in `merged_from`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergedShard {
     /// The source run directory, as given.
     pub dir: PathBuf,

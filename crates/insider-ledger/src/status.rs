@@ -48,6 +48,9 @@ pub struct RunStatus {
     /// Each model's verdicts and unscored ones by reason code.
     #[serde(default)]
     pub unscored: Vec<crate::ModelUnscored>,
+    /// The shards a merged run was made from (`insider merge`; empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<crate::merge::MergedShard>,
 }
 
 /// Read the status of the run in `run_dir`.
@@ -83,6 +86,7 @@ pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
         cost_usd: models.iter().map(|m| m.cost_usd).sum(),
         models,
         unscored: ledger.unscored_by_model()?,
+        merged_from: ledger.merged_from()?,
     })
 }
 
@@ -170,6 +174,19 @@ impl RunStatus {
             self.run.started_at,
             self.run.ended_at.as_deref().unwrap_or("-")
         );
+        for (i, m) in self.merged_from.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {} shard {} from {} (run {}, host {}): {} trials, {} completed",
+                if i == 0 { "merged:" } else { "       " },
+                m.shard,
+                m.dir.display(),
+                m.run_id,
+                m.host.as_deref().unwrap_or("?"),
+                m.trials,
+                m.completed
+            );
+        }
         let _ = writeln!(
             out,
             "trials: {} total, {} completed, {} failed, {} pending; {} classified",

@@ -155,6 +155,12 @@ fn three_shards_merged_report_what_one_run_reports() {
         merged.contains("merged 3 of 3 shards, 12 trials"),
         "{merged}"
     );
+    assert!(merged.contains("report: merged/report.html"), "{merged}");
+    let html = std::fs::read_to_string(dir.join("merged/report.html")).unwrap();
+    assert!(
+        html.contains("openai/gpt-4o"),
+        "the merged run's HTML report"
+    );
     assert!(!merged.contains("not completed"), "{merged}");
     assert_eq!(trials(&dir.join("merged")), full);
     let expected = reports(&server, dir, "full");
@@ -170,6 +176,11 @@ fn three_shards_merged_report_what_one_run_reports() {
         .map(|m| (m.shard.as_str(), m.trials, m.completed))
         .collect();
     assert_eq!(shards, [("1/3", 4, 4), ("2/3", 4, 4), ("3/3", 4, 4)]);
+    let show = ok(&server, dir, &["runs", "show", "merged"]);
+    assert!(
+        show.contains("merged: shard 1/3 from run-shard-1-of-3"),
+        "{show}"
+    );
     // Exports read the merged run like any other.
     let export = insider(&server, dir, &["export", "merged", "--format", "jsonl"]);
     assert!(

@@ -28,7 +28,10 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
             for line in outcome.lines(&args.out) {
                 println!("{line}");
             }
-            println!("report: insider report {}", args.out.display());
+            // The merged run's HTML report, as the end of `insider run` writes one.
+            let (err, out) = insider_report::commands::end_of_run(&args.out, true);
+            eprint!("{err}");
+            print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
