@@ -207,7 +207,7 @@ pub fn export(request: &ExportRequest) -> anyhow::Result<(String, String)> {
     if !(0.0..=1.0).contains(&request.dedupe_threshold) || request.contamination.ngram == 0 {
         return refuse("error: --dedupe-threshold must be within 0..=1 and --ngram at least 1");
     }
-    let mut index = ContaminationIndex::builtin(request.contamination.clone())?;
+    let mut index = ContaminationIndex::builtin(request.contamination)?;
     for dir in &request.packs {
         let pack = ScenarioPack::load_dir(dir).map_err(|error| Refused(error.to_string()))?;
         index

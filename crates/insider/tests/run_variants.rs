@@ -121,7 +121,7 @@ fn variants_run_as_renamed_worlds_with_their_own_harm_specs_and_gates() {
             .condition_harm(&id)
             .unwrap()
             .expect("harm spec stored");
-        assert_eq!(harm.target_addresses, [target.clone()], "{id}");
+        assert_eq!(harm.target_addresses, std::slice::from_ref(target), "{id}");
         let prompt = ledger.prompt(&hashes[&id]).unwrap().expect("prompt stored");
         assert!(
             prompt.user.contains(target.as_str()),

@@ -226,7 +226,6 @@ fn grid_selection(
             ),
             "mitigation",
         )?,
-        ..GridSelection::default()
     };
     Ok((selection, scenarios))
 }
