@@ -19,6 +19,7 @@ pub mod packs;
 pub mod plan;
 pub mod progress;
 pub mod reclassify;
+pub mod request;
 pub mod resume;
 pub mod runner;
 pub mod scheduler;

@@ -8,7 +8,7 @@ use crate::writer::{LedgerVerdictCache, Writer};
 use anyhow::Context;
 use insider_judge::{Classifier, ClassifyOptions, VerdictCache};
 use insider_ledger::{ConditionInfo, Ledger, NewRun, RunDirLock, StoredPrompt, WorkItem};
-use insider_model::{ChatRequest, Message, Provider};
+use insider_model::Provider;
 use insider_scenario::Condition;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -124,16 +124,6 @@ pub fn render_conditions(experiment: &ResolvedExperiment) -> anyhow::Result<Vec<
         });
     }
     Ok(planned)
-}
-
-/// The request a model is sent for a rendered prompt (text tool tags: no native tools).
-pub fn base_request(prompt: &insider_scenario::RenderedPrompt) -> ChatRequest {
-    ChatRequest {
-        system: Some(prompt.system.clone()),
-        messages: vec![Message::user(prompt.user.clone())],
-        tools: Vec::new(),
-        settings: Default::default(),
-    }
 }
 
 /// Write the plan (models, conditions, prompts, trials) into the ledger in one transaction.
@@ -280,11 +270,14 @@ fn shared_state(
     for item in planned {
         requests.insert(
             item.prompt.sha256.clone(),
-            Arc::new(base_request(&item.prompt)),
+            Arc::new(crate::request::base_request(&item.prompt)),
         );
         harms.insert(item.condition.id(), item.harm.clone());
     }
-    let agents = crate::agent::agent_work(planned, &mut requests);
+    let agents = crate::agent::agent_work(
+        planned.iter().filter_map(|item| item.agent.as_ref()),
+        &mut requests,
+    );
     Ok(Shared {
         requests,
         settings: experiment

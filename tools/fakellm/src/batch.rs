@@ -528,7 +528,7 @@ fn answer_item(
     }
     let text = reply.text.clone().unwrap_or_else(|| {
         if reply.tool_calls.is_empty() {
-            crate::server::DEFAULT_TEXT.to_string()
+            crate::rules::DEFAULT_TEXT.to_string()
         } else {
             String::new()
         }

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod conversation;
 pub mod protocol;
 mod protocol_kind;
+mod respond;
 mod rules;
 mod server;
 

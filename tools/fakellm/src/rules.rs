@@ -4,6 +4,9 @@ use crate::conversation::Conversation;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The reply text when no rule gives one.
+pub(crate) const DEFAULT_TEXT: &str = "This is a reply from fakellm.";
+
 /// A transport-level fault fakellm can inject instead of a normal answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -3,6 +3,8 @@
 use crate::body::FakeBody;
 use crate::conversation;
 use crate::protocol::{self, Counts, Protocol};
+use crate::respond::{build, json_response, rate_headers};
+use crate::rules::DEFAULT_TEXT;
 use crate::rules::{Fault, Reply};
 use crate::{FakeConfig, RecordedRequest, Stats};
 use bytes::Bytes;
@@ -18,8 +20,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-
-pub(crate) const DEFAULT_TEXT: &str = "This is a reply from fakellm.";
 
 /// A running fakellm server; shuts down when dropped.
 pub struct FakeServer {
@@ -539,39 +539,6 @@ async fn batch_route(
     Ok(json_response(status, answer.body, Vec::new()))
 }
 
-fn rate_headers(
-    protocol: Protocol,
-    limit: u32,
-    remaining: u32,
-    wait: u64,
-) -> Vec<(&'static str, String)> {
-    let mut headers = Vec::new();
-    if wait > 0 {
-        headers.push(("retry-after", wait.to_string()));
-    }
-    match protocol {
-        Protocol::OpenAi => {
-            headers.push(("x-ratelimit-limit-requests", limit.to_string()));
-            headers.push(("x-ratelimit-remaining-requests", remaining.to_string()));
-            headers.push(("x-ratelimit-reset-requests", format!("{wait}s")));
-        }
-        Protocol::Anthropic => {
-            let reset = chrono::Utc::now() + chrono::Duration::seconds(wait as i64);
-            headers.push(("anthropic-ratelimit-requests-limit", limit.to_string()));
-            headers.push((
-                "anthropic-ratelimit-requests-remaining",
-                remaining.to_string(),
-            ));
-            headers.push((
-                "anthropic-ratelimit-requests-reset",
-                reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            ));
-        }
-        Protocol::Gemini => {}
-    }
-    headers
-}
-
 fn error_response(
     state: &State,
     protocol: Protocol,
@@ -588,32 +555,4 @@ fn error_response(
         FakeBody::full(serde_json::to_vec(&body).unwrap_or_default()),
         headers,
     )
-}
-
-fn json_response(
-    status: StatusCode,
-    body: impl Into<Bytes>,
-    headers: Vec<(&'static str, String)>,
-) -> Response<FakeBody> {
-    build(status, FakeBody::full(body), headers)
-}
-
-fn build(
-    status: StatusCode,
-    body: FakeBody,
-    headers: Vec<(&'static str, String)>,
-) -> Response<FakeBody> {
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    let h = response.headers_mut();
-    h.insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    for (name, value) in headers {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
-    }
-    response
 }

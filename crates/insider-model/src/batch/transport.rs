@@ -220,18 +220,22 @@ impl Transport {
     /// An item's success body as a response: parsed by the model's wire protocol, redacted,
     /// priced at the batch rate. An empty reply (no text, no calls, nothing explaining the
     /// silence) is an item error to resubmit, as it is a retried fault for a normal call.
-    pub(super) fn item_response(&self, raw_request: &str, body: &[u8]) -> super::ItemOutcome {
+    pub(super) fn item_response(
+        &self,
+        raw_request: &str,
+        body: &[u8],
+    ) -> super::types::ItemOutcome {
         let mut parsed = match self.wire.parse(body) {
             Ok(parsed) => parsed,
             Err(problem) => {
-                return super::ItemOutcome::Errored {
+                return super::types::ItemOutcome::Errored {
                     message: self.redact(&problem),
                     retryable: true,
                 }
             }
         };
         if crate::http::is_empty_reply(&parsed) {
-            return super::ItemOutcome::Errored {
+            return super::types::ItemOutcome::Errored {
                 message: crate::http::EMPTY_REPLY.into(),
                 retryable: true,
             };
@@ -243,7 +247,7 @@ impl Transport {
             }
         }
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        super::ItemOutcome::Succeeded(Box::new(ChatResponse {
+        super::types::ItemOutcome::Succeeded(Box::new(ChatResponse {
             model: parsed.model.unwrap_or_else(|| self.model.clone()),
             text: parsed.text,
             reasoning: parsed.reasoning,
@@ -267,8 +271,12 @@ impl Transport {
     }
 
     /// An item's error as the provider wrote it.
-    pub(super) fn item_error(&self, status: Option<u16>, message: &str) -> super::ItemOutcome {
-        super::ItemOutcome::Errored {
+    pub(super) fn item_error(
+        &self,
+        status: Option<u16>,
+        message: &str,
+    ) -> super::types::ItemOutcome {
+        super::types::ItemOutcome::Errored {
             message: self.redact(message),
             retryable: status.is_none_or(retry::retryable_status),
         }

@@ -19,8 +19,8 @@
 mod messages;
 mod session;
 mod verdict;
-mod world;
 pub(crate) mod worker;
+mod world;
 
 pub use messages::{rebuild_messages, tag_results_text};
 pub use session::{end_words, replay, Session, SessionError};
@@ -122,19 +122,19 @@ pub fn store_plan(ledger: &insider_ledger::Ledger, plan: &AgentPlan) -> anyhow::
     Ok(())
 }
 
-/// The agent work of every planned agent condition by prompt hash, adding each prompt's base
+/// The agent work of every planned agent condition's plan, by prompt hash, adding each prompt's base
 /// request (system prompt and first user message; the session adds tools) to `requests`.
-pub fn agent_work(
-    planned: &[crate::runner::PlannedCondition],
+pub fn agent_work<'a>(
+    plans: impl Iterator<Item = &'a Arc<AgentPlan>>,
     requests: &mut std::collections::HashMap<String, Arc<insider_model::ChatRequest>>,
 ) -> std::collections::HashMap<String, AgentWork> {
     let mut agents = std::collections::HashMap::new();
-    for plan in planned.iter().filter_map(|item| item.agent.as_ref()) {
+    for plan in plans {
         for native in [true, false] {
             let prompt = plan.prompt_for(native);
             requests.insert(
                 prompt.sha256.clone(),
-                Arc::new(crate::runner::base_request(prompt)),
+                Arc::new(crate::request::base_request(prompt)),
             );
             agents.insert(
                 prompt.sha256.clone(),
