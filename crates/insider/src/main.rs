@@ -57,6 +57,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    show_library_warnings();
     let result = match cli.command {
         Command::Scenarios(command) => cmd::scenarios::run(command),
         Command::Chat(args) => cmd::chat::run(args),
@@ -82,4 +83,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Library warnings the user must see (the batch room's: an unknown batch resent, a batch
+/// refused and run live) go to stderr as `warning: …`; `INSIDER_LOG` (a tracing filter, e.g.
+/// `insider_run=debug`) widens or silences them.
+fn show_library_warnings() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INSIDER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("insider_run::batch=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .with_level(true)
+        .try_init();
 }
