@@ -245,3 +245,27 @@ fn dry_run_shows_the_batch_price_only_in_batch_mode() {
     );
     assert_eq!(server.stats().requests, 0);
 }
+
+#[test]
+fn batch_verdicts_reach_the_progress_display() {
+    let server = fakellm::start_background(FakeConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &server, MODELS[1], 3, true);
+    let out = insider(
+        dir.path(),
+        &["--config", "exp.yaml", "--progress-interval", "0.1"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let last = stderr
+        .lines()
+        .rfind(|l| l.starts_with("progress "))
+        .unwrap_or_else(|| panic!("a progress line in\n{stderr}"));
+    let harmful = last
+        .split("harmful")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a harmful count in {last}"));
+    assert_eq!(harmful.split_whitespace().next(), Some("0/6"), "{last}");
+}

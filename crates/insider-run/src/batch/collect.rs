@@ -302,9 +302,13 @@ async fn collect(
                     while verdicts.len() >= connections {
                         verdicts.join_next().await;
                     }
-                    let shared = shared.clone();
+                    let (shared, progress) = (shared.clone(), model.progress.clone());
                     verdicts.spawn(async move {
-                        classify(&shared, &item, &reply, &calls, stop.as_deref()).await;
+                        let verdict =
+                            classify(&shared, &item, &reply, &calls, stop.as_deref()).await;
+                        if let Some(verdict) = verdict {
+                            progress.count_verdict(&verdict);
+                        }
                     });
                 }
             }
