@@ -4,7 +4,6 @@
 //! original results against the built-in pack). Checked once per condition and prompt, in
 //! `insider run` (the plan) and `insider classify` (the stored prompts).
 
-use crate::runner::PlannedCondition;
 use insider_ledger::Ledger;
 use insider_scenario::HarmSpec;
 use std::collections::HashSet;
@@ -74,17 +73,14 @@ pub fn misfit_line(condition: &str, missing: &[String]) -> String {
     )
 }
 
-/// The misfits among the planned conditions of a run (their rendered prompts), as lines to
-/// print.
-pub fn planned_warnings(planned: &[PlannedCondition]) -> Vec<String> {
+/// The misfits among the planned conditions of a run, each given as (condition id, harm spec,
+/// rendered system prompt, rendered user message), as lines to print.
+pub fn planned_warnings<'a>(
+    planned: impl IntoIterator<Item = (String, &'a HarmSpec, &'a str, &'a str)>,
+) -> Vec<String> {
     let mut fit = HarmFit::default();
-    for item in planned {
-        fit.check(
-            &item.condition.id(),
-            &item.harm,
-            &item.prompt.system,
-            &item.prompt.user,
-        );
+    for (condition, harm, system, user) in planned {
+        fit.check(&condition, harm, system, user);
     }
     fit.lines()
 }

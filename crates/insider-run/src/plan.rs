@@ -9,27 +9,13 @@
 use crate::config::ResolvedExperiment;
 use crate::runner::render_conditions;
 
+mod estimate;
 pub mod wall_time;
+
+pub use estimate::ModelEstimate;
 
 /// Output tokens assumed per trial when `max_tokens` is not set.
 pub const DEFAULT_OUTPUT_TOKENS: u64 = 1_500;
-
-/// Estimate for one model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelEstimate {
-    /// Model name.
-    pub model: String,
-    /// Trials planned.
-    pub trials: u64,
-    /// Estimated input tokens.
-    pub input_tokens: u64,
-    /// Estimated output tokens.
-    pub output_tokens: u64,
-    /// Estimated cost in USD, if the model's price is known.
-    pub cost_usd: Option<f64>,
-    /// The same through the provider's batch API.
-    pub batch_cost_usd: Option<f64>,
-}
 
 /// Estimate tokens per prompt text.
 pub fn estimate_tokens(text: &str) -> u64 {

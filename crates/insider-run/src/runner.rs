@@ -325,7 +325,14 @@ fn model_work(
 pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let experiment = &options.experiment;
     let planned = render_conditions(experiment)?;
-    let harm_warnings = crate::harm_fit::planned_warnings(&planned);
+    let harm_warnings = crate::harm_fit::planned_warnings(planned.iter().map(|item| {
+        (
+            item.condition.id(),
+            &*item.harm,
+            item.prompt.system.as_str(),
+            item.prompt.user.as_str(),
+        )
+    }));
     // Build every provider before touching the ledger: a bad model fails before any work.
     let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
     for model in &experiment.models {
