@@ -8,126 +8,17 @@
 //! flight finish; a hard stop cancels them and records them as abandoned.
 
 use crate::progress::ModelProgress;
-use crate::writer::{WriteOp, WriteSender};
-use insider_judge::{Classifier, ClassifyInput, VerdictCache};
+use crate::writer::WriteOp;
+use insider_judge::ClassifyInput;
 use insider_ledger::WorkItem;
 use insider_model::{ChatRequest, Provider, ProviderError};
-use insider_scenario::HarmSpec;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use tokio::sync::watch;
+mod state;
 
-/// One model's share of the work.
-pub struct ModelWork {
-    /// The provider to call.
-    pub provider: Arc<dyn Provider>,
-    /// Concurrent calls allowed.
-    pub max_connections: usize,
-    /// Trials to run, in order.
-    pub items: Vec<WorkItem>,
-    /// Live counters.
-    pub progress: Arc<ModelProgress>,
-}
-
-/// Everything shared by the workers.
-pub struct Shared {
-    /// Base request per prompt hash (generation settings are per model: see `settings`).
-    pub requests: HashMap<String, Arc<ChatRequest>>,
-    /// Generation settings by model name.
-    pub settings: HashMap<String, insider_model::GenerationSettings>,
-    /// Base seed: trial `i` sends `seed + i`.
-    pub seed: Option<u64>,
-    /// Harm spec by condition id (for inline classification).
-    pub harms: HashMap<String, Arc<HarmSpec>>,
-    /// Inline classifier, if classifying.
-    pub classifier: Option<Arc<Classifier>>,
-    /// Verdict cache for the classifier.
-    pub cache: Option<Arc<dyn VerdictCache>>,
-    /// Ledger writer.
-    pub writer: WriteSender,
-    /// Agent-mode prompts: the session plan and tool mode by prompt hash (a trial whose prompt
-    /// is here runs as a session, see [`crate::agent`]).
-    pub agents: HashMap<String, crate::agent::AgentWork>,
-    /// Committed turns of sessions this invocation continues, by trial id (taken when the
-    /// session starts again).
-    pub resumed: Mutex<HashMap<i64, crate::agent::Resumed>>,
-}
-
-/// Stop signals: `soft` stops taking new trials, `hard` cancels calls in flight.
-#[derive(Clone)]
-pub struct StopSignals {
-    /// No new trials once true.
-    pub soft: watch::Receiver<bool>,
-    /// Cancel in-flight calls once true.
-    pub hard: watch::Receiver<bool>,
-}
-
-impl StopSignals {
-    /// Signals that never fire: the run goes on until its work is done.
-    pub fn never() -> StopSignals {
-        StopControl::new().1
-    }
-
-    /// Whether a stop of either kind was asked for.
-    pub fn stopping(&self) -> bool {
-        *self.soft.borrow() || *self.hard.borrow()
-    }
-
-    /// Whether calls in flight were cancelled.
-    pub fn stopped_now(&self) -> bool {
-        *self.hard.borrow()
-    }
-}
-
-/// The sending side of [`StopSignals`], held by whoever decides that a run stops (the CLI on
-/// Ctrl-C or SIGTERM, a test). The library never listens for signals itself.
-#[derive(Clone)]
-pub struct StopControl {
-    soft: Arc<watch::Sender<bool>>,
-    hard: Arc<watch::Sender<bool>>,
-}
-
-impl StopControl {
-    /// A control and the signals it drives.
-    pub fn new() -> (StopControl, StopSignals) {
-        let (soft, soft_rx) = watch::channel(false);
-        let (hard, hard_rx) = watch::channel(false);
-        let control = StopControl {
-            soft: Arc::new(soft),
-            hard: Arc::new(hard),
-        };
-        let signals = StopSignals {
-            soft: soft_rx,
-            hard: hard_rx,
-        };
-        (control, signals)
-    }
-
-    /// Take no new trial; calls in flight finish and are recorded.
-    pub fn stop_soon(&self) {
-        self.soft.send_replace(true);
-    }
-
-    /// Cancel calls in flight too; they are recorded as abandoned.
-    pub fn stop_now(&self) {
-        self.soft.send_replace(true);
-        self.hard.send_replace(true);
-    }
-}
-
-/// Outcome counts of one invocation.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct ExecuteOutcome {
-    /// Trials completed now.
-    pub completed: u64,
-    /// Trials failed now.
-    pub failed: u64,
-    /// Trials abandoned (stopped) now.
-    pub abandoned: u64,
-    /// Trials never started because of a stop.
-    pub not_started: u64,
-}
+pub(crate) use state::wait_true;
+pub use state::{ExecuteOutcome, ModelWork, Shared, StopControl, StopSignals};
 
 /// Run every model's work to completion (or until stopped).
 pub async fn execute(
@@ -375,13 +266,4 @@ pub(crate) fn request_for(shared: &Shared, item: &WorkItem) -> ChatRequest {
         request.settings.seed = Some(seed.wrapping_add(item.sample_index as u64));
     }
     request
-}
-
-/// Wait until `receiver` reads true (forever if its sender is gone).
-pub(crate) async fn wait_true(receiver: &mut watch::Receiver<bool>) {
-    while !*receiver.borrow() {
-        if receiver.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
