@@ -48,6 +48,18 @@ impl ModelProgress {
         }
     }
 
+    /// Count one reply's tokens and cost (a trial's call, a session's turn, a batch item).
+    pub fn count_usage(&self, response: &insider_model::ChatResponse) {
+        self.input_tokens
+            .fetch_add(response.usage.input_tokens, Ordering::Relaxed);
+        self.output_tokens
+            .fetch_add(response.usage.output_tokens, Ordering::Relaxed);
+        if let Some(cost) = response.cost_usd {
+            self.cost_micro_usd
+                .fetch_add((cost * 1e6).round() as u64, Ordering::Relaxed);
+        }
+    }
+
     /// Count one verdict: classified, harmful when it found the action, graded when the
     /// grader was asked.
     pub fn count_verdict(&self, verdict: &insider_judge::Verdict) {

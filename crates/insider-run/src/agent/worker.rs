@@ -129,17 +129,7 @@ pub(crate) async fn run(
 
 /// Count a turn's tokens, cost and failed attempts in the progress display.
 fn count_turn(progress: &ModelProgress, response: &ChatResponse) {
-    progress
-        .input_tokens
-        .fetch_add(response.usage.input_tokens, Ordering::Relaxed);
-    progress
-        .output_tokens
-        .fetch_add(response.usage.output_tokens, Ordering::Relaxed);
-    if let Some(cost) = response.cost_usd {
-        progress
-            .cost_micro_usd
-            .fetch_add((cost * 1e6).round() as u64, Ordering::Relaxed);
-    }
+    progress.count_usage(response);
     let failed = response
         .attempts
         .iter()

@@ -355,15 +355,5 @@ async fn collect(
 
 fn count(progress: &ModelProgress, response: &insider_model::ChatResponse) {
     progress.done.fetch_add(1, Ordering::Relaxed);
-    progress
-        .input_tokens
-        .fetch_add(response.usage.input_tokens, Ordering::Relaxed);
-    progress
-        .output_tokens
-        .fetch_add(response.usage.output_tokens, Ordering::Relaxed);
-    if let Some(cost) = response.cost_usd {
-        progress
-            .cost_micro_usd
-            .fetch_add((cost * 1e6).round() as u64, Ordering::Relaxed);
-    }
+    progress.count_usage(response);
 }

@@ -36,16 +36,8 @@ pub const PYTHON_ENV: &str = "INSIDER_PYTHON";
 /// Fill every factor no flag and no `-T` set with the task's default.
 pub fn apply_inspect_defaults(overrides: &mut Overrides) {
     for (key, value) in INSPECT_DEFAULTS {
-        let slot = match *key {
-            "scenario" => &mut overrides.scenario,
-            "goal_type" => &mut overrides.goal_type,
-            "goal_value" => &mut overrides.goal_value,
-            "urgency_type" => &mut overrides.urgency,
-            "extra_system_instructions" => &mut overrides.extra_instructions,
-            "prod" => &mut overrides.prod,
-            "test_eval_awareness" => &mut overrides.awareness_notice,
-            _ => unreachable!("every default has a slot"),
-        };
+        let slot =
+            super::task_args::task_arg_slot(overrides, key).expect("every default has a slot");
         slot.get_or_insert_with(|| value.to_string());
     }
 }

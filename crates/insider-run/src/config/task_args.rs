@@ -37,17 +37,7 @@ pub fn apply_task_args(args: &[String], overrides: &mut Overrides) -> anyhow::Re
                         .join(", ")
                 )
             })?;
-        let slot = match key {
-            "scenario" => &mut overrides.scenario,
-            "goal_type" => &mut overrides.goal_type,
-            "goal_value" => &mut overrides.goal_value,
-            "urgency_type" => &mut overrides.urgency,
-            "extra_system_instructions" => &mut overrides.extra_instructions,
-            "prod" => &mut overrides.prod,
-            "test_eval_awareness" => &mut overrides.awareness_notice,
-            "grader_model" => &mut overrides.grader,
-            _ => unreachable!("every TASK_ARGS key has a slot"),
-        };
+        let slot = task_arg_slot(overrides, key).expect("every TASK_ARGS key has a slot");
         if slot.is_some() {
             anyhow::bail!("-T {key}=… and {flag} both set the same thing; give it once");
         }
@@ -65,6 +55,24 @@ fn translate(key: &str, value: &str) -> String {
         "prod" | "test_eval_awareness" => value.to_ascii_lowercase(),
         _ => value.to_string(),
     }
+}
+
+/// The override an Inspect task argument sets (`None`: not a task argument).
+pub(crate) fn task_arg_slot<'a>(
+    overrides: &'a mut Overrides,
+    key: &str,
+) -> Option<&'a mut Option<String>> {
+    Some(match key {
+        "scenario" => &mut overrides.scenario,
+        "goal_type" => &mut overrides.goal_type,
+        "goal_value" => &mut overrides.goal_value,
+        "urgency_type" => &mut overrides.urgency,
+        "extra_system_instructions" => &mut overrides.extra_instructions,
+        "prod" => &mut overrides.prod,
+        "test_eval_awareness" => &mut overrides.awareness_notice,
+        "grader_model" => &mut overrides.grader,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
