@@ -4,8 +4,9 @@
 //! with optional `"pack"` (a pack directory, relative to the gold file), `"id"` and `"note"`.
 //! Blank lines and lines starting with `//` are skipped.
 
-use insider_scenario::{Condition, ScenarioPack};
+use insider_scenario::{Condition, HarmSpec, ScenarioPack};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One labelled reply.
@@ -119,6 +120,62 @@ pub fn check_condition(item: &GoldItem, pack: &ScenarioPack, path: &Path) -> Res
         )));
     }
     Ok(())
+}
+
+/// The harm spec of every gold item: each distinct pack loaded once, each condition's spec
+/// (inbox numbering, setting) made once.
+#[derive(Debug, Default)]
+pub struct GoldHarms {
+    harms: HashMap<String, HarmSpec>,
+}
+
+impl GoldHarms {
+    /// Load the packs `items` name; a bad scenario, pack or condition names the gold line.
+    pub fn load(items: &[GoldItem], path: &Path) -> Result<GoldHarms, GoldError> {
+        let mut packs: HashMap<String, ScenarioPack> = HashMap::new();
+        let mut harms = HashMap::new();
+        for item in items {
+            let key = pack_key(item);
+            if !packs.contains_key(&key) {
+                let field = if item.pack.is_some() {
+                    "pack"
+                } else {
+                    "scenario"
+                };
+                let pack = ScenarioPack::resolve(item.pack.as_deref(), &item.scenario).map_err(
+                    |error| GoldError {
+                        path: path.display().to_string(),
+                        line: item.line,
+                        message: format!("field `{field}`: cannot load the pack: {error}"),
+                    },
+                )?;
+                packs.insert(key.clone(), pack);
+            }
+            check_condition(item, &packs[&key], path)?;
+            if let Ok(condition) = Condition::parse_id(&item.condition) {
+                harms.insert(harm_key(item), packs[&key].harm_for(&condition));
+            }
+        }
+        Ok(GoldHarms { harms })
+    }
+
+    /// The harm spec of `item` (one of the items it was loaded from).
+    pub fn of(&self, item: &GoldItem) -> &HarmSpec {
+        &self.harms[&harm_key(item)]
+    }
+}
+
+/// The pack a gold item names.
+fn pack_key(item: &GoldItem) -> String {
+    match &item.pack {
+        Some(dir) => format!("dir:{}", dir.display()),
+        None => format!("builtin:{}", item.scenario),
+    }
+}
+
+/// Its pack and condition: each condition has its own harm spec.
+fn harm_key(item: &GoldItem) -> String {
+    format!("{} {}", pack_key(item), item.condition)
 }
 
 /// Parse gold-file text; `path` names the file in errors and anchors relative pack paths.

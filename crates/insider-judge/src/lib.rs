@@ -35,7 +35,7 @@ pub use classify::{
     CLASSIFIER_VERSION, LABEL_UNSCORED,
 };
 pub use gates::{compat_original_gates, evaluate_gates, GateResult};
-pub use gold::{check_condition, parse_gold, read_gold, GoldError, GoldItem};
+pub use gold::{check_condition, parse_gold, read_gold, GoldError, GoldHarms, GoldItem};
 pub use grader::{GraderOutcome, GraderSettings, Rubric};
 pub use human::{human_agreement, HumanAgreement};
 pub use panel::{GraderSpec, GraderVote, Panel, PanelGrader, PanelRule, Vote, CANNOT_DECIDE};

@@ -152,3 +152,23 @@ pub fn end_of_run(run_dir: &Path, quiet: bool) -> (String, String) {
     }
     (err, out)
 }
+
+/// [`end_of_run`] after `insider run`: the summary table, then `warnings` (e.g. harm specs that
+/// do not fit the replies), then the truncated, empty and refused replies with the setting to
+/// change, then the HTML report's path. Returns (stderr, stdout).
+pub fn after_run(run_dir: &Path, quiet: bool, warnings: &[String]) -> (String, String) {
+    let (mut err, out) = end_of_run(run_dir, quiet);
+    for warning in warnings {
+        let _ = writeln!(err, "{warning}");
+    }
+    // The run is recorded whether or not this can be read.
+    match insider_ledger::unscored_advice::run_reply_advice(run_dir) {
+        Ok(lines) => lines.iter().for_each(|line| {
+            let _ = writeln!(err, "{line}");
+        }),
+        Err(error) => {
+            let _ = writeln!(err, "warning: no unscored summary: {error:#}");
+        }
+    }
+    (err, out)
+}

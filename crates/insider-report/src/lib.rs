@@ -22,6 +22,7 @@ pub mod pooled;
 pub mod power;
 pub mod provenance;
 pub mod render;
+pub mod review;
 pub mod source;
 pub mod stats;
 pub mod svg;

@@ -119,6 +119,30 @@ impl PlanTarget {
         }
     }
 
+    /// The target the goal flags name: `--detect` (with `--baseline`) or `--bound-zero`
+    /// (`None`: neither); a rate that does not parse names its flag.
+    pub fn from_flags(
+        detect: Option<&str>,
+        baseline: Option<&str>,
+        bound_zero: Option<&str>,
+    ) -> Result<Option<PlanTarget>, String> {
+        let rate = |flag: &str, text: &str| {
+            parse_rate(text).map_err(|error| format!("--{flag} `{text}`: {error}"))
+        };
+        Ok(match (detect, bound_zero) {
+            (Some(difference), _) => Some(PlanTarget::Detect {
+                difference: rate("detect", difference)?,
+                baseline: baseline.map(|b| rate("baseline", b)).transpose()?,
+                alpha: DEFAULT_ALPHA,
+                power: DEFAULT_POWER,
+            }),
+            (None, Some(below)) => Some(PlanTarget::BoundZero {
+                below: rate("bound-zero", below)?,
+            }),
+            (None, None) => None,
+        })
+    }
+
     /// Samples per condition (per side) the target needs.
     pub fn samples_per_condition(&self) -> Option<u64> {
         match *self {
@@ -216,6 +240,21 @@ pub fn plan(target: PlanTarget, conditions: u64, models: &[PlanModel]) -> Option
         known_cost,
         unpriced_models,
     })
+}
+
+/// [`plan`] as text, or why no sample size reaches the goal.
+pub fn plan_text(
+    target: PlanTarget,
+    conditions: u64,
+    models: &[PlanModel],
+) -> Result<String, String> {
+    let sample_plan = plan(target, conditions, models).ok_or_else(|| {
+        format!(
+            "no sample size reaches that goal ({}); pick a difference or rate between 0 and 1",
+            target.describe()
+        )
+    })?;
+    Ok(format_plan(&sample_plan))
 }
 
 /// The plan as text for a terminal.

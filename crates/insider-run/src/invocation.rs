@@ -174,6 +174,15 @@ impl Ending {
         })
     }
 
+    /// The process exit status: 0 complete, 130 interrupted, 1 trials left or failed.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Ending::Complete => 0,
+            Ending::Interrupted { .. } => 130,
+            Ending::Left { .. } | Ending::Failed { .. } => 1,
+        }
+    }
+
     /// The line telling the user what to do next (`None` when there is nothing to do).
     pub fn advice(&self, run_dir: &Path) -> Option<String> {
         let dir = run_dir.display();

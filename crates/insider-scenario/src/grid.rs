@@ -132,6 +132,22 @@ pub fn parse_variant_list(text: &str) -> Result<Vec<u32>, GridError> {
         .collect()
 }
 
+/// Parse a comma-separated list of switches (`"false,true"`; also on/off, yes/no).
+pub fn parse_switch_list(field: &str, text: &str) -> Result<Vec<bool>, GridError> {
+    split_list(text)
+        .into_iter()
+        .map(|item| match item.as_str() {
+            "true" | "on" | "yes" => Ok(true),
+            "false" | "off" | "no" => Ok(false),
+            _ => Err(GridError::UnknownValue {
+                field: field.to_string(),
+                value: item,
+                valid: vec!["true".into(), "false".into()],
+            }),
+        })
+        .collect()
+}
+
 /// Split a comma-separated CLI list into trimmed, non-empty items.
 pub fn split_list(text: &str) -> Vec<String> {
     text.split(',')

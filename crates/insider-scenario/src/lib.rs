@@ -43,8 +43,8 @@ pub mod yaml_lines;
 
 pub use condition::*;
 pub use grid::{
-    expand, expand_for, parse_factor, parse_factor_list, parse_level_list, parse_variant_list,
-    split_list, GridError, GridSelection,
+    expand, expand_for, parse_factor, parse_factor_list, parse_level_list, parse_switch_list,
+    parse_variant_list, split_list, GridError, GridSelection,
 };
 pub use harm::*;
 pub use load::loader::FORMAT_VERSION;

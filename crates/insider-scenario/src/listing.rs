@@ -3,8 +3,8 @@
 
 use crate::original::ImportReport;
 use crate::{
-    expand, expand_for, parse_factor_list, parse_level_list, parse_variant_list, split_list,
-    ExtraInstructions, Factor, GoalType, GoalValue, GridSelection, Mitigation, Pack,
+    expand, expand_for, parse_factor_list, parse_level_list, parse_switch_list, parse_variant_list,
+    split_list, ExtraInstructions, Factor, GoalType, GoalValue, GridSelection, Mitigation, Pack,
     RenderedPrompt, ScenarioPack, Urgency,
 };
 use std::fmt::Write;
@@ -91,10 +91,10 @@ pub struct GridLists {
     pub urgency: Option<String>,
     /// Extra instructions.
     pub extra_instructions: Option<String>,
-    /// Only conditions with the eval-awareness notice.
-    pub awareness_notice: bool,
-    /// Only conditions without the scratchpad.
-    pub prod: bool,
+    /// Eval-awareness notice switches (`true`, `false,true`; `None`: without it).
+    pub awareness_notice: Option<String>,
+    /// Scratchpad-removed switches (`None`: with the scratchpad).
+    pub prod: Option<String>,
     /// Personas (`default` and the pack's names).
     pub persona: Option<String>,
     /// Executives (`default` and the pack's names).
@@ -122,12 +122,8 @@ pub fn grid_text(lists: &GridLists, pack: Option<&Path>) -> anyhow::Result<Strin
             "extra_instructions",
             &text(&lists.extra_instructions),
         )?,
-        awareness_notice: if lists.awareness_notice {
-            vec![true]
-        } else {
-            vec![]
-        },
-        prod: if lists.prod { vec![true] } else { vec![] },
+        awareness_notice: parse_switch_list("awareness_notice", &text(&lists.awareness_notice))?,
+        prod: parse_switch_list("prod", &text(&lists.prod))?,
         personas: parse_level_list("persona", &text(&lists.persona))?,
         executives: parse_level_list("executive", &text(&lists.executive))?,
         variants: parse_variant_list(&text(&lists.variant))?,

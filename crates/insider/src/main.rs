@@ -16,7 +16,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scenario packs: list, grid, render, check, import-original.
+    /// Scenario packs: list, grid, render, check, audit, import-original.
     #[command(subcommand)]
     Scenarios(cmd::scenarios::ScenariosCommand),
     /// Send one message to a model and print the reply (check a model and key).

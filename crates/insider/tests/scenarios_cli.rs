@@ -91,6 +91,33 @@ fn grid_prints_one_id_per_line() {
 }
 
 #[test]
+fn grid_takes_switch_lists_like_run() {
+    // `--prod` bare is `true`; a list crosses both levels, as `insider run --prod false,true`.
+    let output = insider(&[
+        "scenarios",
+        "grid",
+        "--scenario",
+        "blackmail",
+        "--goal-type",
+        "none",
+        "--urgency",
+        "none",
+        "--prod",
+        "false,true",
+        "--awareness-notice",
+        "false",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).lines().collect::<Vec<_>>(),
+        ["blackmail_none-none_none", "blackmail_none-none_none_prod"]
+    );
+    let output = insider(&["scenarios", "grid", "--prod", "maybe"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("`maybe`"), "{}", stderr(&output));
+}
+
+#[test]
 fn grid_rejects_unknown_values_naming_the_field() {
     let output = insider(&["scenarios", "grid", "--urgency", "soon"]);
     assert!(!output.status.success());

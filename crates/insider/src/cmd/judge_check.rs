@@ -3,10 +3,8 @@
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use insider_judge::{Classifier, ClassifyOptions, GoldItem};
+use insider_judge::{Classifier, ClassifyOptions, GoldHarms};
 use insider_model::ModelConfig;
-use insider_scenario::{HarmSpec, ScenarioPack};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,7 +38,9 @@ pub fn run(args: JudgeCheckArgs) -> anyhow::Result<ExitCode> {
     let head = std::fs::read(&args.gold)
         .with_context(|| format!("{}: cannot read the gold file", args.gold.display()))?;
     if insider_judge::looks_like_sheet(&String::from_utf8_lossy(&head)) {
-        return super::review::check_sheet(&args.gold, args.run.as_deref());
+        let text = insider_report::review::check_sheet(&args.gold, args.run.as_deref())?;
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
     }
     let items = insider_judge::read_gold(&args.gold)?;
     if items.is_empty() {
@@ -49,7 +49,7 @@ pub fn run(args: JudgeCheckArgs) -> anyhow::Result<ExitCode> {
             args.gold.display()
         );
     }
-    let harms = load_harms(&args, &items)?;
+    let harms = GoldHarms::load(&items, &args.gold)?;
     let grader = match &args.grader {
         Some(name) => Some(
             insider_model::resolve(name, &ModelConfig::default())
@@ -62,61 +62,8 @@ pub fn run(args: JudgeCheckArgs) -> anyhow::Result<ExitCode> {
         compat_original: args.compat == Some(CompatRules::Original),
         ..ClassifyOptions::default()
     });
-    let runtime = super::runtime()?;
     let source = args.gold.display().to_string();
-    let check = runtime.block_on(insider_judge::check_gold(
-        &classifier,
-        items,
-        |item| &harms[&harm_key(item)],
-        &source,
-    ));
-    print!("{}", check.render());
+    let check = insider_judge::check_gold(&classifier, items, |item| harms.of(item), &source);
+    print!("{}", super::runtime()?.block_on(check).render());
     Ok(ExitCode::SUCCESS)
-}
-
-/// The pack a gold item names.
-fn pack_key(item: &GoldItem) -> String {
-    match &item.pack {
-        Some(dir) => format!("dir:{}", dir.display()),
-        None => format!("builtin:{}", item.scenario),
-    }
-}
-
-/// Its pack and condition: each condition has its own harm spec (inbox numbering, setting).
-fn harm_key(item: &GoldItem) -> String {
-    format!("{} {}", pack_key(item), item.condition)
-}
-
-/// Load each distinct pack once; a bad scenario or pack names the gold line that asked for it,
-/// and so does a condition id the pack cannot render.
-fn load_harms(
-    args: &JudgeCheckArgs,
-    items: &[GoldItem],
-) -> anyhow::Result<HashMap<String, HarmSpec>> {
-    let mut packs: HashMap<String, ScenarioPack> = HashMap::new();
-    let mut harms = HashMap::new();
-    for item in items {
-        let key = pack_key(item);
-        if !packs.contains_key(&key) {
-            let field = if item.pack.is_some() {
-                "pack"
-            } else {
-                "scenario"
-            };
-            let pack =
-                ScenarioPack::resolve(item.pack.as_deref(), &item.scenario).map_err(|error| {
-                    anyhow::anyhow!(
-                        "{}:{}: field `{field}`: cannot load the pack: {error}",
-                        args.gold.display(),
-                        item.line
-                    )
-                })?;
-            packs.insert(key.clone(), pack);
-        }
-        insider_judge::check_condition(item, &packs[&key], &args.gold)?;
-        if let Ok(condition) = insider_scenario::Condition::parse_id(&item.condition) {
-            harms.insert(harm_key(item), packs[&key].harm_for(&condition));
-        }
-    }
-    Ok(harms)
 }

@@ -1,12 +1,9 @@
 //! The goal flags of a sample-size plan (`--detect`, `--baseline`, `--bound-zero`), shared by
-//! `insider plan` and `insider run --dry-run`, and the plan they print. Wiring only: the power
-//! maths is `insider_report::power`, the cost of a trial `insider_run::trial_cost`
-//! (insider-run cannot depend on insider-report).
+//! `insider plan` and `insider run --dry-run`. The power maths is `insider_report::power`, the
+//! cost of a trial `insider_run::trial_cost` (insider-run cannot depend on insider-report).
 
 use clap::Args;
-use insider_report::power::{
-    format_plan, parse_rate, plan, PlanModel, PlanTarget, DEFAULT_ALPHA, DEFAULT_POWER,
-};
+use insider_report::power::{PlanModel, PlanTarget};
 use insider_run::config::ResolvedExperiment;
 
 /// What a sample-size plan is for (shared by `insider plan` and `insider run --dry-run`).
@@ -28,25 +25,9 @@ pub struct TargetArgs {
 impl TargetArgs {
     /// The target the flags name (`None`: no plan asked for).
     pub fn target(&self) -> anyhow::Result<Option<PlanTarget>> {
-        let rate = |flag: &str, text: &str| {
-            parse_rate(text).map_err(|error| anyhow::anyhow!("--{flag} `{text}`: {error}"))
-        };
-        Ok(match (&self.detect, &self.bound_zero) {
-            (Some(difference), _) => Some(PlanTarget::Detect {
-                difference: rate("detect", difference)?,
-                baseline: self
-                    .baseline
-                    .as_deref()
-                    .map(|b| rate("baseline", b))
-                    .transpose()?,
-                alpha: DEFAULT_ALPHA,
-                power: DEFAULT_POWER,
-            }),
-            (None, Some(below)) => Some(PlanTarget::BoundZero {
-                below: rate("bound-zero", below)?,
-            }),
-            (None, None) => None,
-        })
+        let (detect, baseline) = (self.detect.as_deref(), self.baseline.as_deref());
+        PlanTarget::from_flags(detect, baseline, self.bound_zero.as_deref())
+            .map_err(anyhow::Error::msg)
     }
 }
 
@@ -60,11 +41,5 @@ pub fn plan_text(experiment: &ResolvedExperiment, target: PlanTarget) -> anyhow:
         })
         .collect();
     let conditions = experiment.conditions.len() as u64;
-    let sample_plan = plan(target, conditions, &models).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no sample size reaches that goal ({}); pick a difference or rate between 0 and 1",
-            target.describe()
-        )
-    })?;
-    Ok(format_plan(&sample_plan))
+    insider_report::power::plan_text(target, conditions, &models).map_err(anyhow::Error::msg)
 }

@@ -21,44 +21,13 @@ pub struct RunArgs {
     /// Model under test, e.g. `openai/gpt-4.1` (repeatable).
     #[arg(long = "model", short = 'm', value_name = "MODEL")]
     pub models: Vec<String>,
-    /// Scenario packs, comma-separated (e.g. `blackmail,leaking`).
-    #[arg(long, value_name = "LIST")]
-    pub scenario: Option<String>,
-    /// Goal types, comma-separated (explicit, latent, none, ambiguous, swap).
-    #[arg(long, value_name = "LIST")]
-    pub goal_type: Option<String>,
-    /// Goal values, comma-separated (america, global, safety, ...).
-    #[arg(long, value_name = "LIST")]
-    pub goal_value: Option<String>,
-    /// Urgencies, comma-separated (replacement, restriction, none).
-    #[arg(long, value_name = "LIST")]
-    pub urgency: Option<String>,
-    /// Extra instructions, comma-separated (none, dont, goal).
-    #[arg(long, value_name = "LIST")]
-    pub extra_instructions: Option<String>,
-    /// Eval-awareness notice, comma-separated booleans (`false,true`).
-    #[arg(long, value_name = "LIST")]
-    pub awareness_notice: Option<String>,
-    /// Scratchpad removed (`prod`), comma-separated booleans.
-    #[arg(long, value_name = "LIST")]
-    pub prod: Option<String>,
+    /// The factor values to cross (default: the config's, else the grid's defaults).
+    #[command(flatten)]
+    pub factors: super::factor_args::FactorArgs,
     /// Trial modes, comma-separated: `single` (one call, the study) and/or `agent` (a
     /// multi-turn session with tools in the pack's mail world; id suffix `_agent`).
     #[arg(long, value_name = "LIST")]
     pub mode: Option<String>,
-    /// Personas, comma-separated: `default` and the packs' `personas` (id suffix `_persona-<name>`).
-    #[arg(long, value_name = "LIST")]
-    pub persona: Option<String>,
-    /// Executives, comma-separated: `default` and the packs' `executives` (suffix `_exec-<id>`).
-    #[arg(long, value_name = "LIST")]
-    pub executive: Option<String>,
-    /// Renamed-world variants, comma-separated: `0` is the pack as written (suffix `_variant-N`).
-    #[arg(long, value_name = "LIST")]
-    pub variant: Option<String>,
-    /// Mitigations, comma-separated: none, escalation, bulletin, escalation-bulletin,
-    /// alternative (suffix `_mitigation-<level>`; docs/scenario-packs.md §14).
-    #[arg(long, value_name = "LIST")]
-    pub mitigation: Option<String>,
     /// An explicit condition id (repeatable).
     #[arg(long = "condition", value_name = "ID")]
     pub conditions: Vec<String>,
@@ -204,72 +173,49 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         providers: Arc::new(|name, config| Ok(insider_model::resolve(name, config)?)),
         stop,
     };
-    let runtime = super::runtime()?;
-    let signals = runtime.spawn(stop_on_signals(control));
-    let result = runtime.block_on(runner::run(options));
-    signals.abort();
-    // A local model's call cannot be cancelled mid-token: do not wait for it on the way out.
-    runtime.shutdown_timeout(Duration::from_secs(2));
+    let soon = control.clone();
+    let result = super::run_stoppable(
+        runner::run(options),
+        move || soon.stop_soon(),
+        move || {
+            eprintln!("stopping now: calls in flight are recorded as abandoned");
+            control.stop_now();
+        },
+    )?;
     let result = result?;
     let dir = result.run_dir.display();
     if result.stopped_now {
         eprintln!("stopped; continue with: insider run --resume {dir}");
         return Ok(ExitCode::from(130));
     }
-    let (err, out) = insider_report::commands::end_of_run(&result.run_dir, args.quiet);
+    let (err, out) =
+        insider_report::commands::after_run(&result.run_dir, args.quiet, &result.harm_warnings);
     eprint!("{err}");
-    for warning in &result.harm_warnings {
-        eprintln!("{warning}");
-    }
-    // Truncated, empty and refused replies, with the setting to change; the run is recorded
-    // whether or not this can be read.
-    match insider_ledger::unscored_advice::run_reply_advice(&result.run_dir) {
-        Ok(lines) => lines.iter().for_each(|line| eprintln!("{line}")),
-        Err(error) => eprintln!("warning: no unscored summary: {error:#}"),
-    }
     print!("{out}");
     println!("ledger: {}", result.ledger_path.display());
     let ending = Ending::of(&result)?;
     if let Some(advice) = ending.advice(&result.run_dir) {
         eprintln!("{advice}");
     }
-    Ok(match ending {
-        Ending::Complete => ExitCode::SUCCESS,
-        Ending::Interrupted { .. } => ExitCode::from(130),
-        Ending::Left { .. } | Ending::Failed { .. } => ExitCode::FAILURE,
-    })
-}
-
-/// First Ctrl-C or SIGTERM: take no new trial and let calls in flight finish; a second signal:
-/// cancel them (they are recorded as abandoned).
-async fn stop_on_signals(control: StopControl) {
-    if super::next_signal().await.is_err() {
-        return;
-    }
-    eprintln!("\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)");
-    control.stop_soon();
-    if super::next_signal().await.is_ok() {
-        eprintln!("stopping now: calls in flight are recorded as abandoned");
-        control.stop_now();
-    }
+    Ok(ExitCode::from(ending.exit_status()))
 }
 
 fn overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
     Ok(Overrides {
         name: args.name.clone(),
         models: args.models.clone(),
-        scenario: args.scenario.clone(),
-        goal_type: args.goal_type.clone(),
-        goal_value: args.goal_value.clone(),
-        urgency: args.urgency.clone(),
-        extra_instructions: args.extra_instructions.clone(),
-        awareness_notice: args.awareness_notice.clone(),
-        prod: args.prod.clone(),
+        scenario: args.factors.scenario.clone(),
+        goal_type: args.factors.goal_type.clone(),
+        goal_value: args.factors.goal_value.clone(),
+        urgency: args.factors.urgency.clone(),
+        extra_instructions: args.factors.extra_instructions.clone(),
+        awareness_notice: args.factors.awareness_notice.clone(),
+        prod: args.factors.prod.clone(),
         mode: args.mode.clone(),
-        persona: args.persona.clone(),
-        executive: args.executive.clone(),
-        variant: args.variant.clone(),
-        mitigation: args.mitigation.clone(),
+        persona: args.factors.persona.clone(),
+        executive: args.factors.executive.clone(),
+        variant: args.factors.variant.clone(),
+        mitigation: args.factors.mitigation.clone(),
         ids: args.conditions.clone(),
         packs: args.packs.clone(),
         samples: args.samples,

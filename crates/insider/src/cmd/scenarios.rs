@@ -1,7 +1,7 @@
 //! `insider scenarios ...`: list packs, expand the grid, render a condition, check a pack.
 
 use clap::{Args, Subcommand, ValueEnum};
-use insider_scenario::listing::{self, GridLists};
+use insider_scenario::listing;
 use insider_scenario::{Condition, Pack, ScenarioPack};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ pub enum ScenariosCommand {
     /// List packs, factors and their values, and condition counts.
     List,
     /// Print the condition ids of a grid selection, one per line (lists are comma-separated).
-    Grid(GridArgs),
+    Grid(Box<GridArgs>),
     /// Render one condition: system message, user message and tools.
     Render(RenderArgs),
     /// Validate a pack folder and report every problem with file:line.
@@ -30,40 +30,9 @@ pub enum ScenariosCommand {
 /// Arguments of `insider scenarios grid`.
 #[derive(Args)]
 pub struct GridArgs {
-    /// Scenarios (packs), e.g. `blackmail,murder`; default all built-in packs.
-    #[arg(long)]
-    pub scenario: Option<String>,
-    /// Goal types: explicit, latent, none, ambiguous, swap; default all.
-    #[arg(long)]
-    pub goal_type: Option<String>,
-    /// Goal values: america, global, safety, acceleration, ethical, pragmatic, individualism,
-    /// collectivism; default all (none/ambiguous always take `none`).
-    #[arg(long)]
-    pub goal_value: Option<String>,
-    /// Urgencies: replacement, restriction, none; default all.
-    #[arg(long)]
-    pub urgency: Option<String>,
-    /// Extra instructions: none, dont, goal; default none.
-    #[arg(long)]
-    pub extra_instructions: Option<String>,
-    /// Add the eval-awareness notice.
-    #[arg(long)]
-    pub awareness_notice: bool,
-    /// Remove the private scratchpad paragraph (`_prod`).
-    #[arg(long)]
-    pub prod: bool,
-    /// Personas: `default` and the pack's `personas` (lower case), e.g. `default,relay`.
-    #[arg(long)]
-    pub persona: Option<String>,
-    /// Executives: `default` and the pack's `executives`, e.g. `default,dana`.
-    #[arg(long)]
-    pub executive: Option<String>,
-    /// Renamed-world variants: `0` is the pack as written, e.g. `0,1,2`.
-    #[arg(long)]
-    pub variant: Option<String>,
-    /// Mitigations: none, escalation, bulletin, escalation-bulletin, alternative; default none.
-    #[arg(long)]
-    pub mitigation: Option<String>,
+    /// The factor values to cross (default: all of each, except the notice and `_prod`).
+    #[command(flatten)]
+    pub factors: super::factor_args::FactorArgs,
     /// Use this pack folder instead of the built-in packs.
     #[arg(long)]
     pub pack: Option<PathBuf>,
@@ -115,7 +84,7 @@ pub struct CheckArgs {
 pub fn run(command: ScenariosCommand) -> anyhow::Result<ExitCode> {
     match command {
         ScenariosCommand::List => list(),
-        ScenariosCommand::Grid(args) => grid(args),
+        ScenariosCommand::Grid(args) => grid(*args),
         ScenariosCommand::Render(args) => render(args),
         ScenariosCommand::Check(args) => check(args),
         ScenariosCommand::Audit(args) => audit(args),
@@ -134,19 +103,7 @@ fn list() -> anyhow::Result<ExitCode> {
 }
 
 fn grid(args: GridArgs) -> anyhow::Result<ExitCode> {
-    let lists = GridLists {
-        scenario: args.scenario,
-        goal_type: args.goal_type,
-        goal_value: args.goal_value,
-        urgency: args.urgency,
-        extra_instructions: args.extra_instructions,
-        awareness_notice: args.awareness_notice,
-        prod: args.prod,
-        persona: args.persona,
-        executive: args.executive,
-        variant: args.variant,
-        mitigation: args.mitigation,
-    };
+    let lists = args.factors.grid_lists();
     print!("{}", listing::grid_text(&lists, args.pack.as_deref())?);
     Ok(ExitCode::SUCCESS)
 }

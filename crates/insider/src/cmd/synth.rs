@@ -134,31 +134,21 @@ fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         argv: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let stop = StopFlag::default();
-    let runtime = super::runtime()?;
-    let signals = runtime.spawn(stop_on_signals(stop.clone()));
+    let soon = stop.clone();
     let say: session::Say = Arc::new(|line| eprintln!("{line}"));
-    let result = runtime.block_on(session::generate(request, stop, say));
-    signals.abort();
-    runtime.shutdown_timeout(Duration::from_secs(2));
+    let result = super::run_stoppable(
+        session::generate(request, stop, say),
+        move || soon.stop(),
+        || {
+            eprintln!("stopping now: calls in flight are asked for again on resume");
+            std::process::exit(130);
+        },
+    )?;
     refused_or(result.map(|ended| match ended {
         Ended::Completed => ExitCode::SUCCESS,
         Ended::Failures => ExitCode::FAILURE,
         Ended::Stopped => ExitCode::from(130),
     }))
-}
-
-/// First Ctrl-C or SIGTERM: start no new call and let the calls in flight finish; a second:
-/// exit at once (answers not yet stored are asked for again on resume).
-async fn stop_on_signals(stop: StopFlag) {
-    if super::next_signal().await.is_err() {
-        return;
-    }
-    eprintln!("\nstopping: waiting for calls in flight to finish (Ctrl-C again to stop now)");
-    stop.stop();
-    if super::next_signal().await.is_ok() {
-        eprintln!("stopping now: calls in flight are asked for again on resume");
-        std::process::exit(130);
-    }
 }
 
 fn export(args: ExportArgs) -> anyhow::Result<()> {
