@@ -1,27 +1,12 @@
 //! `insider export` (JSONL, CSV, Parquet, Inspect `.eval`/`.json`, original layout) and
 //! `insider import` (the original layout into a new ledger).
 
-use clap::Args;
+use insider_cli::export::{ExportArgs, ImportArgs};
 use insider_ledger::Ledger;
 use insider_report::export::import::import_original_with;
 use insider_report::export::import_harm::ImportPacks;
-use insider_report::ExportFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Arguments of `insider export`.
-#[derive(Args)]
-pub struct ExportArgs {
-    /// Run directory (holds ledger.sqlite).
-    pub run_dir: PathBuf,
-    /// jsonl, csv, parquet, inspect (.eval), inspect-json (.json) or original (folder layout).
-    #[arg(long)]
-    pub format: ExportFormat,
-    /// Output file (jsonl, csv, parquet) or directory (inspect, inspect-json, original);
-    /// default: <run-dir>/exports/...
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
 
 /// Run `insider export`.
 pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -35,22 +20,6 @@ pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!("exported {} trial record(s)", summary.records);
     Ok(ExitCode::SUCCESS)
-}
-
-/// Arguments of `insider import`.
-#[derive(Args)]
-pub struct ImportArgs {
-    /// Results folder of the original research code (holding models/ and prompts/), or its
-    /// models/ folder.
-    pub dir: PathBuf,
-    /// New run directory to create (default: insider-runs/import-<folder name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// The pack the replies were written for, whose harm spec judges them: a pack folder, an
-    /// `import-original` compat pack, or the folder holding them (`packs/original`);
-    /// repeatable. Without it the world is detected from the results' prompts/.
-    #[arg(long = "pack", value_name = "DIR", alias = "pack-original")]
-    pub packs: Vec<PathBuf>,
 }
 
 /// Run `insider import`.

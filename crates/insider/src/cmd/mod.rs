@@ -3,7 +3,6 @@
 pub mod chat;
 pub mod classify;
 pub mod export;
-pub mod factor_args;
 pub mod judge_check;
 pub mod merge;
 pub mod models;

@@ -1,16 +1,8 @@
 //! `insider plan`: the dry run of an experiment, then the samples per condition a goal needs
 //! and their cost (the goal flags and the plan are in [`super::plan_target`]).
 
-use clap::Args;
+use insider_cli::plan::PlanArgs;
 use std::process::ExitCode;
-
-/// Arguments of `insider plan`: an experiment, as for `insider run`, and a goal.
-#[derive(Args, Debug)]
-pub struct PlanArgs {
-    /// The experiment (the flags of `insider run`; --detect or --bound-zero is required).
-    #[command(flatten)]
-    pub run: super::run::RunArgs,
-}
 
 /// Run `insider plan`: the dry run of the experiment, then the plan for the goal.
 pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {

@@ -1,28 +1,9 @@
 //! `insider runs list|show`: what runs exist and where each one stands.
 
-use clap::Subcommand;
+use insider_cli::runs::RunsCommand;
 use insider_ledger::status;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Subcommands of `insider runs`.
-#[derive(Subcommand, Debug)]
-pub enum RunsCommand {
-    /// List the runs under a directory.
-    List {
-        /// Directory holding run directories.
-        #[arg(long, default_value = "insider-runs")]
-        dir: PathBuf,
-    },
-    /// Status of one run: counts, failures by reason, tokens, cost and retries per model.
-    Show {
-        /// The run directory.
-        run_dir: PathBuf,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 /// Run an `insider runs` subcommand.
 pub fn run(command: RunsCommand) -> anyhow::Result<ExitCode> {
