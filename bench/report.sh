@@ -7,11 +7,12 @@ n=${1:-1000000}
 m=${2:-10000}
 cargo build --release -q -p insider --bin insider
 cargo build --release -q -p insider-report --example report_synth
-bin=target/release/insider
+target="${CARGO_TARGET_DIR:-target}"
+bin="$target/release/insider"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-target/release/examples/report_synth "$work/big" "$n"
-target/release/examples/report_synth "$work/html" "$m"
+"$target/release/examples/report_synth" "$work/big" "$n"
+"$target/release/examples/report_synth" "$work/html" "$m"
 printf '| what | size | time (s), 3 runs |\n|---|---|---|\n'
 times() {
   local out=""
