@@ -65,7 +65,8 @@ pub struct RunArgs {
     /// With --dry-run: the samples per condition a goal needs, and their cost.
     #[command(flatten)]
     pub target: crate::target::TargetArgs,
-    /// Run a plan over 100,000 trials or an estimated $1,000 without asking.
+    /// Run over 100,000 trials, an estimated $1,000 or an hour on a local model without asking
+    /// (counted over what this invocation runs: the trials left, at most --limit).
     #[arg(long)]
     pub yes: bool,
     /// Send the trials of Anthropic, OpenAI and Google models as provider batches (about half
@@ -92,7 +93,8 @@ pub struct RunArgs {
     /// directory; join the shards with `insider merge` (docs/scaling.md).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<insider_run::shard::Shard>,
-    /// Seconds between plain progress lines when not on a terminal.
+    /// Seconds between plain progress lines when not on a terminal (while no trial finishes:
+    /// every 6 intervals, at least a minute).
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub progress_interval: f64,
 }

@@ -76,22 +76,67 @@ pub const CONFIRM_TRIALS: u64 = 100_000;
 /// Estimated cost in USD above which a plan needs `--yes`.
 pub const CONFIRM_COST_USD: f64 = 1_000.0;
 
-/// Why `experiment` is big enough to ask before running it (`None`: run it): too many trials,
-/// too much money, or more than an hour on a local model ([`wall_time::local_too_long`]).
-pub fn needs_confirmation(experiment: &ResolvedExperiment) -> anyhow::Result<Option<String>> {
-    let trials = experiment.total_trials();
-    if trials > CONFIRM_TRIALS {
+/// Why this invocation of `experiment` is big enough to ask before running it (`None`: run
+/// it): too many trials, too much money, or more than an hour on a local model
+/// ([`wall_time::local_too_long`]). What counts is what this invocation would run: the trials
+/// `left` (a resumed run's from its ledger; `None`: a new run, all of them), at most `--limit`;
+/// the plan's estimates are scaled to that share.
+pub fn needs_confirmation(
+    experiment: &ResolvedExperiment,
+    left: Option<u64>,
+) -> anyhow::Result<Option<String>> {
+    let planned = experiment.total_trials();
+    let to_run = invocation_trials(planned, left, experiment.limit);
+    let whole = to_run == planned;
+    if to_run > CONFIRM_TRIALS {
+        let what = if whole {
+            "the plan has"
+        } else {
+            "this invocation would run"
+        };
         return Ok(Some(format!(
-            "the plan has {trials} trials (more than {CONFIRM_TRIALS})"
+            "{what} {to_run} trials (more than {CONFIRM_TRIALS})"
         )));
     }
-    let estimates = estimate(experiment)?;
+    let share = if planned == 0 {
+        0.0
+    } else {
+        to_run as f64 / planned as f64
+    };
+    let estimates: Vec<ModelEstimate> = estimate(experiment)?
+        .iter()
+        .map(|e| e.scaled(share))
+        .collect();
     if let Some(reason) = wall_time::local_too_long(&experiment.models, &estimates) {
         return Ok(Some(reason));
     }
     let cost: f64 = estimates.iter().filter_map(|e| e.cost_usd).sum();
+    let what = if whole {
+        "the plan is"
+    } else {
+        "the trials this invocation would run are"
+    };
     Ok((cost > CONFIRM_COST_USD)
-        .then(|| format!("the plan is estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")))
+        .then(|| format!("{what} estimated at ${cost:.0} (more than ${CONFIRM_COST_USD:.0})")))
+}
+
+/// The trials not done yet of the run in `run_dir` (`None`: no ledger yet, a new run), for
+/// [`needs_confirmation`]; `retry_failed` counts the failed trials too.
+pub fn trials_left(run_dir: &std::path::Path, retry_failed: bool) -> anyhow::Result<Option<u64>> {
+    if !insider_ledger::Ledger::exists(run_dir) {
+        return Ok(None);
+    }
+    let counts = insider_ledger::Ledger::open_read_only(run_dir)?.status_counts()?;
+    Ok(Some(
+        counts.left() + if retry_failed { counts.failed } else { 0 },
+    ))
+}
+
+/// The trials one invocation runs of a plan of `planned`: those `left` (all when `None`), at
+/// most `limit`.
+pub fn invocation_trials(planned: u64, left: Option<u64>, limit: Option<u64>) -> u64 {
+    let left = left.unwrap_or(planned).min(planned);
+    limit.map_or(left, |limit| left.min(limit))
 }
 
 /// Input tokens a grader call adds to the reply it grades: the rubric, the scenario facts and
@@ -120,4 +165,30 @@ pub fn grader_estimate(
         cost_usd: cost.map(|c| c.0),
         batch_cost_usd: cost.map(|c| c.1),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invocation_trials;
+
+    #[test]
+    fn an_invocation_runs_what_is_left_up_to_its_limit() {
+        assert_eq!(
+            invocation_trials(390, None, None),
+            390,
+            "a new run: the plan"
+        );
+        assert_eq!(
+            invocation_trials(390, Some(2), None),
+            2,
+            "a resume: what is left"
+        );
+        assert_eq!(invocation_trials(390, None, Some(5)), 5);
+        assert_eq!(invocation_trials(390, Some(2), Some(5)), 2);
+        assert_eq!(
+            invocation_trials(390, Some(500), None),
+            390,
+            "never more than planned"
+        );
+    }
 }

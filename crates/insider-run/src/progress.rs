@@ -113,6 +113,18 @@ impl Snapshots {
         }
     }
 
+    /// What has finished per model (not the clock): a line is worth printing when it changes.
+    fn counts(&self) -> Vec<[u64; 4]> {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        self.models
+            .iter()
+            .map(|m| {
+                let counters = [&m.done, &m.failed, &m.errors, &m.classified];
+                counters.map(load)
+            })
+            .collect()
+    }
+
     fn rows(&mut self) -> Vec<String> {
         let now = self.started.elapsed().as_secs_f64();
         let stats: Vec<ProgressStats> = self
@@ -209,12 +221,15 @@ fn spawn_lines(
     std::thread::spawn(move || {
         let mut snapshots = Snapshots::new(models);
         let mut last = Instant::now();
+        let mut printed = None;
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(100));
             // The smoothers see every finish as it comes, lines are printed every `interval`.
             let rows = snapshots.rows();
-            if last.elapsed() >= interval {
+            let counts = snapshots.counts();
+            if line_due(printed.as_ref() != Some(&counts), last.elapsed(), interval) {
                 last = Instant::now();
+                printed = Some(counts);
                 for row in rows {
                     eprintln!("progress {row}");
                 }
@@ -225,4 +240,42 @@ fn spawn_lines(
             eprintln!("progress {row}");
         }
     })
+}
+
+/// Whether a plain progress line is due, `since` the last one: every `interval` while trials
+/// finish, and only every [`QUIET_LINES`] intervals (at least a minute) while nothing does, so
+/// a log of a slow local model is not a page of identical lines.
+fn line_due(changed: bool, since: Duration, interval: Duration) -> bool {
+    let quiet = (interval * QUIET_LINES).max(Duration::from_secs(60));
+    since >= interval && (changed || since >= quiet)
+}
+
+/// Intervals between plain progress lines while no trial finishes.
+const QUIET_LINES: u32 = 6;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_due_on_change_and_rarely_while_nothing_finishes() {
+        let interval = Duration::from_secs(10);
+        let at = Duration::from_secs;
+        assert!(
+            !line_due(true, at(5), interval),
+            "never before the interval"
+        );
+        assert!(line_due(true, at(10), interval));
+        assert!(!line_due(false, at(10), interval), "nothing new: no line");
+        assert!(!line_due(false, at(59), interval));
+        assert!(
+            line_due(false, at(60), interval),
+            "a heartbeat at 6 intervals"
+        );
+        // Short intervals (tests use 0.1 s) still wait a minute for a heartbeat.
+        let short = Duration::from_millis(100);
+        assert!(line_due(true, Duration::from_millis(100), short));
+        assert!(!line_due(false, at(30), short));
+        assert!(line_due(false, at(60), short));
+    }
 }

@@ -104,6 +104,32 @@ fn a_short_plan_on_the_demo_model_is_not_refused() {
     assert!(stderr.contains("not a GGUF model file"), "{stderr}");
 }
 
+/// Refused before loading (exit 2, naming `--yes`), or not (it went on to load the stand-in).
+fn refused(output: &Output) -> bool {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("pass --yes to run it") {
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        return true;
+    }
+    assert!(stderr.contains("not a GGUF model file"), "{stderr}");
+    false
+}
+
+#[test]
+fn the_hour_counts_what_this_invocation_runs_not_the_whole_plan() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("run");
+    let dir = out.to_str().unwrap();
+    // The whole grid is hours on the demo model; `--limit 2` runs two trials of it.
+    assert!(refused(&insider(scratch.path(), &["run", "--out", dir])));
+    assert!(!refused(&insider(
+        scratch.path(),
+        &["run", "--out", dir, "--limit", "2", "--quiet"]
+    )));
+    // A resumed run counts the trials left: tests/run_confirm.rs (a ledger needs a model that
+    // loads).
+}
+
 #[test]
 fn the_dry_run_estimates_the_wall_time_from_measured_tokens_per_second() {
     let scratch = tempfile::tempdir().unwrap();

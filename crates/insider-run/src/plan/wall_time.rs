@@ -117,7 +117,7 @@ pub fn local_too_long(models: &[ResolvedModel], estimates: &[ModelEstimate]) -> 
             let time = wall_time(model, estimate)?;
             (time.secs() > CONFIRM_LOCAL_SECS).then(|| {
                 format!(
-                    "the plan's {} trials would take {} on {} (more than an hour at {:.0} prompt \
+                    "{} trials would take {} on {} (more than an hour at {:.0} prompt \
                      and {:.0} generated tokens/s, {LOCAL_SPEED_SOURCE})",
                     estimate.trials,
                     time.text(),

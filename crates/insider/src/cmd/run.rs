@@ -59,7 +59,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if let (false, Some(reason)) = (args.yes, plan::needs_confirmation(&experiment)?) {
+    let left = plan::trials_left(&run_dir, args.retry_failed)?;
+    if let (false, Some(reason)) = (args.yes, plan::needs_confirmation(&experiment, left)?) {
         eprintln!("error: {reason}; check it with --dry-run, then pass --yes to run it");
         return Ok(ExitCode::from(2));
     }
