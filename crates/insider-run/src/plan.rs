@@ -3,7 +3,9 @@
 //! Input tokens are estimated from the rendered prompt as one token per 4 characters (the usual
 //! rule of thumb for English with BPE tokenizers; real counts differ by about ±15%). Output tokens
 //! are estimated as `max_tokens` when set, else [`DEFAULT_OUTPUT_TOKENS`] per trial (a typical
-//! scratchpad-and-e-mail reply in these scenarios). Cost uses the pricing table of
+//! scratchpad-and-e-mail reply in these scenarios). An agent session counts up to its world's
+//! `max_turns` calls, each re-sending the prompt and the replies before it ([`trial_tokens`]).
+//! Cost uses the pricing table of
 //! `insider-model`, which also knows each provider's batch discount.
 
 use crate::config::ResolvedExperiment;
@@ -35,11 +37,17 @@ pub fn estimate_planned(
     experiment: &ResolvedExperiment,
     planned: &[crate::runner::PlannedCondition],
 ) -> Vec<ModelEstimate> {
-    let prompt_tokens: Vec<(String, u64)> = planned
+    // (condition id, prompt tokens, turns): an agent session may take up to its world's
+    // `max_turns` calls; a single-mode trial is one.
+    let conditions: Vec<(String, u64, u64)> = planned
         .iter()
         .map(|p| {
             let tokens = estimate_tokens(&p.prompt.system) + estimate_tokens(&p.prompt.user);
-            (p.condition.id(), tokens)
+            let turns = p
+                .agent
+                .as_ref()
+                .map_or(1, |a| a.world.spec.max_turns.max(1));
+            (p.condition.id(), tokens, u64::from(turns))
         })
         .collect();
     let mut out = Vec::new();
@@ -48,15 +56,20 @@ pub fn estimate_planned(
         let (shard, n) = (experiment.shard, experiment.samples);
         let samples =
             |condition: &str| crate::shard::planned_samples(shard, n, &model.name, condition);
-        let trials: u64 = prompt_tokens.iter().map(|(c, _)| samples(c)).sum();
-        let output_per_trial = model
+        let output_per_call = model
             .config
             .generation
             .max_tokens
             .map(u64::from)
             .unwrap_or(DEFAULT_OUTPUT_TOKENS);
-        let input_tokens: u64 = prompt_tokens.iter().map(|(c, t)| t * samples(c)).sum();
-        let output_tokens = output_per_trial * trials;
+        let (mut trials, mut input_tokens, mut output_tokens) = (0, 0, 0);
+        for (condition, prompt, turns) in &conditions {
+            let (input, output) = trial_tokens(*prompt, output_per_call, *turns);
+            let samples = samples(condition);
+            trials += samples;
+            input_tokens += input * samples;
+            output_tokens += output * samples;
+        }
         let cost = crate::models::estimate_cost(&model.name, input_tokens, output_tokens);
         out.push(ModelEstimate {
             model: model.name.clone(),
@@ -68,6 +81,14 @@ pub fn estimate_planned(
         });
     }
     out
+}
+
+/// Input and output tokens of one trial of `turns` calls: every call sends the prompt and the
+/// replies before it, and writes up to `output_per_call` (an upper bound for a session, which
+/// may end before its last turn; tool results are left out).
+pub fn trial_tokens(prompt: u64, output_per_call: u64, turns: u64) -> (u64, u64) {
+    let history = output_per_call * turns * turns.saturating_sub(1) / 2;
+    (prompt * turns + history, output_per_call * turns)
 }
 
 /// Trials above which a plan needs `--yes`: a typo in `samples` should not start a week of calls.
@@ -169,7 +190,14 @@ pub fn grader_estimate(
 
 #[cfg(test)]
 mod tests {
-    use super::invocation_trials;
+    use super::{invocation_trials, trial_tokens};
+
+    #[test]
+    fn an_agent_session_counts_every_turn_and_the_history_it_resends() {
+        assert_eq!(trial_tokens(3_000, 1_500, 1), (3_000, 1_500), "one call");
+        // Three turns: the prompt three times, plus replies 1 and 1+2 sent again.
+        assert_eq!(trial_tokens(3_000, 100, 3), (9_000 + 300, 300));
+    }
 
     #[test]
     fn an_invocation_runs_what_is_left_up_to_its_limit() {

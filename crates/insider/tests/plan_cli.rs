@@ -118,3 +118,45 @@ fn a_goal_needs_a_dry_run_and_a_readable_rate() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--detect `ten`"), "{stderr}");
 }
+
+#[test]
+fn an_agent_session_is_priced_at_its_world_s_max_turns() {
+    let row = |condition: &str| {
+        let out = insider(&[
+            "run",
+            "--dry-run",
+            "--model",
+            "openai/gpt-4.1",
+            "--condition",
+            condition,
+            "--max-tokens",
+            "100",
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with("openai/gpt-4.1 "))
+            .unwrap();
+        let fields: Vec<u64> = row
+            .split_whitespace()
+            .skip(1)
+            .take(3)
+            .map(|f| f.parse().unwrap())
+            .collect();
+        (fields[1], fields[2])
+    };
+    let (single_in, single_out) = row(CONDITION);
+    let (agent_in, agent_out) = row(&format!("{CONDITION}_agent"));
+    assert_eq!(single_out, 100);
+    // The blackmail world allows 10 turns: 10 replies, and 10 prompts plus the replies resent.
+    assert_eq!(agent_out, 10 * 100);
+    assert!(
+        agent_in >= 10 * single_in + 100 * 45,
+        "agent {agent_in} vs single {single_in}"
+    );
+}
