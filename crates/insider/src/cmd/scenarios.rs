@@ -1,14 +1,11 @@
 //! `insider scenarios ...`: list packs, expand the grid, render a condition, check a pack.
 
 use insider_cli::scenarios::{
-    AuditArgs, CheckArgs, GridArgs, RenderArgs, RenderFormat, ScenariosCommand,
+    AuditArgs, CheckArgs, GridArgs, ImportOriginalArgs, RenderArgs, RenderFormat, ScenariosCommand,
 };
 use insider_scenario::listing;
 use insider_scenario::{Condition, Pack, ScenarioPack};
 use std::process::ExitCode;
-
-#[path = "scenarios_original.rs"]
-mod original;
 
 /// Run an `insider scenarios` subcommand.
 pub fn run(command: ScenariosCommand) -> anyhow::Result<ExitCode> {
@@ -18,7 +15,7 @@ pub fn run(command: ScenariosCommand) -> anyhow::Result<ExitCode> {
         ScenariosCommand::Render(args) => render(args),
         ScenariosCommand::Check(args) => check(args),
         ScenariosCommand::Audit(args) => audit(args),
-        ScenariosCommand::ImportOriginal(args) => original::import_original(args),
+        ScenariosCommand::ImportOriginal(args) => import_original(args),
     }
 }
 
@@ -74,4 +71,19 @@ fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `import-original`: the original research templates as compat packs
+/// (docs/original-prompts.md), which every `--pack` option then accepts.
+fn import_original(args: ImportOriginalArgs) -> anyhow::Result<ExitCode> {
+    match insider_scenario::original::import(&args.templates_dir, &args.out) {
+        Ok(report) => {
+            print!("{}", listing::import_text(&report));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
