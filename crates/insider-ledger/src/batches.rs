@@ -24,7 +24,7 @@ pub struct BatchRecord {
 }
 
 /// Batch states a run still has to finish: being sent, or sent and not yet collected.
-const OPEN_STATES: &str = "('submitting', 'submitted')";
+pub(crate) const OPEN_STATES: &str = "('submitting', 'submitted')";
 
 impl Ledger {
     /// Record a batch of `items` (trial id, custom id) for `model` as `submitting`, before it
@@ -90,12 +90,13 @@ impl Ledger {
 
     /// Batches not finished yet (`submitting` or `submitted`), oldest first, with their items.
     pub fn open_batches(&self) -> anyhow::Result<Vec<BatchRecord>> {
-        self.batches_where(&format!("state IN {OPEN_STATES}"))
+        self.batches_where(&format!("state IN {OPEN_STATES} AND purpose = 'trials'"))
     }
 
-    /// Every batch of the run, oldest first, with its items.
+    /// Every trial batch of the run, oldest first, with its items (grader batches:
+    /// [`Ledger::grader_batches`]).
     pub fn all_batches(&self) -> anyhow::Result<Vec<BatchRecord>> {
-        self.batches_where("1")
+        self.batches_where("purpose = 'trials'")
     }
 
     fn batches_where(&self, filter: &str) -> anyhow::Result<Vec<BatchRecord>> {

@@ -41,11 +41,12 @@
 //! every call), `responses` (raw bodies; requests packed without the prompt texts, which
 //! [`Ledger::raw_bodies`] puts back byte for byte), `verdicts` (harmful, mode, grader, classifier version, unscored reason code and labels in plain columns plus the full verdict JSON),
 //! `verdict_cache`, `grader_votes`, and for agent-mode sessions `worlds` (each session's
-//! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]); `batches` and `batch_items` (provider batches of `insider run --batch` and the trials each holds, see [`Ledger::open_batch`]). The file uses WAL so readers never block the writer.
+//! starting world by hash) and `turns` (every committed turn; see [`Ledger::commit_turn`]); `batches` and `batch_items` (provider batches of `insider run --batch` and the trials each holds, see [`Ledger::open_batch`]; grader batches, `purpose` `grader`, hold requests by hash in `grader_batch_items`, see [`Ledger::open_grader_batch`]). The file uses WAL so readers never block the writer.
 
 mod attempts;
 mod batches;
 mod counts;
+mod grader_batches;
 mod ledger;
 pub mod lock;
 pub mod merge;
@@ -67,6 +68,7 @@ mod write;
 
 pub use batches::BatchRecord;
 pub use counts::{ModelTotals, StatusCounts};
+pub use grader_batches::GraderBatchRecord;
 pub use lock::{DirectoryBusy, RunDirLock};
 pub use record::{TrialRecord, TrialStatus, TrialSummary};
 pub use report_facts::TrialFactRow;
@@ -74,7 +76,7 @@ pub use schema::SCHEMA_VERSION;
 pub use staging::build_run_dir;
 pub use turns::{NewTurn, TurnRecord, ENDED_NO_CALLS};
 pub use verdict_facts::ModelUnscored;
-pub use work::WorkItem;
+pub use work::{Unclassified, WorkItem};
 pub use write::{ConditionInfo, ImportedTrial};
 
 pub use ledger::{Ledger, LEDGER_FILE};

@@ -227,6 +227,24 @@ CREATE TABLE batch_items (
 );
 CREATE INDEX batch_items_trial ON batch_items(trial_id);
 "#,
+    // Grader batches (the grader in batch mode): a `batches` row with `purpose` `grader`
+    // (every earlier row is `trials`), its requests in `grader_batch_items` by the sha256 of
+    // the exact request body (`request_hash`), recorded before the batch is sent. A grader
+    // request whose hash sits in an open grader batch is answered by polling that batch; once
+    // collected, `answer_json` keeps each answered item's reply, so a run killed before its
+    // verdicts were written reads the answer here instead of paying for it again.
+    r#"
+ALTER TABLE batches ADD COLUMN purpose TEXT NOT NULL DEFAULT 'trials';
+CREATE TABLE grader_batch_items (
+    batch_id      INTEGER NOT NULL REFERENCES batches(id),
+    request_hash  TEXT NOT NULL,
+    custom_id     TEXT NOT NULL,
+    outcome       TEXT,
+    answer_json   TEXT,
+    PRIMARY KEY (batch_id, request_hash)
+);
+CREATE INDEX grader_batch_items_hash ON grader_batch_items(request_hash);
+"#,
 ];
 
 /// The version whose migration needs Rust after its SQL: migration 7's backfill.

@@ -66,4 +66,52 @@ impl Ledger {
         )?;
         Ok(count as u64)
     }
+
+    /// Completed single-mode trials without a verdict (a run killed between a reply and its
+    /// verdict), with what classifying them needs, in work-list order.
+    pub fn unclassified(&self) -> anyhow::Result<Vec<Unclassified>> {
+        let mut statement = self.conn.prepare(
+            "SELECT t.id, m.name, c.name, t.sample_index, t.prompt_hash, t.reply,
+                    t.tool_calls_json, t.stop_reason
+             FROM trials t JOIN models m ON m.id = t.model_id JOIN conditions c ON c.id = t.condition_id
+             WHERE t.status = 'completed'
+               AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.trial_id = t.id)
+               AND NOT EXISTS (SELECT 1 FROM turns u WHERE u.trial_id = t.id)
+             ORDER BY t.model_id, t.condition_id, t.sample_index",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            let tool_calls: Option<String> = row.get(6)?;
+            found.push(Unclassified {
+                item: WorkItem {
+                    trial_id: row.get(0)?,
+                    model: Arc::from(row.get::<_, String>(1)?.as_str()),
+                    condition: Arc::from(row.get::<_, String>(2)?.as_str()),
+                    sample_index: row.get(3)?,
+                    prompt_hash: Arc::from(row.get::<_, String>(4)?.as_str()),
+                },
+                reply: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                tool_calls: match tool_calls {
+                    Some(json) => serde_json::from_str(&json)?,
+                    None => Vec::new(),
+                },
+                stop_reason: row.get(7)?,
+            });
+        }
+        Ok(found)
+    }
+}
+
+/// A completed trial without a verdict ([`Ledger::unclassified`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unclassified {
+    /// The trial.
+    pub item: WorkItem,
+    /// Its reply.
+    pub reply: String,
+    /// Its native tool calls.
+    pub tool_calls: Vec<insider_model::ToolCall>,
+    /// Its stop reason.
+    pub stop_reason: Option<String>,
 }

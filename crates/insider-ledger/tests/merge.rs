@@ -91,6 +91,20 @@ fn source(dir: &Path, models: &[&str], trials: &[(&str, u32)], cache_key: &str) 
             )
             .unwrap();
         }
+        if has_table(&conn, "grader_batch_items") {
+            conn.execute(
+                "INSERT INTO batches (model, state, items, created_at, purpose)
+                 VALUES (?1, 'collected', 1, 'now', 'grader')",
+                [model],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO grader_batch_items (batch_id, request_hash, custom_id, answer_json)
+                 VALUES (?1, ?2, ?2, '{}')",
+                params![conn.last_insert_rowid(), label],
+            )
+            .unwrap();
+        }
     }
 }
 

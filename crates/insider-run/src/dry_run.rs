@@ -24,8 +24,12 @@ fn cost_text(model: &str, cost: Option<f64>) -> String {
 pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String> {
     let planned = render_conditions(experiment)?;
     let mut estimates = estimate_planned(experiment, &planned);
-    let batch_lines = crate::batch::batch_prices(experiment, &mut estimates);
-    let grader = grader_estimate(experiment, &estimates);
+    let mut batch_lines = crate::batch::batch_prices(experiment, &mut estimates);
+    let mut grader = grader_estimate(experiment, &estimates);
+    batch_lines.extend(crate::batch::grader_batch_price(
+        experiment,
+        grader.as_mut(),
+    ));
     let mut out = String::new();
     let (models, conditions) = (experiment.models.len(), experiment.conditions.len());
     let all = models as u64 * conditions as u64 * u64::from(experiment.samples);

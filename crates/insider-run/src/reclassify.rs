@@ -54,6 +54,25 @@ pub struct ClassifyRequest {
     pub labels: Option<String>,
     /// Pack folders whose harm spec replaces the stored one for their scenario.
     pub packs: Vec<std::path::PathBuf>,
+    /// Send the grader's calls as provider batches (`None`: as the run did, its
+    /// `grader_batch`); graders without a batch API are called live.
+    pub batch: Option<bool>,
+}
+
+/// Verdicts classified side by side when the grader batches: enough to fill a grader batch.
+pub const BATCH_CONCURRENCY: usize = crate::scheduler::DETACHED_VERDICTS;
+
+/// Whether `insider classify` of the run in `run_dir` sends its grader calls as batches: as
+/// asked, else as the run itself did.
+pub fn grader_batches(run_dir: &Path, request: &ClassifyRequest) -> anyhow::Result<bool> {
+    if let Some(asked) = request.batch {
+        return Ok(asked);
+    }
+    let ledger = Ledger::open_read_only(run_dir)?;
+    if ledger.run_info()?.config.get("imported_from").is_some() {
+        return Ok(false);
+    }
+    Ok(crate::resume::stored_experiment(&ledger)?.grader_batch)
 }
 
 /// The classifier options and harm specs a [`ClassifyRequest`] means for the run in `run_dir`:
@@ -74,6 +93,7 @@ pub fn prepare(
     } else {
         request.grader.clone().or(stored)
     };
+    let batch = grader_batches(run_dir, request)?;
     // One model or a panel (`[RULE:]A,B,C`, see insider_judge::GraderSpec).
     let (grader, panel) = match &grader_name {
         Some(spec) => insider_judge::GraderSpec::parse(spec)
@@ -82,7 +102,12 @@ pub fn prepare(
                 let config = insider_model::ModelConfig::default();
                 crate::models::check(name, &config)
                     .map_err(|error| anyhow::anyhow!("--grader: {error}"))?;
-                anyhow::Ok(insider_model::resolve(name, &config)?)
+                let grader = insider_model::resolve(name, &config)?;
+                anyhow::Ok(if batch && crate::batch::supports_batch(name) {
+                    crate::batch::grader::batched(name, &config, grader, run_dir)
+                } else {
+                    grader
+                })
             })?,
         None => (None, None),
     };

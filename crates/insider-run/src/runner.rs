@@ -292,6 +292,8 @@ fn shared_state(
         writer: writer.sender(),
         agents,
         resumed: std::sync::Mutex::new(HashMap::new()),
+        grader_batch_stop: crate::batch::grader_in_batch_mode(experiment)
+            .then(|| options.stop.clone()),
     })
 }
 
@@ -341,12 +343,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
         providers.insert(model.name.clone(), provider);
     }
     // `grader` names one model or a panel (`[RULE:]A,B,C`, see insider_judge::GraderSpec).
+    let batched_graders = crate::batch::batched_graders(experiment);
     let graders = match (&experiment.grader, experiment.classify) {
         (Some(spec), true) => insider_judge::GraderSpec::parse(spec)
             .map_err(|error| anyhow::anyhow!("grader `{spec}`: {error}"))?
             .open(|name| {
-                (options.providers)(name, &grader_config(experiment))
-                    .with_context(|| format!("grader model `{name}`"))
+                let config = grader_config(experiment);
+                let grader = (options.providers)(name, &config)
+                    .with_context(|| format!("grader model `{name}`"))?;
+                Ok::<_, anyhow::Error>(if batched_graders.iter().any(|g| g == name) {
+                    crate::batch::grader::batched(name, &config, grader, &options.run_dir)
+                } else {
+                    grader
+                })
             })?,
         _ => (None, None),
     };
@@ -364,6 +373,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let counts = ledger.status_counts()?;
     let work = work_for(&ledger, experiment, options.retry_permanent)?;
     let open_batches = crate::batch::OpenBatches::read(&ledger)?;
+    let unclassified = crate::batch::unclassified(&ledger, experiment)?;
     let ledger_path = ledger.path().to_path_buf();
     let writer = Writer::start(ledger);
     let mut shared = shared_state(&options, &planned, graders, &writer)?;
@@ -380,16 +390,22 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunResult> {
     let (model_work, progress) = model_work(experiment, work, &providers);
     let batches = batches.with_progress(&progress);
 
-    let display = Display::start(progress, options.progress, options.progress_interval);
-    let outcome = crate::batch::execute_with(
-        model_work,
-        batches,
-        &providers,
-        &options.run_dir,
-        shared.clone(),
-        options.stop.clone(),
-    )
-    .await;
+    let display = Display::start(
+        progress.clone(),
+        options.progress,
+        options.progress_interval,
+    );
+    let (outcome, ()) = tokio::join!(
+        crate::batch::execute_with(
+            model_work,
+            batches,
+            &providers,
+            &options.run_dir,
+            shared.clone(),
+            options.stop.clone(),
+        ),
+        crate::batch::classify_unclassified(unclassified, &shared, &progress)
+    );
     display.finish();
     drop(shared);
     let ledger = writer.finish().context("writing the ledger")?;

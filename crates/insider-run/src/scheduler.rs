@@ -20,6 +20,10 @@ mod state;
 pub(crate) use state::wait_true;
 pub use state::{ExecuteOutcome, ModelWork, Shared, StopControl, StopSignals};
 
+/// Verdicts one worker (or the batch collector) leaves waiting for a batched grader at once:
+/// enough to fill a grader batch, so the grader's batches are not cut small.
+pub(crate) const DETACHED_VERDICTS: usize = 10_000;
+
 /// Run every model's work to completion (or until stopped).
 pub async fn execute(
     work: Vec<ModelWork>,
@@ -72,6 +76,7 @@ impl Worker {
     async fn run(mut self) -> ExecuteOutcome {
         let mut counts = ExecuteOutcome::default();
         let mut committed: Option<std::sync::mpsc::Receiver<()>> = None;
+        let mut verdicts = tokio::task::JoinSet::new();
         loop {
             if *self.stop.soft.borrow() || *self.stop.hard.borrow() {
                 break;
@@ -154,8 +159,14 @@ impl Worker {
                         break;
                     }
                     committed = self.commit_request();
-                    self.classify(&item, &reply, &tool_calls, stop_reason.as_deref())
-                        .await;
+                    if self.shared.grader_batch_stop.is_some() {
+                        // A batched grader answers in minutes: the next trial does not wait.
+                        self.detach_verdict(&mut verdicts, item, reply, tool_calls, stop_reason)
+                            .await;
+                    } else {
+                        self.classify(&item, &reply, &tool_calls, stop_reason.as_deref())
+                            .await;
+                    }
                 }
                 Some(Err(error)) => {
                     self.record_failure(&item, error, &mut counts).await;
@@ -163,7 +174,30 @@ impl Worker {
                 }
             }
         }
+        while verdicts.join_next().await.is_some() {}
         counts
+    }
+
+    /// Classify in the background (the grader batches), at most [`DETACHED_VERDICTS`] at a
+    /// time per worker.
+    async fn detach_verdict(
+        &self,
+        verdicts: &mut tokio::task::JoinSet<()>,
+        item: WorkItem,
+        reply: String,
+        tool_calls: Vec<insider_model::ToolCall>,
+        stop_reason: Option<String>,
+    ) {
+        while verdicts.len() >= DETACHED_VERDICTS {
+            verdicts.join_next().await;
+        }
+        let (shared, progress) = (self.shared.clone(), self.progress.clone());
+        verdicts.spawn(async move {
+            let verdict = classify(&shared, &item, &reply, &tool_calls, stop_reason.as_deref());
+            if let Some(verdict) = verdict.await {
+                progress.count_verdict(&verdict);
+            }
+        });
     }
 
     /// A receiver that hears once everything this worker sent so far is committed.
@@ -236,7 +270,16 @@ pub(crate) async fn classify(
         harm,
         condition_id: &item.condition,
     };
-    let verdict = classifier.classify(&input, shared.cache.as_deref()).await;
+    let verdict = match &shared.grader_batch_stop {
+        None => classifier.classify(&input, shared.cache.as_deref()).await,
+        Some(stop) => {
+            let mut soft = stop.soft.clone();
+            tokio::select! {
+                verdict = classifier.classify(&input, shared.cache.as_deref()) => verdict,
+                _ = wait_true(&mut soft) => return None,
+            }
+        }
+    };
     let _ = shared
         .writer
         .send(WriteOp::Verdict(item.trial_id, Box::new(verdict.clone())))

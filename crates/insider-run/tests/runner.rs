@@ -92,6 +92,7 @@ fn experiment(samples: u32, seed: Option<u64>) -> ResolvedExperiment {
             .collect(),
         samples,
         grader: None,
+        grader_batch: false,
         seed,
         classify: true,
         limit: None,

@@ -277,7 +277,11 @@ async fn collect(
             return Ok(Some(pending));
         }
     };
-    let connections = left.connections.get(&model.name).copied().unwrap_or(1);
+    let connections = match shared.grader_batch_stop {
+        // Verdicts wait for the grader's own batches: as many as a grader batch holds.
+        Some(_) => crate::scheduler::DETACHED_VERDICTS,
+        None => left.connections.get(&model.name).copied().unwrap_or(1),
+    };
     let mut outcomes: Vec<(i64, String)> = Vec::with_capacity(pending.items.len());
     for result in results {
         let Some(item) = pending.items.remove(&result.custom_id) else {

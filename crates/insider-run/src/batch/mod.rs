@@ -1,7 +1,11 @@
 //! Batch mode of `insider run` (`--batch`, `batch: true` per model): the pending trials of a
 //! model whose provider has a batch API (Anthropic, OpenAI, Google) are sent as provider
 //! batches instead of live calls, polled, and collected into the ledger as ordinary calls;
-//! verdicts follow as usual (the grader, if any, is called live).
+//! verdicts follow as usual. The grader batches too when asked (`--batch`, `grader_batch:
+//! true`): [`grader::batched`] wraps it in a provider whose calls are queued and sent as
+//! grader batches (`grader_loop.rs`), recorded in the ledger by request hash, so a resumed
+//! run (which classifies the replies left without a verdict, [`classify_unclassified`]) or
+//! `insider classify` polls a recorded batch instead of asking again.
 //!
 //! Crash safety is the ledger's: a batch is recorded with its trials before it is sent
 //! ([`insider_ledger::Ledger::open_batch`]), gets its provider id as soon as the provider
@@ -12,23 +16,26 @@
 //! [`MAX_BATCH_ROUNDS`] batches per trial, then live).
 
 mod collect;
+pub mod grader;
+mod grader_loop;
 mod price;
 mod submit;
 mod work;
 
 use crate::config::ResolvedExperiment;
+use crate::progress::ModelProgress;
 use crate::scheduler::{execute, ExecuteOutcome, ModelWork, Shared, StopSignals};
-use insider_ledger::{BatchRecord, Ledger, WorkItem};
+use insider_ledger::{BatchRecord, Ledger, Unclassified, WorkItem};
 use insider_model::Provider;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use work::ModelBatches;
 
-pub use price::batch_prices;
+pub use price::{batch_prices, grader_batch_price};
 pub use work::{
-    apply_flag, custom_id, in_batch_mode, supports_batch, unsupported_warnings, BatchWork,
-    DEFAULT_POLL_MS, MAX_BATCH_ROUNDS,
+    apply_flag, batched_graders, custom_id, grader_in_batch_mode, in_batch_mode, supports_batch,
+    unsupported_warnings, BatchWork, DEFAULT_POLL_MS, MAX_BATCH_ROUNDS,
 };
 
 /// The run's unfinished batches, read before the writer takes the ledger.
@@ -165,4 +172,58 @@ fn add(total: &mut ExecuteOutcome, more: &ExecuteOutcome) {
     total.failed += more.failed;
     total.abandoned += more.abandoned;
     total.not_started += more.not_started;
+}
+
+/// The completed trials of `experiment` left without a verdict (a run killed while their
+/// verdicts waited for a grader batch), when its grader batches; none otherwise.
+pub fn unclassified(
+    ledger: &Ledger,
+    experiment: &ResolvedExperiment,
+) -> anyhow::Result<Vec<Unclassified>> {
+    if !grader_in_batch_mode(experiment) {
+        return Ok(Vec::new());
+    }
+    let models: HashSet<&str> = experiment.models.iter().map(|m| m.name.as_str()).collect();
+    let conditions: HashSet<&str> = experiment.conditions.iter().map(String::as_str).collect();
+    let mut left = ledger.unclassified()?;
+    left.retain(|u| models.contains(&*u.item.model) && conditions.contains(&*u.item.condition));
+    Ok(left)
+}
+
+/// Classify `trials` (from [`unclassified`]) side by side: their grader requests join the
+/// grader's batches, and a request a recorded batch holds is answered from it.
+pub async fn classify_unclassified(
+    trials: Vec<Unclassified>,
+    shared: &Arc<Shared>,
+    progress: &[Arc<ModelProgress>],
+) {
+    if trials.is_empty() {
+        return;
+    }
+    tracing::info!(
+        "{} replies have no verdict yet; classifying them",
+        trials.len()
+    );
+    let mut verdicts = tokio::task::JoinSet::new();
+    for trial in trials {
+        let shared = shared.clone();
+        let counter = progress
+            .iter()
+            .find(|p| *p.model == *trial.item.model)
+            .cloned();
+        verdicts.spawn(async move {
+            let stop = trial.stop_reason.as_deref();
+            let verdict = crate::scheduler::classify(
+                &shared,
+                &trial.item,
+                &trial.reply,
+                &trial.tool_calls,
+                stop,
+            );
+            if let (Some(verdict), Some(counter)) = (verdict.await, counter) {
+                counter.count_verdict(&verdict);
+            }
+        });
+    }
+    while verdicts.join_next().await.is_some() {}
 }

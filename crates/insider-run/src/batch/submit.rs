@@ -19,7 +19,7 @@ const MAX_GEMINI_BYTES: usize = 18 << 20;
 
 /// The most items and request bytes of one batch for `model` (`INSIDER_BATCH_MAX_ITEMS`
 /// lowers the item count, for tests and benchmarks).
-fn limits(model: &str) -> (usize, usize) {
+pub(super) fn limits(model: &str) -> (usize, usize) {
     let (items, bytes) = if model.starts_with("google/") {
         (10_000, MAX_GEMINI_BYTES)
     } else if model.starts_with("openai/") {

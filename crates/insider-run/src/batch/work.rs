@@ -29,6 +29,36 @@ pub fn apply_flag(experiment: &mut ResolvedExperiment, on: bool) {
         for model in &mut experiment.models {
             model.config.batch = Some(true);
         }
+        experiment.grader_batch = true;
+    }
+}
+
+/// Whether the experiment's grader calls go through batches: it classifies with a grader
+/// asked to batch (`--batch`, `grader_batch: true`). Each grader of a panel batches when its
+/// provider has a batch API ([`supports_batch`]); the others are called live.
+pub fn grader_in_batch_mode(experiment: &ResolvedExperiment) -> bool {
+    experiment.grader_batch && experiment.classify && experiment.grader.is_some()
+}
+
+/// The graders of `experiment` that batch (empty when the grader is live).
+pub fn batched_graders(experiment: &ResolvedExperiment) -> Vec<String> {
+    if !grader_in_batch_mode(experiment) {
+        return Vec::new();
+    }
+    grader_names(experiment)
+        .into_iter()
+        .filter(|name| supports_batch(name))
+        .collect()
+}
+
+/// Every grader model the experiment names (one, or a panel's).
+fn grader_names(experiment: &ResolvedExperiment) -> Vec<String> {
+    let Some(spec) = &experiment.grader else {
+        return Vec::new();
+    };
+    match insider_judge::GraderSpec::parse(spec) {
+        Ok(parsed) => parsed.models,
+        Err(_) => vec![spec.clone()],
     }
 }
 
@@ -50,6 +80,17 @@ pub fn unsupported_warnings(experiment: &ResolvedExperiment) -> Vec<String> {
                 m.name
             )
         })
+        .chain(
+            grader_names(experiment)
+                .into_iter()
+                .filter(|name| grader_in_batch_mode(experiment) && !supports_batch(name))
+                .map(|name| {
+                    format!(
+                        "warning: grader {name} has no batch API insider uses (anthropic/, \
+                         openai/, google/ do); calling it live"
+                    )
+                }),
+        )
         .collect()
 }
 

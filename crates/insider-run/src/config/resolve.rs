@@ -50,6 +50,7 @@ pub fn resolve(
         conditions,
         samples,
         grader: overrides.grader.clone().or_else(|| config.grader_spec()),
+        grader_batch: config.grader_batch.unwrap_or(false),
         seed: overrides.seed.or(config.seed),
         classify: !overrides.no_classify && config.classify.unwrap_or(true),
         limit: overrides.limit.or(config.limit),

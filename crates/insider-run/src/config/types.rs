@@ -26,6 +26,9 @@ pub struct ExperimentFile {
     pub graders: Vec<String>,
     /// How a panel's votes combine: `majority` (default), `unanimous` or `any_yes`.
     pub panel_rule: Option<String>,
+    /// Send the grader's calls as provider batches (Anthropic, OpenAI, Google graders; about
+    /// half price); `--batch` turns it on too.
+    pub grader_batch: Option<bool>,
     /// Base seed; trial `i` sends `seed + i` where the API accepts a seed.
     pub seed: Option<u64>,
     /// Run directory (default `./insider-runs/<UTC timestamp>-<name>/`).
@@ -372,6 +375,9 @@ pub struct ResolvedExperiment {
     pub samples: u32,
     /// Grader model, if any.
     pub grader: Option<String>,
+    /// The grader's calls go through its provider's batch API (`grader_batch: true`, `--batch`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub grader_batch: bool,
     /// Base seed.
     pub seed: Option<u64>,
     /// Classify inline.

@@ -46,6 +46,9 @@ pub struct Shared {
     /// Committed turns of sessions this invocation continues, by trial id (taken when the
     /// session starts again).
     pub resumed: Mutex<HashMap<i64, crate::agent::Resumed>>,
+    /// Set when the grader batches: the run's stop signals, on which verdicts still waiting
+    /// for a grader batch are dropped unwritten (a later run asks the recorded batch again).
+    pub grader_batch_stop: Option<StopSignals>,
 }
 
 /// Stop signals: `soft` stops taking new trials, `hard` cancels calls in flight.

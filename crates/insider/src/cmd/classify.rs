@@ -12,13 +12,22 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         compat: args.compat,
         labels: args.labels,
         packs: args.packs,
+        // As the run did (its `grader_batch`, `--batch`); a `--batch` flag of its own would
+        // set it here.
+        batch: None,
     };
     let (options, harms) = reclassify::prepare(&args.run_dir, &request)?;
+    // A batched grader answers whole batches: enough verdicts side by side to fill one.
+    let concurrency = if reclassify::grader_batches(&args.run_dir, &request)? {
+        reclassify::BATCH_CONCURRENCY
+    } else {
+        args.max_connections
+    };
     let runtime = super::runtime()?;
     let outcome = runtime.block_on(reclassify::reclassify_with_harms(
         &args.run_dir,
         options,
-        args.max_connections,
+        concurrency,
         &harms,
     ))?;
     for warning in &outcome.warnings {
