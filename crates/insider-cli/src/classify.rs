@@ -27,4 +27,11 @@ pub struct ClassifyArgs {
     /// replaces the stored one for the trials of its scenario (repeatable).
     #[arg(long = "pack", value_name = "DIR", alias = "pack-original")]
     pub packs: Vec<PathBuf>,
+    /// Send the grader's calls as provider batches (Anthropic, OpenAI, Google graders; about
+    /// half price). Default: as the run did (`--batch`, `grader_batch: true`).
+    #[arg(long)]
+    pub batch: bool,
+    /// Call the grader live even if the run batched it.
+    #[arg(long, conflicts_with = "batch")]
+    pub no_batch: bool,
 }

@@ -69,9 +69,10 @@ pub struct RunArgs {
     /// (counted over what this invocation runs: the trials left, at most --limit).
     #[arg(long)]
     pub yes: bool,
-    /// Send the trials of Anthropic, OpenAI and Google models as provider batches (about half
-    /// price, results within 24 h; crash-safe: a resumed run polls the same batches). Other
-    /// models run live. Per model: `batch: true` in the config.
+    /// Send the trials of Anthropic, OpenAI and Google models, and the grader's calls, as
+    /// provider batches (about half price, results within 24 h; crash-safe: a resumed run polls
+    /// the same batches). Other models run live. In the config: `batch: true` per model,
+    /// `grader_batch: true` for the grader.
     #[arg(long)]
     pub batch: bool,
     /// No progress display.

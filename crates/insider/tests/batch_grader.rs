@@ -347,3 +347,56 @@ fn the_dry_run_prices_a_batched_grader_at_its_batch_price() {
     assert!(!config.contains(&format!("batch: {TARGET}")), "{config}");
     assert_eq!(server.stats().requests, 0);
 }
+
+#[test]
+fn insider_classify_batches_the_grader_when_asked_and_as_the_run_did_otherwise() {
+    let server = server(8, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let classify = |run: &str, extra: &[&str]| {
+        let mut command = fake_env::insider_against(&server, dir.path());
+        let out = command
+            .env("INSIDER_BATCH_POLL_MS", "25")
+            .env("INSIDER_GRADER_BATCH_IDLE_MS", "50")
+            .args(["classify", run])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // Two runs stored without verdicts (a verdict already known is not asked again): one
+    // live, one batched.
+    let args = run_args("4");
+    let mut live: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--batch")
+        .collect();
+    live.push("--no-classify");
+    run_ok(&server, dir.path(), &live);
+    let mut batched: Vec<&str> = args
+        .iter()
+        .map(|a| if a == "run" { "batched" } else { a.as_str() })
+        .collect();
+    batched.push("--no-classify");
+    run_ok(&server, dir.path(), &batched);
+    assert!(
+        grader_submissions(&server).is_empty(),
+        "no grader request yet"
+    );
+    let calls = server.stats().requests;
+
+    // `--batch` on the live run: every grader request in a batch, once; no live call.
+    classify("run", &["--batch"]);
+    assert_eq!(all_graded(&dir.path().join("run")), 4);
+    assert_eq!(grader_submissions(&server), vec![1; 4]);
+    assert_eq!(server.stats().requests, calls, "no live grader call");
+    // No flag on the batched run: batched, as it was run.
+    classify("batched", &[]);
+    assert_eq!(all_graded(&dir.path().join("batched")), 4);
+    assert_eq!(grader_submissions(&server), vec![1; 8]);
+    assert_eq!(server.stats().requests, calls);
+}

@@ -12,9 +12,12 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         compat: args.compat,
         labels: args.labels,
         packs: args.packs,
-        // As the run did (its `grader_batch`, `--batch`); a `--batch` flag of its own would
-        // set it here.
-        batch: None,
+        // Neither flag: as the run did (its `grader_batch`, `--batch`).
+        batch: match (args.batch, args.no_batch) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
     };
     let (options, harms) = reclassify::prepare(&args.run_dir, &request)?;
     // A batched grader answers whole batches: enough verdicts side by side to fill one.
