@@ -265,3 +265,48 @@ fn failures_and_rate_limits_still_complete_every_trial_with_retries_visible() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("needed retries"), "{text}");
 }
+
+/// Trials with a verdict in the run's ledger.
+fn verdicts(run_dir: &Path) -> usize {
+    let mut n = 0;
+    Ledger::open_read_only(run_dir)
+        .unwrap()
+        .for_each_trial(|t| {
+            n += usize::from(t.verdict.is_some());
+            Ok(())
+        })
+        .unwrap();
+    n
+}
+
+#[test]
+fn a_resume_classifies_replies_a_kill_left_without_a_verdict() {
+    let server = fakellm::start_background(FakeConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), 2, 2);
+    let run = |args: &[&str]| {
+        let out = command(&server, dir.path(), args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["--config", "exp.yaml", "--quiet"]);
+    let run_dir = dir.path().join("run");
+    assert_eq!(verdicts(&run_dir), 4);
+    // What a kill between a reply's commit and its verdict's leaves: replies, no verdicts.
+    let ledger = rusqlite::Connection::open(run_dir.join("ledger.sqlite")).unwrap();
+    let removed = ledger
+        .execute(
+            "DELETE FROM verdicts WHERE trial_id IN (SELECT id FROM trials LIMIT 3)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(removed, 3);
+    drop(ledger);
+    let calls = server.stats().requests;
+    run(&["--resume", "run", "--quiet"]);
+    assert_eq!(verdicts(&run_dir), 4, "every reply has its verdict again");
+    assert_eq!(server.stats().requests, calls, "no trial was sent again");
+}

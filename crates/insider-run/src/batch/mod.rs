@@ -174,13 +174,18 @@ fn add(total: &mut ExecuteOutcome, more: &ExecuteOutcome) {
     total.not_started += more.not_started;
 }
 
-/// The completed trials of `experiment` left without a verdict (a run killed while their
-/// verdicts waited for a grader batch), when its grader batches; none otherwise.
+/// Live grader calls at a time while a resumed run classifies the replies left without a
+/// verdict (a crash can leave many; the grader's own rate limits still apply).
+pub const LIVE_GRADER_CALLS: usize = 10;
+
+/// The completed trials of `experiment` left without a verdict, when it classifies: a run
+/// killed between a reply and its verdict (live, or waiting for a grader batch), or run with
+/// `--no-classify` and resumed without it.
 pub fn unclassified(
     ledger: &Ledger,
     experiment: &ResolvedExperiment,
 ) -> anyhow::Result<Vec<Unclassified>> {
-    if !grader_in_batch_mode(experiment) {
+    if !experiment.classify {
         return Ok(Vec::new());
     }
     let models: HashSet<&str> = experiment.models.iter().map(|m| m.name.as_str()).collect();
@@ -190,8 +195,9 @@ pub fn unclassified(
     Ok(left)
 }
 
-/// Classify `trials` (from [`unclassified`]) side by side: their grader requests join the
-/// grader's batches, and a request a recorded batch holds is answered from it.
+/// Classify `trials` (from [`unclassified`]) side by side: a batched grader's requests join
+/// its batches (a request a recorded batch holds is answered from it); a live grader is asked
+/// at most [`LIVE_GRADER_CALLS`] at a time.
 pub async fn classify_unclassified(
     trials: Vec<Unclassified>,
     shared: &Arc<Shared>,
@@ -200,6 +206,12 @@ pub async fn classify_unclassified(
     if trials.is_empty() {
         return;
     }
+    let side_by_side = if shared.grader_batch_stop.is_some() {
+        crate::scheduler::DETACHED_VERDICTS
+    } else {
+        LIVE_GRADER_CALLS
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(side_by_side));
     tracing::info!(
         "{} replies have no verdict yet; classifying them",
         trials.len()
@@ -211,7 +223,11 @@ pub async fn classify_unclassified(
             .iter()
             .find(|p| *p.model == *trial.item.model)
             .cloned();
+        let slots = slots.clone();
         verdicts.spawn(async move {
+            let Ok(_slot) = slots.acquire().await else {
+                return;
+            };
             let stop = trial.stop_reason.as_deref();
             let verdict = crate::scheduler::classify(
                 &shared,
