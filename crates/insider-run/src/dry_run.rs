@@ -60,7 +60,7 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
             out,
             "{:<40}  {:>8}  {:>14}  {:>14}  {:>11}  {:>12}",
             e.model,
-            e.trials,
+            e.calls,
             e.input_tokens,
             e.output_tokens,
             cost_text(&e.model, e.cost_usd),
@@ -102,6 +102,17 @@ pub fn dry_run_report(experiment: &ResolvedExperiment) -> anyhow::Result<String>
         "estimate: input = prompt characters / 4; output = max_tokens or {DEFAULT_OUTPUT_TOKENS} per trial; \
          wall time: ≥ the least the rpm/tpm limits allow (- : no rate limit given)"
     )?;
+    let turns = planned
+        .iter()
+        .filter_map(|p| p.agent.as_ref())
+        .map(|a| a.world.spec.max_turns);
+    if let Some(most) = turns.max() {
+        writeln!(
+            out,
+            "agent sessions: up to {most} calls each (the world's max_turns), every call re-sending \
+             the prompt and the replies before it: their calls, tokens and cost are upper bounds"
+        )?;
+    }
     local_note(&mut out, experiment)?;
     match (&experiment.grader, experiment.classify) {
         (Some(_), true) => writeln!(

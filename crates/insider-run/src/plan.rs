@@ -62,11 +62,12 @@ pub fn estimate_planned(
             .max_tokens
             .map(u64::from)
             .unwrap_or(DEFAULT_OUTPUT_TOKENS);
-        let (mut trials, mut input_tokens, mut output_tokens) = (0, 0, 0);
+        let (mut trials, mut calls, mut input_tokens, mut output_tokens) = (0, 0, 0, 0);
         for (condition, prompt, turns) in &conditions {
             let (input, output) = trial_tokens(*prompt, output_per_call, *turns);
             let samples = samples(condition);
             trials += samples;
+            calls += samples * turns;
             input_tokens += input * samples;
             output_tokens += output * samples;
         }
@@ -74,6 +75,7 @@ pub fn estimate_planned(
         out.push(ModelEstimate {
             model: model.name.clone(),
             trials,
+            calls,
             input_tokens,
             output_tokens,
             cost_usd: cost.map(|c| c.0),
@@ -181,6 +183,7 @@ pub fn grader_estimate(
     Some(ModelEstimate {
         model: grader.clone(),
         trials,
+        calls: trials,
         input_tokens,
         output_tokens,
         cost_usd: cost.map(|c| c.0),

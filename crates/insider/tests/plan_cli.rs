@@ -138,6 +138,9 @@ fn an_agent_session_is_priced_at_its_world_s_max_turns() {
             "{stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let agent = condition.ends_with("_agent");
+        let note = stdout.contains("agent sessions: up to 10 calls each");
+        assert_eq!(note, agent, "{stdout}");
         let row = stdout
             .lines()
             .find(|l| l.starts_with("openai/gpt-4.1 "))
@@ -148,10 +151,11 @@ fn an_agent_session_is_priced_at_its_world_s_max_turns() {
             .take(3)
             .map(|f| f.parse().unwrap())
             .collect();
-        (fields[1], fields[2])
+        (fields[0], fields[1], fields[2])
     };
-    let (single_in, single_out) = row(CONDITION);
-    let (agent_in, agent_out) = row(&format!("{CONDITION}_agent"));
+    let (single_calls, single_in, single_out) = row(CONDITION);
+    let (agent_calls, agent_in, agent_out) = row(&format!("{CONDITION}_agent"));
+    assert_eq!((single_calls, agent_calls), (1, 10));
     assert_eq!(single_out, 100);
     // The blackmail world allows 10 turns: 10 replies, and 10 prompts plus the replies resent.
     assert_eq!(agent_out, 10 * 100);

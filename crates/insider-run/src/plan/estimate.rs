@@ -7,6 +7,8 @@ pub struct ModelEstimate {
     pub model: String,
     /// Trials planned.
     pub trials: u64,
+    /// Calls those trials make at most (an agent session: up to its world's `max_turns`).
+    pub calls: u64,
     /// Estimated input tokens.
     pub input_tokens: u64,
     /// Estimated output tokens.
@@ -25,6 +27,7 @@ impl ModelEstimate {
         ModelEstimate {
             model: self.model.clone(),
             trials: part(self.trials),
+            calls: part(self.calls),
             input_tokens: part(self.input_tokens),
             output_tokens: part(self.output_tokens),
             cost_usd: self.cost_usd.map(|c| c * share),
@@ -42,6 +45,7 @@ mod tests {
         let whole = ModelEstimate {
             model: "m".into(),
             trials: 400,
+            calls: 400,
             input_tokens: 1_000_000,
             output_tokens: 600_000,
             cost_usd: Some(20.0),

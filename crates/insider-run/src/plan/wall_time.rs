@@ -138,6 +138,7 @@ mod tests {
         ModelEstimate {
             model: String::new(),
             trials,
+            calls: trials,
             input_tokens: input,
             output_tokens: output,
             cost_usd: None,
