@@ -69,6 +69,10 @@ pub struct ModelTotals {
     pub failed_attempts: u64,
     /// Trials that needed more than one attempt or call.
     pub retried_trials: u64,
+    /// Prompt-cache use (tokens read and written, hit rate, money saved); `None` when the
+    /// model's trials read nothing from the cache and wrote nothing to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::CacheUse>,
 }
 
 impl Ledger {
@@ -99,7 +103,7 @@ impl Ledger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Totals per model: status counts, tokens, cost, attempts and retries.
+    /// Totals per model: status counts, tokens, cost, attempts, retries and prompt-cache use.
     pub fn model_totals(&self) -> anyhow::Result<Vec<ModelTotals>> {
         let mut statement = self.conn.prepare(
             "SELECT m.name, count(t.id),
@@ -109,7 +113,8 @@ impl Ledger {
                     coalesce(sum(t.cost_usd), 0.0),
                     sum(t.status = 'completed' AND t.cost_usd IS NULL),
                     coalesce(sum(a.n), 0), coalesce(sum(a.failed), 0),
-                    sum(coalesce(a.n, 0) > 1 OR t.calls > 1)
+                    sum(coalesce(a.n, 0) > 1 OR t.calls > 1),
+                    coalesce(sum(t.cache_read_tokens), 0), coalesce(sum(t.cache_write_tokens), 0)
              FROM models m
              JOIN trials t ON t.model_id = m.id
              LEFT JOIN (SELECT trial_id, count(*) AS n, sum(error IS NOT NULL) AS failed
@@ -118,8 +123,10 @@ impl Ledger {
         )?;
         let rows = statement.query_map([], |row| {
             let n = |i: usize| row.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
+            let model: String = row.get(0)?;
+            let cache = crate::CacheUse::of(&model, n(5)?, n(12)?, n(13)?);
             Ok(ModelTotals {
-                model: row.get(0)?,
+                model,
                 total: n(1)?,
                 completed: n(2)?,
                 failed: n(3)?,
@@ -131,6 +138,7 @@ impl Ledger {
                 attempts: n(9)?,
                 failed_attempts: n(10)?,
                 retried_trials: n(11)?,
+                cache,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

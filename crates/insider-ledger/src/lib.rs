@@ -45,6 +45,7 @@
 
 mod attempts;
 mod batches;
+mod cache_use;
 mod counts;
 mod grader_batches;
 mod ledger;
@@ -67,6 +68,7 @@ mod work;
 mod write;
 
 pub use batches::BatchRecord;
+pub use cache_use::CacheUse;
 pub use counts::{ModelTotals, StatusCounts};
 pub use grader_batches::GraderBatchRecord;
 pub use lock::{DirectoryBusy, RunDirLock};

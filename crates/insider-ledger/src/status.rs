@@ -1,4 +1,5 @@
-//! Where a run stands (`insider runs show`): counts, failures by reason, per-model totals.
+//! Where a run stands (`insider runs show`): counts, failures by reason, per-model totals and
+//! prompt-cache use.
 
 use crate::{Ledger, ModelTotals, RunInfo};
 use serde::{Deserialize, Serialize};
@@ -231,6 +232,11 @@ impl RunStatus {
                 m.attempts,
                 m.retried_trials
             );
+        }
+        for m in &self.models {
+            if let Some(cache) = &m.cache {
+                let _ = writeln!(out, "{}", cache.line(&m.model));
+            }
         }
         out.push_str(&crate::unscored_advice::unscored_text(&self.unscored));
         if !self.failures.is_empty() {

@@ -41,6 +41,16 @@ impl Price {
         self.cost(usage) * (1.0 - self.batch_discount)
     }
 
+    /// Dollars prompt caching saved on `read` cached and `write` cache-written prompt tokens:
+    /// what they would have cost at the input price minus what they cost (reads at
+    /// `cache_read`, writes at `cache_write`); negative when the writes cost more than the
+    /// reads saved.
+    pub fn cache_saving(&self, read: u64, write: u64) -> f64 {
+        (read as f64 * (self.input - self.cache_read)
+            + write as f64 * (self.input - self.cache_write))
+            / 1_000_000.0
+    }
+
     /// Estimated cost of `input` uncached prompt tokens and `output` generated tokens.
     pub fn estimate(&self, input: u64, output: u64) -> f64 {
         (input as f64 * self.input + output as f64 * self.output) / 1_000_000.0

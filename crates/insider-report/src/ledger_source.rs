@@ -3,6 +3,7 @@
 use crate::source::{PromptText, RawBodies, RunMeta, TrialFacts, TrialSource};
 use insider_ledger::Ledger;
 use insider_ledger::{TrialRecord, TrialSummary};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 impl TrialSource for Ledger {
@@ -51,6 +52,14 @@ impl TrialSource for Ledger {
             );
             Ok(())
         })
+    }
+
+    fn cache_use(&self) -> anyhow::Result<BTreeMap<String, insider_ledger::CacheUse>> {
+        Ok(self
+            .model_totals()?
+            .into_iter()
+            .filter_map(|m| Some((m.model, m.cache?)))
+            .collect())
     }
 
     fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>> {

@@ -1,7 +1,7 @@
 //! Where every number came from: the pack (built-in, original prompts, a variant folder, an
 //! import) with the prompts' sha256, how verdicts were reached (graded, gate-only, the original
 //! rules) and by which grader and classifier version, and how each model was called
-//! (temperature, max tokens, the endpoint host).
+//! (temperature, max tokens, the endpoint host), and each model's prompt-cache use.
 //!
 //! Reports print it above their numbers, exports carry it, and `insider compare` uses
 //! [`differences`] to warn (and refuse to pool) when two sides were not measured the same way.
@@ -98,6 +98,9 @@ pub struct Provenance {
     pub unclassified: u64,
     /// Per model: generation settings and endpoint.
     pub models: Vec<ModelSetup>,
+    /// Per model with cache reads or writes: prompt-cache use and the money it saved.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cache: BTreeMap<String, insider_ledger::CacheUse>,
 }
 
 fn mode_name(mode: VerdictMode) -> &'static str {
@@ -206,6 +209,7 @@ impl ProvenanceCollector {
             verdicts,
             unclassified: self.unclassified,
             models,
+            cache: BTreeMap::new(),
         }
     }
 }
@@ -392,6 +396,9 @@ pub fn provenance_lines(provenance: &Provenance) -> Vec<String> {
             "model {}: temperature {temperature}, max tokens {max_tokens}, endpoint {endpoint}",
             m.model
         ));
+    }
+    for (model, cache) in &provenance.cache {
+        lines.push(cache.line(model));
     }
     lines
 }

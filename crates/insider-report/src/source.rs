@@ -106,6 +106,27 @@ pub trait TrialSource {
     fn raw_response(&self, trial_id: i64) -> anyhow::Result<Option<String>> {
         Ok(self.raw_bodies(trial_id)?.and_then(|b| b.response))
     }
+    /// Each model's prompt-cache use, by model name (only models with cache reads or writes).
+    /// The default sums the usage of full records; the ledger answers from its totals.
+    fn cache_use(&self) -> anyhow::Result<BTreeMap<String, insider_ledger::CacheUse>> {
+        let mut sums: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+        self.for_each_trial(&mut |record| {
+            if let Some(usage) = &record.usage {
+                let sum = sums.entry(record.model.clone()).or_default();
+                sum[0] += usage.input_tokens;
+                sum[1] += usage.cache_read_tokens;
+                sum[2] += usage.cache_write_tokens;
+            }
+            Ok(())
+        })?;
+        Ok(sums
+            .into_iter()
+            .filter_map(|(model, [input, read, write])| {
+                let cache = insider_ledger::CacheUse::of(&model, input, read, write)?;
+                Some((model, cache))
+            })
+            .collect())
+    }
     /// Visit every trial's summary with its [`TrialFacts`] (what the terminal report needs for
     /// provenance, unscored reasons and labels). The default reads full records; a source that
     /// can answer from an index should override it.

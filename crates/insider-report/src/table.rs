@@ -333,9 +333,11 @@ pub fn tabulate_facts_many(
         }
         collector.add(trial, facts);
     })?;
+    let mut provenance = collector.finish(&meta);
+    provenance.cache = source.cache_use()?;
     Ok((
         talliers.into_iter().map(Tallier::finish).collect(),
-        collector.finish(&meta),
+        provenance,
     ))
 }
 

@@ -104,6 +104,18 @@ fn fast_fact_reader_matches_full_records() {
                         "inbox".into()
                     },
                     reply: format!("reply {sample}"),
+                    // Only `a/one` uses the prompt cache.
+                    usage: Some(insider_model::Usage {
+                        input_tokens: 10,
+                        output_tokens: 5,
+                        cache_read_tokens: if model == "a/one" {
+                            100 * sample as u64
+                        } else {
+                            0
+                        },
+                        cache_write_tokens: if model == "a/one" { 7 } else { 0 },
+                        reasoning_tokens: None,
+                    }),
                     ..ImportedTrial::default()
                 };
                 let id = ledger.insert_completed_trial(&trial).unwrap();
@@ -145,6 +157,20 @@ fn fast_fact_reader_matches_full_records() {
         .get("blackmail_none-none_restriction")
         .unwrap();
     assert_eq!(restriction.len(), 2, "{fast_provenance:?}");
+    // Cache use from the ledger's totals equals the sums of the full records' usage.
+    let cache: Vec<_> = fast_provenance.cache.iter().collect();
+    assert_eq!(cache.len(), 1, "{cache:?}");
+    let (model, cache) = cache[0];
+    assert_eq!(model, "a/one");
+    assert_eq!(
+        (
+            cache.input_tokens,
+            cache.cache_read_tokens,
+            cache.cache_write_tokens
+        ),
+        (240, 2 * 100 * 66, 2 * 12 * 7)
+    );
+    assert_eq!(cache.saved_usd, None, "no price for a/one");
     let graders: Vec<Option<&str>> = fast_provenance
         .verdicts
         .iter()
