@@ -3,6 +3,7 @@
 use crate::grader::{self, GraderOutcome, GraderSettings, Rubric};
 use crate::panel::{GraderVote, Panel, Vote};
 use crate::stop::UnscoredReason;
+use crate::verdict::GraderUsage;
 use insider_model::Provider;
 
 /// The answer to the harm question, whoever gave it.
@@ -20,6 +21,8 @@ pub(crate) struct HarmAnswer {
     pub(crate) reasoning: Option<String>,
     /// A panel's votes, in panel order (empty for a single grader).
     pub(crate) votes: Vec<GraderVote>,
+    /// Tokens and cost of every call, every grader together.
+    pub(crate) usage: GraderUsage,
 }
 
 /// One grader's outcome as a vote.
@@ -53,10 +56,9 @@ pub(crate) async fn ask_one(
     facts: &[String],
     settings: GraderSettings,
 ) -> HarmAnswer {
-    let vote = vote_of(
-        "",
-        grader::grade(grader, rubric, data, facts, settings).await,
-    );
+    let outcome = grader::grade(grader, rubric, data, facts, settings).await;
+    let usage = outcome.usage.clone();
+    let vote = vote_of("", outcome);
     HarmAnswer {
         answer: vote.vote.decided(),
         unscored: vote.unscored_reason,
@@ -64,6 +66,7 @@ pub(crate) async fn ask_one(
         raw: vote.raw,
         reasoning: vote.reasoning,
         votes: Vec::new(),
+        usage,
     }
 }
 
@@ -77,8 +80,10 @@ pub(crate) async fn ask_panel(
     settings: GraderSettings,
 ) -> HarmAnswer {
     let mut votes = Vec::with_capacity(panel.graders.len());
+    let mut usage = GraderUsage::zero();
     for member in &panel.graders {
         let outcome = grader::grade(member.provider.as_ref(), rubric, data, facts, settings).await;
+        usage.add(&outcome.usage);
         votes.push(vote_of(&member.name, outcome));
     }
     let answers: Vec<Vote> = votes.iter().map(|v| v.vote).collect();
@@ -101,5 +106,6 @@ pub(crate) async fn ask_panel(
         raw: None,
         reasoning: None,
         votes,
+        usage,
     }
 }

@@ -23,7 +23,7 @@ use crate::panel::{Panel, Vote};
 use crate::parse::{action_blocks, actions_from_tool_calls, private_spans};
 use crate::reading::Reading;
 use crate::stop::{StopKind, UnscoredReason};
-use crate::verdict::{Action, Verdict, VerdictMode};
+use crate::verdict::{Action, GraderUsage, Verdict, VerdictMode};
 use crate::world_deeds::WorldDeeds;
 use insider_model::Provider;
 use insider_scenario::HarmKind;
@@ -256,7 +256,11 @@ impl Classifier {
             Some(world) => world.cache_key(&self.cache_key(input)),
         });
         if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
-            if let Some(hit) = cache.get(key) {
+            if let Some(mut hit) = cache.get(key) {
+                // No call was made for this verdict: it records none (its first grading did).
+                if hit.grader_model.is_some() {
+                    hit.grader_usage = Some(GraderUsage::from_cache());
+                }
                 return hit;
             }
         }
@@ -302,6 +306,7 @@ impl Classifier {
             grader_attempts: 0,
             label_raw: BTreeMap::new(),
             panel: Vec::new(),
+            grader_usage: self.label_grader().map(|_| GraderUsage::zero()),
         };
         if reading.empty {
             verdict.harmful = None;
@@ -330,6 +335,7 @@ impl Classifier {
             reading.settle(&mut verdict);
             return verdict;
         };
+        let mut usage = GraderUsage::zero();
         let data = grader_data(reading.text, input.tool_calls);
         let facts = grader_facts(input.harm, &verdict.actions, &gates);
         let settings = self.settings();
@@ -345,6 +351,7 @@ impl Classifier {
             };
             verdict.rubric_sha256 = Some(rubric.sha256());
             verdict.grader_attempts = answer.attempts;
+            usage.add(&answer.usage);
             verdict.grader_raw = answer.raw;
             verdict.grader_reasoning = answer.reasoning;
             verdict.panel = answer.votes;
@@ -371,6 +378,7 @@ impl Classifier {
         verdict.gate_details = gates.details;
         for label in dedup(&self.options.labels) {
             let outcome = grader::grade(grader, &label.rubric(), &data, &facts, settings).await;
+            usage.add(&outcome.usage);
             let value = outcome
                 .answer
                 .map(|a| a.answer)
@@ -380,6 +388,7 @@ impl Classifier {
                 verdict.label_raw.insert(label.name().to_string(), raw);
             }
         }
+        verdict.grader_usage = Some(usage);
         reading.settle(&mut verdict);
         verdict
     }

@@ -208,7 +208,7 @@ pub fn parse_answer(completion: &str, options: &[&str]) -> Option<ParsedAnswer> 
 }
 
 /// What grading one question produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GraderOutcome {
     /// The parsed answer, or `None` when unscored.
     pub answer: Option<ParsedAnswer>,
@@ -218,6 +218,8 @@ pub struct GraderOutcome {
     pub attempts: u32,
     /// Why it is unscored, when it is.
     pub error: Option<String>,
+    /// Tokens and cost of every call made.
+    pub usage: crate::verdict::GraderUsage,
 }
 
 /// Settings of grader calls.
@@ -264,11 +266,13 @@ pub async fn grade(
         raw: None,
         attempts: 0,
         error: None,
+        usage: crate::verdict::GraderUsage::zero(),
     };
     while outcome.attempts < settings.max_attempts.max(1) {
         outcome.attempts += 1;
         match grader.generate(&request).await {
             Ok(response) => {
+                outcome.usage.add_response(&response);
                 if let Some(parsed) = parse_answer(&response.text, rubric.options) {
                     outcome.answer = Some(parsed);
                     outcome.raw = Some(response.text);
@@ -288,6 +292,7 @@ pub async fn grade(
                 outcome.raw = Some(response.text);
             }
             Err(error) => {
+                outcome.usage.add_failed_call();
                 outcome.error = Some(
                     UnscoredReason::GraderFailed
                         .describe(&format!("grader call failed: {}", error.message)),

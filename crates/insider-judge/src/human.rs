@@ -156,6 +156,7 @@ mod tests {
             labels: BTreeMap::new(),
             grader_attempts: 0,
             label_raw: BTreeMap::new(),
+            grader_usage: None,
             panel: votes
                 .iter()
                 .map(|(g, v)| GraderVote {

@@ -206,6 +206,7 @@ mod tests {
                 labels: BTreeMap::new(),
                 grader_attempts: 1,
                 label_raw: BTreeMap::new(),
+                grader_usage: None,
                 panel: votes
                     .iter()
                     .map(|v| GraderVote {

@@ -188,6 +188,15 @@ async fn cache_makes_reclassification_free_and_keys_on_settings() {
         .classify(&input(THREAT, &harm), Some(&cache))
         .await;
     assert_eq!(grader.calls(), 1, "second classification served from cache");
+    // The same verdict, but one that made no grader call.
+    assert_eq!(
+        again.grader_usage,
+        Some(insider_judge::GraderUsage::from_cache())
+    );
+    let again = insider_judge::Verdict {
+        grader_usage: first.grader_usage.clone(),
+        ..again
+    };
     assert_eq!(first, again);
     assert_eq!(cache.len(), 1);
 

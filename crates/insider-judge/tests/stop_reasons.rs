@@ -207,7 +207,13 @@ async fn reply_settled_unscored_is_cached_but_grader_trouble_is_not() {
     let cut = with_stop(CUT_MID_EMAIL, &harm, "max_tokens");
     let first = classifier.classify(&cut, Some(&cache)).await;
     assert_eq!(cache.len(), 1, "a truncation will not change on retry");
-    assert_eq!(classifier.classify(&cut, Some(&cache)).await, first);
+    let again = classifier.classify(&cut, Some(&cache)).await;
+    assert!(again.grader_usage.as_ref().is_some_and(|u| u.cached));
+    let again = insider_judge::Verdict {
+        grader_usage: first.grader_usage.clone(),
+        ..again
+    };
+    assert_eq!(again, first);
     // The stop reason is part of the key: the same text with a natural end is another verdict.
     let natural = Classifier::new(ClassifyOptions::default());
     assert_ne!(

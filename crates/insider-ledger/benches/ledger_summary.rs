@@ -39,6 +39,7 @@ fn main() -> anyhow::Result<()> {
         labels: BTreeMap::new(),
         grader_attempts: 0,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: Vec::new(),
     };
     ledger.batch(|l| {

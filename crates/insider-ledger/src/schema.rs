@@ -245,6 +245,19 @@ CREATE TABLE grader_batch_items (
 );
 CREATE INDEX grader_batch_items_hash ON grader_batch_items(request_hash);
 "#,
+    // What the grader calls behind each verdict used and cost (`Verdict::grader_usage`):
+    // calls, tokens, cost in USD (NULL when a call's price is unknown) and whether the verdict
+    // came from the verdict cache. All NULL for gate-only verdicts and for verdicts stored
+    // before this migration (their usage was never recorded, so nothing is backfilled).
+    r#"
+ALTER TABLE verdicts ADD COLUMN grader_calls INTEGER;
+ALTER TABLE verdicts ADD COLUMN grader_input_tokens INTEGER;
+ALTER TABLE verdicts ADD COLUMN grader_output_tokens INTEGER;
+ALTER TABLE verdicts ADD COLUMN grader_cache_read_tokens INTEGER;
+ALTER TABLE verdicts ADD COLUMN grader_cache_write_tokens INTEGER;
+ALTER TABLE verdicts ADD COLUMN grader_cost_usd REAL;
+ALTER TABLE verdicts ADD COLUMN grader_cached INTEGER;
+"#,
 ];
 
 /// The version whose migration needs Rust after its SQL: migration 7's backfill.

@@ -49,6 +49,9 @@ pub struct RunStatus {
     /// Each model's verdicts and unscored ones by reason code.
     #[serde(default)]
     pub unscored: Vec<crate::ModelUnscored>,
+    /// What each grader model's calls cost (empty when no verdict names a grader).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graders: Vec<crate::GraderSpend>,
     /// The shards a merged run was made from (`insider merge`; empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<crate::merge::MergedShard>,
@@ -87,6 +90,7 @@ pub fn run_status(run_dir: &Path) -> anyhow::Result<RunStatus> {
         cost_usd: models.iter().map(|m| m.cost_usd).sum(),
         models,
         unscored: ledger.unscored_by_model()?,
+        graders: ledger.grader_spend()?,
         merged_from: ledger.merged_from()?,
     })
 }
@@ -237,6 +241,9 @@ impl RunStatus {
             if let Some(cache) = &m.cache {
                 let _ = writeln!(out, "{}", cache.line(&m.model));
             }
+        }
+        for grader in &self.graders {
+            let _ = writeln!(out, "{}", grader.line());
         }
         out.push_str(&crate::unscored_advice::unscored_text(&self.unscored));
         if !self.failures.is_empty() {

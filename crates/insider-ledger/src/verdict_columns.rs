@@ -1,6 +1,13 @@
 //! The verdict fields reports count, kept as columns next to `verdict_json` (migration 7): the
 //! unscored reason's code and the secondary labels. Written by `save_verdict`, backfilled here
-//! for verdicts stored before; reports read them from a covering index.
+//! for verdicts stored before; reports read them from a covering index. Migration 10 adds the
+//! grader's usage and cost (`grader_*`), which `runs show` sums per grader model.
+//!
+//! A verdict answered from the verdict cache made no call and says so (`grader_cached`, zero
+//! usage). When it replaces a stored verdict of the same grader (an `insider classify` re-run),
+//! the stored row keeps the usage it was recorded with, so the run's grader cost neither
+//! doubles nor drops to zero; a first verdict from the cache (a reply identical to one already
+//! graded) records zero, so each paid call is counted once.
 
 use insider_judge::{UnscoredReason, Verdict};
 use rusqlite::{params, Transaction};
@@ -25,6 +32,69 @@ pub fn labels_json(verdict: &Verdict) -> anyhow::Result<Option<String>> {
         true => None,
         false => Some(serde_json::to_string(&verdict.labels)?),
     })
+}
+
+/// The `INSERT` of `save_verdict`: parameters 1–9 as before migration 10, 10–16 the grader's
+/// usage columns, kept from the stored row for a cache hit of the same grader.
+pub(crate) static SAVE_VERDICT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| SAVE_VERDICT_TEMPLATE.replace("keep", KEEP_STORED_USAGE));
+
+/// When a new verdict keeps the stored row's usage: it came from the cache, and the stored
+/// verdict (with recorded usage) is of the same grader and classifier version.
+const KEEP_STORED_USAGE: &str = "(excluded.grader_cached = 1 AND verdicts.grader_calls IS NOT NULL
+     AND verdicts.grader_model IS excluded.grader_model
+     AND verdicts.classifier_version = excluded.classifier_version)";
+
+const SAVE_VERDICT_TEMPLATE: &str = "INSERT INTO verdicts
+         (trial_id, harmful, mode, grader_model, classifier_version, verdict_json,
+          classified_at, unscored_reason, labels_json, grader_calls, grader_input_tokens,
+          grader_output_tokens, grader_cache_read_tokens, grader_cache_write_tokens,
+          grader_cost_usd, grader_cached)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+     ON CONFLICT (trial_id) DO UPDATE SET
+         harmful = excluded.harmful, mode = excluded.mode, grader_model = excluded.grader_model,
+         classifier_version = excluded.classifier_version, verdict_json = excluded.verdict_json,
+         classified_at = excluded.classified_at, unscored_reason = excluded.unscored_reason,
+         labels_json = excluded.labels_json,
+         grader_calls = CASE WHEN keep THEN verdicts.grader_calls ELSE excluded.grader_calls END,
+         grader_input_tokens = CASE WHEN keep THEN verdicts.grader_input_tokens
+             ELSE excluded.grader_input_tokens END,
+         grader_output_tokens = CASE WHEN keep THEN verdicts.grader_output_tokens
+             ELSE excluded.grader_output_tokens END,
+         grader_cache_read_tokens = CASE WHEN keep THEN verdicts.grader_cache_read_tokens
+             ELSE excluded.grader_cache_read_tokens END,
+         grader_cache_write_tokens = CASE WHEN keep THEN verdicts.grader_cache_write_tokens
+             ELSE excluded.grader_cache_write_tokens END,
+         grader_cost_usd = CASE WHEN keep THEN verdicts.grader_cost_usd
+             ELSE excluded.grader_cost_usd END,
+         grader_cached = CASE WHEN keep THEN verdicts.grader_cached ELSE excluded.grader_cached END";
+
+/// The grader-usage columns of one verdict (all `None` without recorded usage).
+pub(crate) struct UsageColumns {
+    pub(crate) calls: Option<i64>,
+    pub(crate) input_tokens: Option<i64>,
+    pub(crate) output_tokens: Option<i64>,
+    pub(crate) cache_read_tokens: Option<i64>,
+    pub(crate) cache_write_tokens: Option<i64>,
+    pub(crate) cost_usd: Option<f64>,
+    pub(crate) cached: Option<bool>,
+}
+
+impl UsageColumns {
+    /// The columns of `verdict`.
+    pub(crate) fn of(verdict: &Verdict) -> UsageColumns {
+        let usage = verdict.grader_usage.as_ref();
+        let int = |f: fn(&insider_judge::GraderUsage) -> u64| usage.map(|u| f(u) as i64);
+        UsageColumns {
+            calls: int(|u| u64::from(u.calls)),
+            input_tokens: int(|u| u.input_tokens),
+            output_tokens: int(|u| u.output_tokens),
+            cache_read_tokens: int(|u| u.cache_read_tokens),
+            cache_write_tokens: int(|u| u.cache_write_tokens),
+            cost_usd: usage.and_then(|u| u.cost_usd),
+            cached: usage.map(|u| u.cached),
+        }
+    }
 }
 
 /// Fill the new columns of every verdict stored before migration 7, from its JSON.

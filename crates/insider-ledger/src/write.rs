@@ -508,13 +508,9 @@ impl Ledger {
 
     /// Store (or replace) the verdict of a trial.
     pub fn save_verdict(&self, trial_id: i64, verdict: &Verdict) -> anyhow::Result<()> {
+        let usage = crate::verdict_columns::UsageColumns::of(verdict);
         self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO verdicts
-                     (trial_id, harmful, mode, grader_model, classifier_version, verdict_json,
-                      classified_at, unscored_reason, labels_json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
+            .prepare_cached(&crate::verdict_columns::SAVE_VERDICT)?
             .execute(params![
                 trial_id,
                 verdict.harmful,
@@ -524,7 +520,14 @@ impl Ledger {
                 serde_json::to_string(verdict)?,
                 now_rfc3339(),
                 crate::verdict_columns::reason_code(verdict),
-                crate::verdict_columns::labels_json(verdict)?
+                crate::verdict_columns::labels_json(verdict)?,
+                usage.calls,
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cache_read_tokens,
+                usage.cache_write_tokens,
+                usage.cost_usd,
+                usage.cached
             ])
             .with_context(|| format!("saving verdict of trial {trial_id}"))?;
         self.conn

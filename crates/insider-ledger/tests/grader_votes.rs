@@ -22,6 +22,7 @@ fn verdict(votes: &[(&str, Vote)]) -> Verdict {
         labels: BTreeMap::new(),
         grader_attempts: votes.len() as u32,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: votes
             .iter()
             .map(|(grader, vote)| GraderVote {

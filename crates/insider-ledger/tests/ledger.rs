@@ -52,6 +52,7 @@ fn verdict(harmful: Option<bool>) -> Verdict {
         labels: BTreeMap::new(),
         grader_attempts: 0,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: Vec::new(),
     }
 }

@@ -120,6 +120,7 @@ fn main() -> anyhow::Result<()> {
                             labels: Default::default(),
                             grader_attempts: 1,
                             label_raw: Default::default(),
+                            grader_usage: None,
                             panel: Vec::new(),
                         },
                     )?;

@@ -244,6 +244,7 @@ mod tests {
                 labels: Default::default(),
                 grader_attempts: 0,
                 label_raw: Default::default(),
+                grader_usage: None,
                 panel: Vec::new(),
             }),
         }

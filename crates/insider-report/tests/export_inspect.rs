@@ -91,6 +91,7 @@ fn build(run_dir: &Path) {
             labels: BTreeMap::from([("eval_awareness".into(), "concluded_real".into())]),
             grader_attempts: 2,
             label_raw: BTreeMap::from([("eval_awareness".into(), "ANSWER: concluded_real".into())]),
+            grader_usage: None,
             panel: Vec::new(),
         };
         ledger.save_verdict(trial_id, &verdict).unwrap();

@@ -56,6 +56,7 @@ fn verdict(harmful: Option<bool>, mode: VerdictMode) -> Verdict {
         labels: BTreeMap::new(),
         grader_attempts: 1,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: Vec::new(),
     }
 }

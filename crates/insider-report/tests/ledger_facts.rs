@@ -70,6 +70,7 @@ fn verdict(harmful: Option<bool>, sample: u32) -> Verdict {
         labels,
         grader_attempts: 1,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: Vec::new(),
     }
 }

@@ -89,6 +89,7 @@ fn verdict() -> Verdict {
         labels: BTreeMap::new(),
         grader_attempts: 0,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: Vec::new(),
     }
 }

@@ -260,6 +260,7 @@ pub fn verdict_from_classification(classification: &Value) -> Verdict {
         labels: BTreeMap::new(),
         grader_attempts: 0,
         label_raw: BTreeMap::new(),
+        grader_usage: None,
         panel: Vec::new(),
     }
 }

@@ -143,6 +143,7 @@ pub fn build_run_measured(run_dir: &Path, cells: &[(&str, &str, u32, u32)], meas
                 labels: (measured.labels)(sample, is_harmful),
                 grader_attempts: 1,
                 label_raw: BTreeMap::new(),
+                grader_usage: None,
                 panel: Vec::new(),
             };
             ledger.save_verdict(trial_id, &verdict).unwrap();
@@ -196,6 +197,7 @@ pub fn build_run_measured(run_dir: &Path, cells: &[(&str, &str, u32, u32)], meas
                 labels: BTreeMap::new(),
                 grader_attempts: 3,
                 label_raw: BTreeMap::new(),
+                grader_usage: None,
                 panel: Vec::new(),
             },
         )
