@@ -62,6 +62,10 @@ impl TrialSource for Ledger {
             .collect())
     }
 
+    fn grader_spend(&self) -> anyhow::Result<Vec<insider_ledger::GraderSpend>> {
+        Ledger::grader_spend(self)
+    }
+
     fn prompt(&self, hash: &str) -> anyhow::Result<Option<PromptText>> {
         Ok(Ledger::prompt(self, hash)?.map(|p| PromptText {
             system: p.system,

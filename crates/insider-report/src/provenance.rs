@@ -1,7 +1,8 @@
 //! Where every number came from: the pack (built-in, original prompts, a variant folder, an
 //! import) with the prompts' sha256, how verdicts were reached (graded, gate-only, the original
 //! rules) and by which grader and classifier version, and how each model was called
-//! (temperature, max tokens, the endpoint host), and each model's prompt-cache use.
+//! (temperature, max tokens, the endpoint host), each model's prompt-cache use, and what
+//! grading cost.
 //!
 //! Reports print it above their numbers, exports carry it, and `insider compare` uses
 //! [`differences`] to warn (and refuse to pool) when two sides were not measured the same way.
@@ -101,6 +102,9 @@ pub struct Provenance {
     /// Per model with cache reads or writes: prompt-cache use and the money it saved.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub cache: BTreeMap<String, insider_ledger::CacheUse>,
+    /// Per grader model (a panel as one): the verdicts it graded, calls, tokens and cost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graders: Vec<insider_ledger::GraderSpend>,
 }
 
 fn mode_name(mode: VerdictMode) -> &'static str {
@@ -210,6 +214,7 @@ impl ProvenanceCollector {
             unclassified: self.unclassified,
             models,
             cache: BTreeMap::new(),
+            graders: Vec::new(),
         }
     }
 }
@@ -400,6 +405,12 @@ pub fn provenance_lines(provenance: &Provenance) -> Vec<String> {
     for (model, cache) in &provenance.cache {
         lines.push(cache.line(model));
     }
+    lines.extend(
+        provenance
+            .graders
+            .iter()
+            .map(insider_ledger::GraderSpend::line),
+    );
     lines
 }
 

@@ -127,6 +127,11 @@ pub trait TrialSource {
             })
             .collect())
     }
+    /// What each grader cost over the stored verdicts ([`insider_ledger::GraderSpend`]); the
+    /// ledger records it, other sources have none to show.
+    fn grader_spend(&self) -> anyhow::Result<Vec<insider_ledger::GraderSpend>> {
+        Ok(Vec::new())
+    }
     /// Visit every trial's summary with its [`TrialFacts`] (what the terminal report needs for
     /// provenance, unscored reasons and labels). The default reads full records; a source that
     /// can answer from an index should override it.

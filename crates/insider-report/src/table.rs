@@ -335,6 +335,7 @@ pub fn tabulate_facts_many(
     })?;
     let mut provenance = collector.finish(&meta);
     provenance.cache = source.cache_use()?;
+    provenance.graders = source.grader_spend()?;
     Ok((
         talliers.into_iter().map(Tallier::finish).collect(),
         provenance,

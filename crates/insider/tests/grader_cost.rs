@@ -119,6 +119,15 @@ fn run_and_check(extra: &[&str], cost_per_call: f64) {
             (recorded - cost).abs() < 1e-12,
             "{when}: {recorded} vs {cost}"
         );
+        // The report shows the same line among its provenance, and in its JSON.
+        let report = insider(&server, dir.path(), &["report", "run"]);
+        assert!(
+            report.lines().any(|l| l == line),
+            "{when}: no line `{line}` in the report\n{report}"
+        );
+        let json = insider(&server, dir.path(), &["report", "run", "--format", "json"]);
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json["provenance"]["graders"][0]["calls"], SAMPLES, "{when}");
     };
     check("after the run");
     // Classified again: every verdict from the verdict cache, no grader call, nothing doubled.
