@@ -127,10 +127,57 @@ pub trait TrialSource {
             })
             .collect())
     }
-    /// What each grader cost over the stored verdicts ([`insider_ledger::GraderSpend`]); the
-    /// ledger records it, other sources have none to show.
+    /// What each grader cost over the stored verdicts ([`insider_ledger::GraderSpend`], by
+    /// grader name). The default sums the verdicts of full records; the ledger answers in SQL.
     fn grader_spend(&self) -> anyhow::Result<Vec<insider_ledger::GraderSpend>> {
-        Ok(Vec::new())
+        let mut spend: BTreeMap<String, (insider_ledger::GraderSpend, f64, u64)> = BTreeMap::new();
+        self.for_each_trial(&mut |record| {
+            let Some(verdict) = &record.verdict else {
+                return Ok(());
+            };
+            let Some(grader) = &verdict.grader_model else {
+                return Ok(());
+            };
+            let (sum, cost, unpriced) = spend.entry(grader.clone()).or_insert_with(|| {
+                let empty = insider_ledger::GraderSpend {
+                    grader: grader.clone(),
+                    verdicts: 0,
+                    calls: 0,
+                    from_cache: 0,
+                    unrecorded: 0,
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    cache_read_tokens: 0,
+                    cache_write_tokens: 0,
+                    cost_usd: None,
+                };
+                (empty, 0.0, 0)
+            });
+            sum.verdicts += 1;
+            match &verdict.grader_usage {
+                None => sum.unrecorded += 1,
+                Some(usage) => {
+                    sum.calls += u64::from(usage.calls);
+                    sum.from_cache += u64::from(usage.cached);
+                    sum.input_tokens += usage.input_tokens;
+                    sum.output_tokens += usage.output_tokens;
+                    sum.cache_read_tokens += usage.cache_read_tokens;
+                    sum.cache_write_tokens += usage.cache_write_tokens;
+                    match usage.cost_usd {
+                        Some(usd) => *cost += usd,
+                        None => *unpriced += 1,
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(spend
+            .into_values()
+            .map(|(mut sum, cost, unpriced)| {
+                sum.cost_usd = (sum.unrecorded == 0 && unpriced == 0).then_some(cost);
+                sum
+            })
+            .collect())
     }
     /// Visit every trial's summary with its [`TrialFacts`] (what the terminal report needs for
     /// provenance, unscored reasons and labels). The default reads full records; a source that

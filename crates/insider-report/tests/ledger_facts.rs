@@ -70,7 +70,17 @@ fn verdict(harmful: Option<bool>, sample: u32) -> Verdict {
         labels,
         grader_attempts: 1,
         label_raw: BTreeMap::new(),
-        grader_usage: None,
+        // grader/1 has its usage recorded (one call priced, sample 7 unpriced); grader/0's
+        // verdicts predate it: the two sources must agree on both.
+        grader_usage: (sample % 2 == 1).then(|| insider_judge::GraderUsage {
+            calls: 1 + sample % 3,
+            input_tokens: 1_000 + u64::from(sample),
+            output_tokens: 50,
+            cache_read_tokens: u64::from(sample % 2) * 10,
+            cache_write_tokens: 0,
+            cost_usd: (sample != 7).then_some(0.001 * f64::from(sample)),
+            cached: sample == 9,
+        }),
         panel: Vec::new(),
     }
 }
@@ -141,6 +151,11 @@ fn fast_fact_reader_matches_full_records() {
     let (full, full_provenance) = tabulate_facts_many(&FullRecords(&ledger), &groupings).unwrap();
     assert_eq!(fast, full);
     assert_eq!(fast_provenance, full_provenance);
+    let graders = &fast_provenance.graders;
+    assert_eq!(graders.len(), 2, "{graders:?}");
+    assert!(graders[0].unrecorded > 0 && graders[0].cost_usd.is_none());
+    assert!(graders[1].calls > graders[1].verdicts && graders[1].from_cache > 0);
+    assert!(graders[1].cost_usd.is_none(), "one unpriced call: no total");
     // And the numbers are the ones built above, not two equally empty results.
     let total = &fast[0].total;
     assert_eq!(total.total(), 48);
