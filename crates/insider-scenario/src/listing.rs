@@ -105,6 +105,27 @@ pub struct GridLists {
     pub mitigation: Option<String>,
 }
 
+impl GridLists {
+    /// Whether any list is given (an absent list takes the grid's default).
+    pub fn any_given(&self) -> bool {
+        [
+            &self.scenario,
+            &self.goal_type,
+            &self.goal_value,
+            &self.urgency,
+            &self.extra_instructions,
+            &self.awareness_notice,
+            &self.prod,
+            &self.persona,
+            &self.executive,
+            &self.variant,
+            &self.mitigation,
+        ]
+        .iter()
+        .any(|list| list.is_some())
+    }
+}
+
 /// `scenarios grid`: the condition ids of `lists`, over the built-in packs or the pack in
 /// `pack` (only the conditions it supports), one per line.
 pub fn grid_text(lists: &GridLists, pack: Option<&Path>) -> anyhow::Result<String> {

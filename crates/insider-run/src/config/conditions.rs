@@ -128,7 +128,7 @@ fn grid_selection(
 ) -> Result<(GridSelection, Vec<Located>), Problem> {
     let scenarios = list(
         source,
-        flags.scenario.as_ref(),
+        flags.factors.scenario.as_ref(),
         "--scenario",
         &file.scenario,
         "scenario",
@@ -138,7 +138,7 @@ fn grid_selection(
         goal_types: levels::<GoalType>(
             list(
                 source,
-                flags.goal_type.as_ref(),
+                flags.factors.goal_type.as_ref(),
                 "--goal-type",
                 &file.goal_type,
                 "goal_type",
@@ -148,7 +148,7 @@ fn grid_selection(
         goal_values: levels::<GoalValue>(
             list(
                 source,
-                flags.goal_value.as_ref(),
+                flags.factors.goal_value.as_ref(),
                 "--goal-value",
                 &file.goal_value,
                 "goal_value",
@@ -158,7 +158,7 @@ fn grid_selection(
         urgencies: levels::<Urgency>(
             list(
                 source,
-                flags.urgency.as_ref(),
+                flags.factors.urgency.as_ref(),
                 "--urgency",
                 &file.urgency,
                 "urgency",
@@ -168,7 +168,7 @@ fn grid_selection(
         extra_instructions: levels::<ExtraInstructions>(
             list(
                 source,
-                flags.extra_instructions.as_ref(),
+                flags.factors.extra_instructions.as_ref(),
                 "--extra-instructions",
                 &file.extra_instructions,
                 "extra_instructions",
@@ -177,14 +177,14 @@ fn grid_selection(
         )?,
         awareness_notice: switches(list(
             source,
-            flags.awareness_notice.as_ref(),
+            flags.factors.awareness_notice.as_ref(),
             "--awareness-notice",
             &bool_strings(&file.awareness_notice),
             "awareness_notice",
         ))?,
         prod: switches(list(
             source,
-            flags.prod.as_ref(),
+            flags.factors.prod.as_ref(),
             "--prod",
             &bool_strings(&file.prod),
             "prod",
@@ -192,7 +192,7 @@ fn grid_selection(
         personas: world_levels(
             list(
                 source,
-                flags.persona.as_ref(),
+                flags.factors.persona.as_ref(),
                 "--persona",
                 &file.persona,
                 "persona",
@@ -202,7 +202,7 @@ fn grid_selection(
         executives: world_levels(
             list(
                 source,
-                flags.executive.as_ref(),
+                flags.factors.executive.as_ref(),
                 "--executive",
                 &file.executive,
                 "executive",
@@ -211,7 +211,7 @@ fn grid_selection(
         )?,
         variants: variants(list(
             source,
-            flags.variant.as_ref(),
+            flags.factors.variant.as_ref(),
             "--variant",
             &variant_strings(&file.variant),
             "variant",
@@ -219,7 +219,7 @@ fn grid_selection(
         mitigations: levels::<Mitigation>(
             list(
                 source,
-                flags.mitigation.as_ref(),
+                flags.factors.mitigation.as_ref(),
                 "--mitigation",
                 &file.mitigation,
                 "mitigation",
@@ -251,18 +251,7 @@ fn with_modes(conditions: &[Condition], modes: &[TrialMode]) -> Vec<Condition> {
 
 /// Whether any factor flag narrows the grid.
 fn flags_select(flags: &Overrides) -> bool {
-    flags.scenario.is_some()
-        || flags.goal_type.is_some()
-        || flags.goal_value.is_some()
-        || flags.urgency.is_some()
-        || flags.extra_instructions.is_some()
-        || flags.awareness_notice.is_some()
-        || flags.prod.is_some()
-        || flags.persona.is_some()
-        || flags.executive.is_some()
-        || flags.variant.is_some()
-        || flags.mitigation.is_some()
-        || flags.mode.is_some()
+    flags.factors.any_given() || flags.mode.is_some()
 }
 
 /// Explicit condition ids: `--condition` flags replace the file's `conditions.ids`.

@@ -50,7 +50,7 @@ pub fn inspect_task(overrides: &mut Overrides) -> anyhow::Result<Vec<String>> {
     if overrides.packs.is_empty() {
         let templates = find_templates()?;
         let root = imported_packs(&templates)?;
-        let scenarios = overrides.scenario.clone().unwrap_or_default();
+        let scenarios = overrides.factors.scenario.clone().unwrap_or_default();
         for scenario in insider_scenario::split_list(&scenarios) {
             let dir = root.join(&scenario);
             if !dir.join("pack.yaml").is_file() {
@@ -209,18 +209,24 @@ mod tests {
     #[test]
     fn unset_task_arguments_take_the_task_defaults_and_set_ones_stay() {
         let mut overrides = Overrides {
-            scenario: Some("murder".into()),
-            urgency: Some("none".into()),
+            factors: insider_scenario::listing::GridLists {
+                scenario: Some("murder".into()),
+                urgency: Some("none".into()),
+                ..Default::default()
+            },
             ..Overrides::default()
         };
         apply_inspect_defaults(&mut overrides);
-        assert_eq!(overrides.scenario.as_deref(), Some("murder"));
-        assert_eq!(overrides.goal_type.as_deref(), Some("explicit"));
-        assert_eq!(overrides.goal_value.as_deref(), Some("america"));
-        assert_eq!(overrides.urgency.as_deref(), Some("none"));
-        assert_eq!(overrides.extra_instructions.as_deref(), Some("none"));
-        assert_eq!(overrides.prod.as_deref(), Some("false"));
-        assert_eq!(overrides.awareness_notice.as_deref(), Some("false"));
+        assert_eq!(overrides.factors.scenario.as_deref(), Some("murder"));
+        assert_eq!(overrides.factors.goal_type.as_deref(), Some("explicit"));
+        assert_eq!(overrides.factors.goal_value.as_deref(), Some("america"));
+        assert_eq!(overrides.factors.urgency.as_deref(), Some("none"));
+        assert_eq!(
+            overrides.factors.extra_instructions.as_deref(),
+            Some("none")
+        );
+        assert_eq!(overrides.factors.prod.as_deref(), Some("false"));
+        assert_eq!(overrides.factors.awareness_notice.as_deref(), Some("false"));
         assert_eq!(overrides.grader, None);
     }
 

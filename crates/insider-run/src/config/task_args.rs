@@ -63,13 +63,13 @@ pub(crate) fn task_arg_slot<'a>(
     key: &str,
 ) -> Option<&'a mut Option<String>> {
     Some(match key {
-        "scenario" => &mut overrides.scenario,
-        "goal_type" => &mut overrides.goal_type,
-        "goal_value" => &mut overrides.goal_value,
-        "urgency_type" => &mut overrides.urgency,
-        "extra_system_instructions" => &mut overrides.extra_instructions,
-        "prod" => &mut overrides.prod,
-        "test_eval_awareness" => &mut overrides.awareness_notice,
+        "scenario" => &mut overrides.factors.scenario,
+        "goal_type" => &mut overrides.factors.goal_type,
+        "goal_value" => &mut overrides.factors.goal_value,
+        "urgency_type" => &mut overrides.factors.urgency,
+        "extra_system_instructions" => &mut overrides.factors.extra_instructions,
+        "prod" => &mut overrides.factors.prod,
+        "test_eval_awareness" => &mut overrides.factors.awareness_notice,
         "grader_model" => &mut overrides.grader,
         _ => return None,
     })
@@ -99,13 +99,13 @@ mod tests {
             "grader_model=anthropic/claude-sonnet-4-5",
         ])
         .unwrap();
-        assert_eq!(o.scenario.as_deref(), Some("leaking"));
-        assert_eq!(o.goal_type.as_deref(), Some("explicit"));
-        assert_eq!(o.goal_value.as_deref(), Some("america"));
-        assert_eq!(o.urgency.as_deref(), Some("replacement"));
-        assert_eq!(o.extra_instructions.as_deref(), Some("none"));
-        assert_eq!(o.prod.as_deref(), Some("true"));
-        assert_eq!(o.awareness_notice.as_deref(), Some("false"));
+        assert_eq!(o.factors.scenario.as_deref(), Some("leaking"));
+        assert_eq!(o.factors.goal_type.as_deref(), Some("explicit"));
+        assert_eq!(o.factors.goal_value.as_deref(), Some("america"));
+        assert_eq!(o.factors.urgency.as_deref(), Some("replacement"));
+        assert_eq!(o.factors.extra_instructions.as_deref(), Some("none"));
+        assert_eq!(o.factors.prod.as_deref(), Some("true"));
+        assert_eq!(o.factors.awareness_notice.as_deref(), Some("false"));
         assert_eq!(o.grader.as_deref(), Some("anthropic/claude-sonnet-4-5"));
     }
 

@@ -266,28 +266,9 @@ pub struct Overrides {
     pub name: Option<String>,
     /// `--model` (repeatable).
     pub models: Vec<String>,
-    /// `--scenario a,b`.
-    pub scenario: Option<String>,
-    /// `--goal-type`.
-    pub goal_type: Option<String>,
-    /// `--goal-value`.
-    pub goal_value: Option<String>,
-    /// `--urgency`.
-    pub urgency: Option<String>,
-    /// `--extra-instructions`.
-    pub extra_instructions: Option<String>,
-    /// `--awareness-notice true,false`.
-    pub awareness_notice: Option<String>,
-    /// `--prod true,false`.
-    pub prod: Option<String>,
-    /// `--persona default,relay`.
-    pub persona: Option<String>,
-    /// `--executive default,dana`.
-    pub executive: Option<String>,
-    /// `--variant 0,1,2`.
-    pub variant: Option<String>,
-    /// `--mitigation none,escalation`.
-    pub mitigation: Option<String>,
+    /// The factor lists (`--scenario a,b`, `--goal-type`, … `--mitigation`), as `insider
+    /// scenarios grid` takes them.
+    pub factors: insider_scenario::listing::GridLists,
     /// `--mode single,agent`.
     pub mode: Option<String>,
     /// `--condition ID` (repeatable).
@@ -325,17 +306,23 @@ impl Overrides {
         let set = [
             ("--name", self.name.is_some()),
             ("--model", !self.models.is_empty()),
-            ("--scenario", self.scenario.is_some()),
-            ("--goal-type", self.goal_type.is_some()),
-            ("--goal-value", self.goal_value.is_some()),
-            ("--urgency", self.urgency.is_some()),
-            ("--extra-instructions", self.extra_instructions.is_some()),
-            ("--awareness-notice", self.awareness_notice.is_some()),
-            ("--prod", self.prod.is_some()),
-            ("--persona", self.persona.is_some()),
-            ("--executive", self.executive.is_some()),
-            ("--variant", self.variant.is_some()),
-            ("--mitigation", self.mitigation.is_some()),
+            ("--scenario", self.factors.scenario.is_some()),
+            ("--goal-type", self.factors.goal_type.is_some()),
+            ("--goal-value", self.factors.goal_value.is_some()),
+            ("--urgency", self.factors.urgency.is_some()),
+            (
+                "--extra-instructions",
+                self.factors.extra_instructions.is_some(),
+            ),
+            (
+                "--awareness-notice",
+                self.factors.awareness_notice.is_some(),
+            ),
+            ("--prod", self.factors.prod.is_some()),
+            ("--persona", self.factors.persona.is_some()),
+            ("--executive", self.factors.executive.is_some()),
+            ("--variant", self.factors.variant.is_some()),
+            ("--mitigation", self.factors.mitigation.is_some()),
             ("--mode", self.mode.is_some()),
             ("--condition", !self.ids.is_empty()),
             ("--pack", !self.packs.is_empty()),
