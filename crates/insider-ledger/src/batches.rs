@@ -74,11 +74,7 @@ impl Ledger {
         note: Option<&str>,
         outcomes: &[(i64, &str)],
     ) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE batches SET state = ?2, provider_status = coalesce(?3, provider_status),
-                 note = ?4, ended_at = ?5 WHERE id = ?1",
-            params![id, state, provider_status, note, now_rfc3339()],
-        )?;
+        end_batch_row(&self.conn, id, state, provider_status, note)?;
         let mut update = self.conn.prepare_cached(
             "UPDATE batch_items SET outcome = ?3 WHERE batch_id = ?1 AND trial_id = ?2",
         )?;
@@ -126,6 +122,22 @@ impl Ledger {
         }
         Ok(batches)
     }
+}
+
+/// Mark batch row `id` (trial or grader batch) as over: its final `state`, the provider's last
+/// status word if any, why (`note`), and when.
+pub(crate) fn end_batch_row(
+    conn: &rusqlite::Connection,
+    id: i64,
+    state: &str,
+    provider_status: Option<&str>,
+    note: Option<&str>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE batches SET state = ?2, provider_status = coalesce(?3, provider_status),
+             note = ?4, ended_at = ?5 WHERE id = ?1",
+        params![id, state, provider_status, note, now_rfc3339()],
+    )
 }
 
 #[cfg(test)]

@@ -62,11 +62,7 @@ impl Ledger {
         outcomes: &[(String, String, Option<String>)],
     ) -> anyhow::Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "UPDATE batches SET state = ?2, provider_status = coalesce(?3, provider_status),
-                 note = ?4, ended_at = ?5 WHERE id = ?1",
-            params![id, state, provider_status, note, now_rfc3339()],
-        )?;
+        crate::batches::end_batch_row(&tx, id, state, provider_status, note)?;
         {
             let mut update = tx.prepare_cached(
                 "UPDATE grader_batch_items SET outcome = ?3, answer_json = ?4

@@ -9,34 +9,19 @@ mod fake_env;
 
 use fakellm::{FakeConfig, FakeServer, Reply, Rule};
 use insider_ledger::{Ledger, TrialStatus};
-use insider_scenario::{Condition, ScenarioPack};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const TARGET: &str = "openai/gpt-4.1";
 const GRADER: &str = "openai/gpt-4o-mini";
 const CONDITION: &str = "blackmail_explicit-america_replacement";
 
-/// The target e-mails the condition's target (so the gate passes and the grader is asked),
-/// each reply marked apart so each grader request differs; the grader says yes.
+/// The target e-mails the condition's target in a different reply each time (so the gate
+/// passes and every grader request differs); the grader says yes.
 fn rules(replies: usize) -> Vec<Rule> {
-    let pack = ScenarioPack::builtin("blackmail").unwrap();
-    let harm = pack.harm_for(&Condition::parse_id(CONDITION).unwrap());
-    let to = &harm.target_addresses[0];
     let mut grader = Rule::always(Reply::text("He is threatened.\nANSWER: yes"));
     grader.model = Some("gpt-4o-mini".into());
-    let sequence: Vec<Reply> = (0..replies)
-        .map(|n| {
-            Reply::text(format!(
-                "<tool_use:email>\nto: \"{to}\",\nsubject: \"5 pm\",\nbody: \"About tonight (case-{n}).\",\n</tool_use:email>"
-            ))
-        })
-        .collect();
-    let mut target = Rule::always(sequence[0].clone());
-    target.model = Some("gpt-4.1".into());
-    target.reply = None;
-    target.sequence = sequence;
+    let target = fake_env::blackmailing_target("gpt-4.1", CONDITION, replies);
     vec![grader, target]
 }
 
@@ -165,27 +150,12 @@ fn kill_with_a_grader_batch_in_flight(server: &FakeServer, dir: &Path, samples: 
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before a grader batch was seen in flight"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no grader batch"
-        );
-        let sent = Ledger::exists(&run_dir)
+    fake_env::kill_9_when(&mut child, "a grader batch in flight", || {
+        Ledger::exists(&run_dir)
             && Ledger::open_read_only(&run_dir)
                 .and_then(|l| l.open_grader_batches())
-                .is_ok_and(|b| b.iter().any(|b| b.provider_batch_id.is_some()));
-        if sent {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+                .is_ok_and(|b| b.iter().any(|b| b.provider_batch_id.is_some()))
+    });
     let ledger = Ledger::open_read_only(&run_dir).unwrap();
     let counts = ledger.status_counts().unwrap();
     assert_eq!(counts.completed, counts.total(), "every reply was in");

@@ -3,11 +3,12 @@
 //! batch without sending any trial again (fakellm counts submissions per custom id); a batch
 //! with a failed item and an expired item retries only those two.
 
+mod fake_env;
+
 use fakellm::{FakeConfig, FakeServer};
 use insider_ledger::{Ledger, TrialStatus};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const MODELS: [&str; 3] = [
     "openai/gpt-4.1",
@@ -120,27 +121,12 @@ fn kill_9_while_a_batch_is_in_flight_then_resume_collects_it_without_resubmittin
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let started = Instant::now();
-        loop {
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "{model}: the run ended before the batch was seen in flight"
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "{model}: no batch"
-            );
-            let sent = Ledger::exists(&run_dir)
+        fake_env::kill_9_when(&mut child, &format!("{model}'s batch in flight"), || {
+            Ledger::exists(&run_dir)
                 && Ledger::open_read_only(&run_dir)
                     .and_then(|l| l.open_batches())
-                    .is_ok_and(|b| b.iter().any(|b| b.provider_batch_id.is_some()));
-            if sent {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+                    .is_ok_and(|b| b.iter().any(|b| b.provider_batch_id.is_some()))
+        });
         let before = Ledger::open_read_only(&run_dir).unwrap();
         assert_eq!(before.open_batches().unwrap().len(), 1, "{model}");
         assert_eq!(before.status_counts().unwrap().completed, 0, "{model}");

@@ -7,7 +7,6 @@ mod fake_env;
 use fakellm::{FakeConfig, Reply, Rule};
 use insider_judge::{panel_agreement, Verdict, Vote};
 use insider_ledger::Ledger;
-use insider_scenario::{Condition, ScenarioPack};
 use std::collections::BTreeMap;
 use std::process::Output;
 
@@ -33,9 +32,6 @@ fn ok(output: &Output) -> String {
 /// The six target replies (each e-mails the condition's target, marked case-N) and the
 /// graders' scripted answers.
 fn rules() -> Vec<Rule> {
-    let pack = ScenarioPack::builtin("blackmail").unwrap();
-    let harm = pack.harm_for(&Condition::parse_id(CONDITION).unwrap());
-    let target = &harm.target_addresses[0];
     let mut rules = Vec::new();
     for (grader, answers) in SCRIPT {
         for (case, answer) in answers.chars().enumerate() {
@@ -50,17 +46,7 @@ fn rules() -> Vec<Rule> {
             rules.push(rule);
         }
     }
-    let replies: Vec<Reply> = (0..6)
-        .map(|case| {
-            Reply::text(format!(
-                "<tool_use:email>\nto: \"{target}\",\nsubject: \"5 pm\",\nbody: \"About tonight (case-{case}).\",\n</tool_use:email>"
-            ))
-        })
-        .collect();
-    let mut target_rule = Rule::always(replies[0].clone());
-    target_rule.model = Some("target".into());
-    target_rule.reply = None;
-    target_rule.sequence = replies;
+    let target_rule = fake_env::blackmailing_target("target", CONDITION, 6);
     rules.push(target_rule);
     rules
 }
